@@ -1,0 +1,369 @@
+//! The Graph HTTP client.
+
+use super::batch::{BatchRequest, BatchResponse};
+use super::error::GraphError;
+use super::token::TokenSource;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// Graph API version; both base URLs derive from one `--graph-url` root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiVersion {
+    V1,
+    Beta,
+}
+
+impl ApiVersion {
+    pub fn segment(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "v1.0",
+            ApiVersion::Beta => "beta",
+        }
+    }
+}
+
+/// Where Graph is and how hard to retry.
+#[derive(Clone, Debug)]
+pub struct GraphConfig {
+    /// Root without a version, like `https://graph.microsoft.com`.
+    pub root: Url,
+    /// How many times a throttled or unavailable call is retried.
+    pub max_retries: u32,
+    /// Upper bound on one wait between retries.
+    pub max_retry_wait: Duration,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl GraphConfig {
+    /// The public Microsoft Graph.
+    pub const PUBLIC_ROOT: &'static str = "https://graph.microsoft.com";
+
+    /// Parses and checks a `--graph-url` value.
+    pub fn from_root(root: &str) -> Result<GraphConfig, GraphError> {
+        let mut url = Url::parse(root.trim()).map_err(|e| {
+            GraphError::Config(format!(
+                "--graph-url '{root}' is not a valid URL ({e}); expected e.g. {}",
+                Self::PUBLIC_ROOT
+            ))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(GraphError::Config(format!(
+                "--graph-url '{root}' must be an http(s) URL with a host, e.g. {}",
+                Self::PUBLIC_ROOT
+            )));
+        }
+        let trimmed = url.path().trim_end_matches('/').to_string();
+        for version in ["/v1.0", "/beta"] {
+            if trimmed.ends_with(version) {
+                return Err(GraphError::Config(format!(
+                    "--graph-url '{root}' must be the root without a version (drop '{version}')"
+                )));
+            }
+        }
+        url.set_path(&format!("{trimmed}/"));
+        Ok(GraphConfig {
+            root: url,
+            max_retries: 4,
+            max_retry_wait: Duration::from_secs(60),
+            timeout: Duration::from_secs(60),
+        })
+    }
+}
+
+/// The Graph client. Cheap to clone.
+#[derive(Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    config: GraphConfig,
+    tokens: Arc<dyn TokenSource>,
+}
+
+/// The user agent naming the app and its version.
+pub const USER_AGENT: &str = concat!("hello-bootstrap/", env!("CARGO_PKG_VERSION"));
+
+impl GraphClient {
+    pub fn new(config: GraphConfig, tokens: Arc<dyn TokenSource>) -> Result<Self, GraphError> {
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| GraphError::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(GraphClient {
+            http,
+            config,
+            tokens,
+        })
+    }
+
+    pub fn config(&self) -> &GraphConfig {
+        &self.config
+    }
+
+    /// The absolute URL of a path (like `/users`) in a version, as people would paste it.
+    pub fn url(&self, version: ApiVersion, path: &str) -> String {
+        format!(
+            "{}{}/{}",
+            self.config.root,
+            version.segment(),
+            path.trim_start_matches('/')
+        )
+    }
+
+    /// GET a JSON value.
+    pub async fn get(&self, version: ApiVersion, path: &str) -> Result<Value, GraphError> {
+        let url = self.url(version, path);
+        self.send(Method::GET, &url, None)
+            .await
+            .map(|v| v.unwrap_or(Value::Null))
+    }
+
+    /// GET and decode into a type.
+    pub async fn get_as<T: DeserializeOwned>(
+        &self,
+        version: ApiVersion,
+        path: &str,
+    ) -> Result<T, GraphError> {
+        let url = self.url(version, path);
+        let value = self.get(version, path).await?;
+        decode(value, &url)
+    }
+
+    /// GET a collection, following `@odata.nextLink` verbatim until the last page.
+    pub async fn get_all(&self, version: ApiVersion, path: &str) -> Result<Vec<Value>, GraphError> {
+        let mut url = self.url(version, path);
+        let mut items = Vec::new();
+        for _ in 0..10_000 {
+            let page = self
+                .send(Method::GET, &url, None)
+                .await?
+                .unwrap_or(Value::Null);
+            if let Some(values) = page.get("value").and_then(Value::as_array) {
+                items.extend(values.iter().cloned());
+            }
+            match page.get("@odata.nextLink").and_then(Value::as_str) {
+                Some(next) => url = next.to_string(),
+                None => return Ok(items),
+            }
+        }
+        Err(GraphError::Decode {
+            status: 200,
+            url,
+            reason: "more than 10,000 pages: the server keeps returning @odata.nextLink".into(),
+        })
+    }
+
+    /// PATCH a JSON body; Graph answers 204 or 200 with the object.
+    pub async fn patch(
+        &self,
+        version: ApiVersion,
+        path: &str,
+        body: &Value,
+    ) -> Result<Option<Value>, GraphError> {
+        let url = self.url(version, path);
+        self.send(Method::PATCH, &url, Some(body)).await
+    }
+
+    /// POST a JSON body and return the created object.
+    pub async fn post(
+        &self,
+        version: ApiVersion,
+        path: &str,
+        body: &Value,
+    ) -> Result<Value, GraphError> {
+        let url = self.url(version, path);
+        self.send(Method::POST, &url, Some(body))
+            .await
+            .map(|v| v.unwrap_or(Value::Null))
+    }
+
+    /// DELETE a resource.
+    pub async fn delete(&self, version: ApiVersion, path: &str) -> Result<(), GraphError> {
+        let url = self.url(version, path);
+        self.send(Method::DELETE, &url, None).await.map(|_| ())
+    }
+
+    /// Sends requests through `$batch`, 20 a call, retrying throttled items; answers come back in
+    /// the order of `requests`.
+    pub async fn batch(
+        &self,
+        version: ApiVersion,
+        requests: Vec<BatchRequest>,
+    ) -> Result<Vec<BatchResponse>, GraphError> {
+        super::batch::run(self, version, requests).await
+    }
+
+    /// One HTTP exchange with retry on 429/503/504 (honouring `Retry-After`) and one token
+    /// refresh on 401.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>, GraphError> {
+        let mut attempt = 0u32;
+        let mut refreshed = false;
+        loop {
+            let token = self.tokens.access_token().await.map_err(GraphError::Auth)?;
+            let client_request_id = uuid::Uuid::new_v4().to_string();
+            let mut request = self
+                .http
+                .request(method.clone(), url)
+                .bearer_auth(token.expose())
+                .header("client-request-id", &client_request_id)
+                .header("return-client-request-id", "true")
+                .header("Accept", "application/json");
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let response = match request.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    return Err(GraphError::Network {
+                        url: strip_query(url),
+                        reason: describe_reqwest(&e),
+                    });
+                }
+            };
+            let status = response.status();
+            let retry_after = retry_after(response.headers());
+            let bytes = response.bytes().await.map_err(|e| GraphError::Network {
+                url: strip_query(url),
+                reason: describe_reqwest(&e),
+            })?;
+            if status.is_success() {
+                if bytes.is_empty() || status == StatusCode::NO_CONTENT {
+                    return Ok(None);
+                }
+                return serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|e| GraphError::Decode {
+                        status: status.as_u16(),
+                        url: strip_query(url),
+                        reason: e.to_string(),
+                    });
+            }
+            if status == StatusCode::UNAUTHORIZED && !refreshed && self.tokens.refresh().await {
+                refreshed = true;
+                continue;
+            }
+            let retryable = matches!(status.as_u16(), 429 | 503 | 504);
+            if retryable && attempt < self.config.max_retries {
+                let wait = retry_after
+                    .unwrap_or_else(|| backoff(attempt))
+                    .min(self.config.max_retry_wait);
+                tracing::info!(
+                    status = status.as_u16(),
+                    wait_ms = wait.as_millis() as u64,
+                    "Graph asked us to wait; retrying"
+                );
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+                continue;
+            }
+            return Err(GraphError::from_body(
+                status.as_u16(),
+                &bytes,
+                Some(client_request_id),
+            ));
+        }
+    }
+}
+
+/// Exponential backoff with jitter when Graph gives no `Retry-After`: 1, 2, 4, 8 s (+ up to 50%).
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    let base = Duration::from_secs(1u64 << attempt.min(5));
+    let jitter = rand::random_range(0.0..0.5);
+    base.mul_f64(1.0 + jitter)
+}
+
+/// Reads `Retry-After` in seconds (the form Graph uses).
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(value: Value, url: &str) -> Result<T, GraphError> {
+    serde_json::from_value(value).map_err(|e| GraphError::Decode {
+        status: 200,
+        url: strip_query(url),
+        reason: e.to_string(),
+    })
+}
+
+fn strip_query(url: &str) -> String {
+    url.split('?').next().unwrap_or(url).to_string()
+}
+
+fn describe_reqwest(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "the request timed out".into()
+    } else if e.is_connect() {
+        "connection refused or host unreachable".into()
+    } else {
+        // reqwest errors carry the URL, which may hold a query; drop it.
+        e.without_url_ref().to_string()
+    }
+}
+
+trait WithoutUrl {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let text = self.to_string();
+        match self.url() {
+            Some(u) => text.replace(u.as_str(), "<url>"),
+            None => text,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_url_is_validated_and_normalised() {
+        let c = GraphConfig::from_root("http://127.0.0.1:8080").unwrap();
+        assert_eq!(c.root.as_str(), "http://127.0.0.1:8080/");
+        assert!(
+            GraphConfig::from_root("not a url")
+                .unwrap_err()
+                .to_string()
+                .contains("not a valid URL")
+        );
+        assert!(
+            GraphConfig::from_root("ftp://x")
+                .unwrap_err()
+                .to_string()
+                .contains("http(s)")
+        );
+        assert!(
+            GraphConfig::from_root("https://graph.microsoft.com/v1.0")
+                .unwrap_err()
+                .to_string()
+                .contains("without a version")
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_is_bounded() {
+        assert!(backoff(0) >= Duration::from_secs(1) && backoff(0) < Duration::from_secs(2));
+        assert!(backoff(3) >= Duration::from_secs(8));
+        assert!(backoff(30) <= Duration::from_secs(48));
+    }
+}

@@ -1,0 +1,194 @@
+//! The contract every step controller fulfils, and the context a controller runs in.
+
+use super::session_file::{SessionFile, SessionKind};
+use super::{Evidence, Secret, Step, StepStatus};
+use crate::graph::{GraphClient, GraphError};
+use crate::host::HyperVHost;
+use serde::Serialize;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+/// What a check, apply or revert found. Serialises without the secret.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepReport {
+    pub step: Step,
+    pub status: StepStatus,
+    /// One or two sentences for people: what is, or what to do.
+    pub detail: String,
+    /// Whether this call changed anything (false on an idempotent second apply).
+    pub changed: bool,
+    pub evidence: Evidence,
+    /// The TAP issued by step 6, handed to the caller once and kept nowhere.
+    #[serde(skip)]
+    pub secret: Option<Secret>,
+}
+
+impl StepReport {
+    pub fn new(step: Step, status: StepStatus, detail: impl Into<String>) -> Self {
+        StepReport {
+            step,
+            status,
+            detail: detail.into(),
+            changed: false,
+            evidence: Evidence::default(),
+            secret: None,
+        }
+    }
+
+    pub fn with_evidence(mut self, evidence: Evidence) -> Self {
+        self.evidence = evidence;
+        self
+    }
+
+    pub fn changed(mut self, changed: bool) -> Self {
+        self.changed = changed;
+        self
+    }
+}
+
+/// Why a step could not do its work; each variant's text says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error("{0}")]
+    Graph(#[from] GraphError),
+    #[error("{0}")]
+    Host(String),
+    /// The input was wrong (unknown user, bad ISO path): exit code 2 territory.
+    #[error("{0}")]
+    BadInput(String),
+    /// Something outside our control must be done first.
+    #[error("{0}")]
+    Precondition(String),
+    #[error("cancelled")]
+    Cancelled,
+    #[error("{0}")]
+    Session(String),
+}
+
+/// A progress note from a long-running step (shown as a status line or progress bar).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Progress {
+    pub step: Step,
+    pub message: String,
+    /// 0.0 to 1.0 where the step can tell.
+    pub fraction: Option<f32>,
+}
+
+/// Choices a person made that controllers need.
+#[derive(Clone, Debug, Default)]
+pub struct StepOptions {
+    /// TAP lifetime in minutes for step 6 (Graph's default when `None`).
+    pub tap_lifetime_minutes: Option<u32>,
+    pub tap_usable_once: Option<bool>,
+    /// Windows 11 ISO for step 4.
+    pub iso_path: Option<std::path::PathBuf>,
+    /// Name of the lab VM for steps 4 and 7.
+    pub vm_name: Option<String>,
+    /// The lab user (step 6 issues the TAP for them, step 7 signs them in); overrides the session.
+    pub lab_user: Option<crate::lab::Upn>,
+    /// The TAP step 6 just issued, handed to step 7 in memory only (demo "type it for me").
+    pub tap: Option<Secret>,
+}
+
+/// Everything a controller may use. Cheap to clone; one per job.
+#[derive(Clone)]
+pub struct StepContext {
+    pub graph: Option<Arc<GraphClient>>,
+    pub host: Option<Arc<dyn HyperVHost>>,
+    pub session: Arc<Mutex<SessionFile>>,
+    pub kind: SessionKind,
+    pub options: StepOptions,
+    pub cancel: CancellationToken,
+    pub progress: Option<tokio::sync::mpsc::UnboundedSender<Progress>>,
+}
+
+impl StepContext {
+    /// The Graph client, or a clear error when none is configured.
+    pub fn graph(&self) -> Result<&GraphClient, StepError> {
+        self.graph.as_deref().ok_or_else(|| {
+            StepError::Precondition("no Microsoft Graph connection: sign in first".into())
+        })
+    }
+
+    /// The Hyper-V host, or a clear error when none is available on this machine.
+    pub fn host(&self) -> Result<&dyn HyperVHost, StepError> {
+        self.host.as_deref().ok_or_else(|| {
+            StepError::Precondition(
+                "no Hyper-V host here: host steps run on Windows 11 Pro/Enterprise, or in demo mode"
+                    .into(),
+            )
+        })
+    }
+
+    /// Records an original value in the journal and saves the session file before the caller
+    /// changes anything; returns an error (and so stops the change) if the file cannot be saved.
+    pub async fn journal_original(
+        &self,
+        step: Step,
+        key: &str,
+        original: serde_json::Value,
+    ) -> Result<(), StepError> {
+        let mut session = self.session.lock().await;
+        if session.journal.record(step, key, original) {
+            session.save(self.kind).map_err(StepError::Session)?;
+        }
+        Ok(())
+    }
+
+    /// The journaled original for a step and key, if we changed it.
+    pub async fn journaled(&self, step: Step, key: &str) -> Option<serde_json::Value> {
+        self.session
+            .lock()
+            .await
+            .journal
+            .original(step, key)
+            .cloned()
+    }
+
+    /// Forgets a journal entry after a successful revert and saves.
+    pub async fn journal_forget(&self, step: Step, key: &str) -> Result<(), StepError> {
+        let mut session = self.session.lock().await;
+        session.journal.forget(step, key);
+        session.save(self.kind).map_err(StepError::Session)
+    }
+
+    /// Sends a progress note, if anyone listens.
+    pub fn progress(&self, step: Step, message: impl Into<String>, fraction: Option<f32>) {
+        if let Some(tx) = &self.progress {
+            let _ = tx.send(Progress {
+                step,
+                message: message.into(),
+                fraction,
+            });
+        }
+    }
+
+    /// Fails fast when the job was cancelled.
+    pub fn check_cancelled(&self) -> Result<(), StepError> {
+        if self.cancel.is_cancelled() {
+            Err(StepError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// One lab step's logic, UI-free: `check` only reads, `apply` is idempotent, `revert` restores
+/// what the journal recorded and nothing else, `evidence` says what `apply` would send.
+#[async_trait::async_trait]
+pub trait StepController: Send + Sync {
+    fn step(&self) -> Step;
+
+    /// Reads the current state; never changes anything.
+    async fn check(&self, ctx: &StepContext) -> Result<StepReport, StepError>;
+
+    /// Makes the state what the lab needs; a second call changes nothing and says so.
+    async fn apply(&self, ctx: &StepContext) -> Result<StepReport, StepError>;
+
+    /// Restores the journaled original values of this step.
+    async fn revert(&self, ctx: &StepContext) -> Result<StepReport, StepError>;
+
+    /// The equivalent requests / PowerShell and portal link, for showing before anything runs.
+    fn evidence(&self, ctx: &StepContext) -> crate::lab::Evidence;
+}

@@ -1,0 +1,25 @@
+//! One controller per lab step: UI-free, async, cancellable, idempotent.
+
+pub mod host_pending;
+pub mod mdm_user_scope;
+pub mod policy;
+pub mod tap_issued;
+pub mod tap_policy;
+pub mod whfb_enrollment;
+
+use crate::lab::{Step, StepController};
+use policy::PolicyStep;
+use std::sync::Arc;
+
+/// The controller that runs a step.
+pub fn controller(step: Step) -> Arc<dyn StepController> {
+    match step {
+        Step::MdmUserScope => Arc::new(PolicyStep(mdm_user_scope::MdmUserScope)),
+        Step::WhfbEnrollment => Arc::new(PolicyStep(whfb_enrollment::WhfbEnrollment)),
+        Step::TapPolicy => Arc::new(PolicyStep(tap_policy::TapPolicy)),
+        Step::TapIssued => Arc::new(tap_issued::TapIssued),
+        Step::HypervFeature | Step::LabVm | Step::Bootstrap => {
+            Arc::new(host_pending::HostPending(step))
+        }
+    }
+}
