@@ -429,14 +429,3 @@ mod tests {
         assert_eq!(lines, vec!["one two", "three", "four five", "six"]);
     }
 }
-#[cfg(test)]
-mod dump {
-    #[test]
-    #[ignore]
-    fn dump_pngs() {
-        use super::*;
-        for (i, s) in [Screen::Boot, Screen::SignIn, Screen::Tap { upn: "lab.user@contosolab.onmicrosoft.com".into() }, Screen::SignInError { upn: "x@y.z".into(), message: "Your Temporary Access Pass is incorrect. Ask your admin for a new one.".into() }, Screen::PinSetup { upn: "x@y.z".into() }, Screen::Desktop { upn: "x@y.z".into() }].iter().enumerate() {
-            std::fs::write(format!("/tmp/screen{i}.png"), render(s).to_png().unwrap()).unwrap();
-        }
-    }
-}
