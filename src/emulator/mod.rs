@@ -9,7 +9,7 @@ pub mod config;
 pub mod control;
 pub mod error;
 pub mod login;
-mod middleware;
+pub(crate) mod middleware;
 pub mod odata;
 pub mod roles;
 pub mod routes;
