@@ -11,8 +11,10 @@ use url::Url;
 pub struct OobeSignin {
     pub device_id: String,
     pub device_object_id: String,
-    pub managed_device_id: String,
-    pub whfb_method_id: String,
+    /// None when the MDM user scope does not cover the user (no Intune enrollment).
+    pub managed_device_id: Option<String>,
+    /// None when the WHfB policy is disabled (Windows offers no PIN setup).
+    pub whfb_method_id: Option<String>,
     pub tenant_id: String,
     pub tenant_name: String,
     pub user_id: String,

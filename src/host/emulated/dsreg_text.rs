@@ -47,7 +47,7 @@ pub fn status_text(device_name: &str, join: Option<&JoinRecord>, pin_set: bool) 
                 (j.joined_at + chrono::Duration::days(3650)).format("%Y-%m-%d %H:%M:%S%.3f UTC")
             ),
         );
-        line(&mut out, "KeyContainerId", &j.whfb_method_id);
+        line(&mut out, "KeyContainerId", &j.device_object_id);
         line(
             &mut out,
             "KeyProvider",
@@ -94,11 +94,11 @@ pub fn status_text(device_name: &str, join: Option<&JoinRecord>, pin_set: bool) 
     }
     banner(&mut out, "User State");
     line(&mut out, "NgcSet", yes(join.is_some() && pin_set));
-    if pin_set && let Some(j) = join {
+    if pin_set && let Some(key) = join.and_then(|j| j.whfb_method_id.as_deref()) {
         line(
             &mut out,
             "NgcKeyId",
-            &format!("{{{}}}", j.whfb_method_id.to_uppercase()),
+            &format!("{{{}}}", key.to_uppercase()),
         );
         line(&mut out, "CanReset", "DestructiveAndNonDestructive");
     }

@@ -333,7 +333,7 @@ impl EmulatedHost {
             let v = Self::find_mut(s, vm)?;
             match outcome {
                 Ok(joined) => {
-                    v.guest.join = Some(JoinRecord {
+                    let record = JoinRecord {
                         upn: upn.clone(),
                         device_id: joined.device_id,
                         device_object_id: joined.device_object_id,
@@ -343,8 +343,13 @@ impl EmulatedHost {
                         tenant_name: joined.tenant_name,
                         user_id: joined.user_id,
                         joined_at: Utc::now(),
-                    });
-                    v.guest.screen = Screen::PinSetup { upn };
+                    };
+                    v.guest.screen = if record.whfb_method_id.is_some() {
+                        Screen::PinSetup { upn }
+                    } else {
+                        Screen::Desktop { upn }
+                    };
+                    v.guest.join = Some(record);
                 }
                 Err(refused) => {
                     v.guest.screen = Screen::SignInError {

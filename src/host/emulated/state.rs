@@ -23,8 +23,9 @@ pub struct JoinRecord {
     pub upn: String,
     pub device_id: String,
     pub device_object_id: String,
-    pub managed_device_id: String,
-    pub whfb_method_id: String,
+    pub managed_device_id: Option<String>,
+    /// None when Windows Hello for Business is not provisioned for this user and device.
+    pub whfb_method_id: Option<String>,
     pub tenant_id: String,
     pub tenant_name: String,
     pub user_id: String,
@@ -54,7 +55,8 @@ impl Guest {
     pub fn screen_after_boot(&self) -> Screen {
         match (&self.join, self.pin_set) {
             (Some(j), true) => Screen::Desktop { upn: j.upn.clone() },
-            (Some(j), false) => Screen::PinSetup { upn: j.upn.clone() },
+            (Some(j), false) if j.whfb_method_id.is_some() => Screen::PinSetup { upn: j.upn.clone() },
+            (Some(j), false) => Screen::Desktop { upn: j.upn.clone() },
             (None, _) => Screen::Oobe,
         }
     }
