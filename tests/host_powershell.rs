@@ -46,8 +46,16 @@ async fn hostile_names_arrive_intact_and_never_change_the_command_line() {
     for name in hostile_names() {
         let input = json!({ "name": name });
         let out = r.run(scripts::GET_VM, &input, &cancel).await.unwrap();
-        assert_eq!(out["args"], Value::String(expected_args.clone()), "args changed for {name:?}");
-        assert_eq!(out["input"]["name"], Value::String(name.clone()), "value damaged: {name:?}");
+        assert_eq!(
+            out["args"],
+            Value::String(expected_args.clone()),
+            "args changed for {name:?}"
+        );
+        assert_eq!(
+            out["input"]["name"],
+            Value::String(name.clone()),
+            "value damaged: {name:?}"
+        );
     }
 }
 
@@ -69,7 +77,10 @@ fn scripts_are_fixed_text_that_never_splices_or_wildcards() {
         }
         // The encoded argument is a pure function of the fixed script.
         assert_eq!(encode_command(script), encode_command(script));
-        assert_eq!(command_args(script)[..FIXED_ARGS.len()], FIXED_ARGS.map(String::from));
+        assert_eq!(
+            command_args(script)[..FIXED_ARGS.len()],
+            FIXED_ARGS.map(String::from)
+        );
     }
     // VMs are found by exact name only.
     assert!(scripts::GET_VM.contains("Where-Object Name -eq ([string]$in.name)"));
@@ -79,7 +90,11 @@ fn scripts_are_fixed_text_that_never_splices_or_wildcards() {
 #[tokio::test]
 async fn an_answer_with_ok_false_becomes_a_typed_error() {
     let err = runner(Duration::from_secs(20))
-        .run(scripts::LIST_VMS, &json!({ "fake": "denied" }), &CancellationToken::new())
+        .run(
+            scripts::LIST_VMS,
+            &json!({ "fake": "denied" }),
+            &CancellationToken::new(),
+        )
         .await
         .unwrap_err();
     assert_eq!(err, HostError::NotElevated);
@@ -89,13 +104,20 @@ async fn an_answer_with_ok_false_becomes_a_typed_error() {
 #[tokio::test]
 async fn a_crash_reports_its_exit_code_and_stderr() {
     let err = runner(Duration::from_secs(20))
-        .run(scripts::LIST_VMS, &json!({ "fake": "crash" }), &CancellationToken::new())
+        .run(
+            scripts::LIST_VMS,
+            &json!({ "fake": "crash" }),
+            &CancellationToken::new(),
+        )
         .await
         .unwrap_err();
     match err {
         HostError::PowerShell { exit_code, message } => {
             assert_eq!(exit_code, Some(3));
-            assert!(message.contains("is not recognized as the name of a cmdlet"), "{message}");
+            assert!(
+                message.contains("is not recognized as the name of a cmdlet"),
+                "{message}"
+            );
             assert!(message.contains("At line:1"), "{message}");
         }
         other => panic!("expected a PowerShell error, got {other:?}"),
@@ -105,7 +127,11 @@ async fn a_crash_reports_its_exit_code_and_stderr() {
 #[tokio::test]
 async fn output_without_a_json_answer_is_a_parse_error() {
     let err = runner(Duration::from_secs(20))
-        .run(scripts::LIST_VMS, &json!({ "fake": "garbage" }), &CancellationToken::new())
+        .run(
+            scripts::LIST_VMS,
+            &json!({ "fake": "garbage" }),
+            &CancellationToken::new(),
+        )
         .await
         .unwrap_err();
     match err {
@@ -162,7 +188,10 @@ async fn a_timeout_kills_the_child() {
     assert!(matches!(err, HostError::Timeout { .. }), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(20));
     let pid = read_pid(&pid_file).await;
-    assert!(wait_gone(pid).await, "process {pid} still runs after the timeout");
+    assert!(
+        wait_gone(pid).await,
+        "process {pid} still runs after the timeout"
+    );
 }
 
 #[tokio::test]
@@ -176,12 +205,19 @@ async fn cancellation_kills_the_child() {
         trigger.cancel();
     });
     let err = runner(Duration::from_secs(60))
-        .run(scripts::LIST_VMS, &json!({ "fake": "hang", "pid_file": pid_file }), &cancel)
+        .run(
+            scripts::LIST_VMS,
+            &json!({ "fake": "hang", "pid_file": pid_file }),
+            &cancel,
+        )
         .await
         .unwrap_err();
     assert_eq!(err, HostError::Cancelled);
     let pid = read_pid(&pid_file).await;
-    assert!(wait_gone(pid).await, "process {pid} still runs after cancellation");
+    assert!(
+        wait_gone(pid).await,
+        "process {pid} still runs after cancellation"
+    );
 }
 
 #[tokio::test]
@@ -190,7 +226,10 @@ async fn a_missing_executable_says_so() {
         .run(scripts::LIST_VMS, &json!({}), &CancellationToken::new())
         .await
         .unwrap_err();
-    assert!(matches!(err, HostError::Launch { ref reason, .. } if reason.contains("not found")), "{err:?}");
+    assert!(
+        matches!(err, HostError::Launch { ref reason, .. } if reason.contains("not found")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -201,15 +240,24 @@ async fn the_host_decodes_vms_and_keeps_secrets_out_of_errors() {
     assert_eq!(vm.secure_boot_template.as_deref(), Some("MicrosoftWindows"));
     assert!(vm.tpm_enabled);
     // Through the fake's echo, an unknown VM's answer is not a VM: a parse error, not a panic.
-    assert!(matches!(host.vm("Other").await.unwrap_err(), HostError::Parse { .. }));
+    assert!(matches!(
+        host.vm("Other").await.unwrap_err(),
+        HostError::Parse { .. }
+    ));
     // Non-ASCII cannot be typed by Msvm_Keyboard.TypeText: refused before anything runs.
     let tap = Secret::new("Pässwörd");
-    let err = host.type_text("Lab", KeyboardText::Secret(&tap), true).await.unwrap_err();
+    let err = host
+        .type_text("Lab", KeyboardText::Secret(&tap), true)
+        .await
+        .unwrap_err();
     assert!(!err.to_string().contains("Pässwörd"));
     // Without a guest account, dsregcmd cannot run through PowerShell Direct; the error says what to do.
     let err = host
         .run_in_vm("Lab", hello_bootstrap::host::GuestCommand::DsregcmdStatus)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("hello-bootstrap dsregcmd FILE"), "{err}");
+    assert!(
+        err.to_string().contains("hello-bootstrap dsregcmd FILE"),
+        "{err}"
+    );
 }

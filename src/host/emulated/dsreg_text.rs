@@ -95,11 +95,7 @@ pub fn status_text(device_name: &str, join: Option<&JoinRecord>, pin_set: bool) 
     banner(&mut out, "User State");
     line(&mut out, "NgcSet", yes(join.is_some() && pin_set));
     if pin_set && let Some(key) = join.and_then(|j| j.whfb_method_id.as_deref()) {
-        line(
-            &mut out,
-            "NgcKeyId",
-            &format!("{{{}}}", key.to_uppercase()),
-        );
+        line(&mut out, "NgcKeyId", &format!("{{{}}}", key.to_uppercase()));
         line(&mut out, "CanReset", "DestructiveAndNonDestructive");
     }
     line(&mut out, "WorkplaceJoined", "NO");

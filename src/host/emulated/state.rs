@@ -55,7 +55,9 @@ impl Guest {
     pub fn screen_after_boot(&self) -> Screen {
         match (&self.join, self.pin_set) {
             (Some(j), true) => Screen::Desktop { upn: j.upn.clone() },
-            (Some(j), false) if j.whfb_method_id.is_some() => Screen::PinSetup { upn: j.upn.clone() },
+            (Some(j), false) if j.whfb_method_id.is_some() => {
+                Screen::PinSetup { upn: j.upn.clone() }
+            }
             (Some(j), false) => Screen::Desktop { upn: j.upn.clone() },
             (None, _) => Screen::Oobe,
         }
