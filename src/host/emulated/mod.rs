@@ -41,6 +41,9 @@ const DEMO_PIN: &str = "246810";
 /// The TAP typed instead of the real one under [`EmulatedHost::with_wrong_tap`].
 const WRONG_TAP: &str = "Wr0ngTap!Code";
 
+/// Demo timing: a 45 s boot takes about 2 s, enabling Hyper-V about 2 s.
+pub const DEMO_TIME_SCALE: f64 = 0.05;
+
 /// How to build an emulated host.
 #[derive(Clone, Debug, Default)]
 pub struct EmulatedHostConfig {
@@ -90,6 +93,15 @@ impl EmulatedHost {
             cloud: config.emulator_root.map(EmulatorCloud::new),
             wrong_tap: false,
             typing: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The demo's host: state in `data_dir()/demo-host.json`, timing at [`DEMO_TIME_SCALE`].
+    pub fn demo(emulator_root: Url) -> Result<EmulatedHost, HostError> {
+        Self::new(EmulatedHostConfig {
+            state_file: Some(crate::lab::paths::data_dir().join("demo-host.json")),
+            time_scale: DEMO_TIME_SCALE,
+            emulator_root: Some(emulator_root),
         })
     }
 
