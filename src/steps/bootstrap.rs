@@ -239,12 +239,7 @@ impl Bootstrap {
                 ),
                 Some(0.4 + 0.6 * obs.passed_count() as f32 / total as f32),
             );
-            let signin_failed = obs
-                .row("signin")
-                .is_some_and(|r| r.state == ValidationState::Failed);
-            if obs.all_passed() || signin_failed || started.elapsed() >= polling.deadline {
-                return Ok(obs);
-            }
+            // Demo: the person at the VM opens My Apps once the desktop shows.
             if let (Some(emulated), true, Some(true), false) = (
                 host.as_emulated(),
                 obs.at_desktop,
@@ -255,6 +250,12 @@ impl Bootstrap {
                 emulated.open_my_apps(vm).await?;
                 opened_my_apps = true;
                 continue;
+            }
+            let signin_failed = obs
+                .row("signin")
+                .is_some_and(|r| r.state == ValidationState::Failed);
+            if obs.all_passed() || signin_failed || started.elapsed() >= polling.deadline {
+                return Ok(obs);
             }
             tokio::select! {
                 _ = tokio::time::sleep(polling.interval) => {}
@@ -302,13 +303,14 @@ impl StepController for Bootstrap {
         let upn = lab_user(ctx).await?;
         require_vm(host, &vm).await?;
         let obs = validation::observe(ctx, host, &vm, &upn).await?;
-        let (mut status, detail) = verdict(&obs, &guidance(&upn, &vm));
-        if status == StepStatus::NeedsAction
-            && obs
-                .row("signin")
-                .is_some_and(|r| r.state == ValidationState::Waiting)
+        let (mut status, mut detail) = verdict(&obs, &guidance(&upn, &vm));
+        if obs
+            .row("signin")
+            .is_some_and(|r| r.state == ValidationState::Waiting)
         {
+            // Nobody has signed in yet: apply (or the person at the VM) has everything left to do.
             status = StepStatus::NotApplied;
+            detail = format!("Not signed in yet. {}", guidance(&upn, &vm));
         }
         Ok(self.report(ctx, &obs, status, detail, false))
     }

@@ -1,0 +1,365 @@
+//! Steps 3, 4 and 7 end to end on the emulated host against the real emulator, through the same
+//! controllers the CLI and the wizard use: every validation row passes with the right TAP; with
+//! the wrong-TAP hook step 7 fails at the sign-in row with the cloud's reason; revert restores
+//! the OOBE checkpoint and deletes the device objects the sign-in created.
+
+use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use hello_bootstrap::graph::{ApiVersion, GraphClient, GraphConfig, StaticToken};
+use hello_bootstrap::host::screens::Screen;
+use hello_bootstrap::host::{EmulatedHost, HyperVHost};
+use hello_bootstrap::lab::controller::{Progress, StepOptions};
+use hello_bootstrap::lab::session_file::{SessionFile, SessionKind};
+use hello_bootstrap::lab::{Step, StepContext, StepError, StepStatus, ValidationState};
+use hello_bootstrap::steps::controller;
+use hello_bootstrap::steps::hyperv_feature::RESTART_PENDING_KEY;
+use hello_bootstrap::steps::lab_vm::{DEFAULT_VM_NAME, OOBE_CHECKPOINT};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+struct Lab {
+    emu: EmulatorHandle,
+    host: Arc<EmulatedHost>,
+    graph: Arc<GraphClient>,
+    session: Arc<Mutex<SessionFile>>,
+}
+
+impl Lab {
+    async fn start(wrong_tap: bool) -> Lab {
+        let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+        let graph = GraphClient::new(
+            GraphConfig::from_root(&emu.graph_url).unwrap(),
+            Arc::new(StaticToken(emu.access_token())),
+        )
+        .unwrap();
+        let mut host = EmulatedHost::for_tests(Some(Url::parse(&emu.graph_url).unwrap()));
+        if wrong_tap {
+            host = host.with_wrong_tap();
+        }
+        Lab {
+            emu,
+            host: Arc::new(host),
+            graph: Arc::new(graph),
+            session: Arc::new(Mutex::new(SessionFile::default())),
+        }
+    }
+
+    fn ctx(
+        &self,
+        options: StepOptions,
+    ) -> (StepContext, tokio::sync::mpsc::UnboundedReceiver<Progress>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let ctx = StepContext {
+            graph: Some(self.graph.clone()),
+            host: Some(self.host.clone()),
+            session: self.session.clone(),
+            kind: SessionKind::Demo,
+            options: StepOptions {
+                lab_user: Some(self.emu.lab_user_upn.clone()),
+                ..options
+            },
+            cancel: CancellationToken::new(),
+            progress: Some(tx),
+        };
+        (ctx, rx)
+    }
+
+    /// Runs steps 1 to 6 (with the reboot step 3 asks for) and returns the context step 7 gets.
+    async fn through_step_six(&self) -> StepContext {
+        let (ctx, _rx) = self.ctx(StepOptions::default());
+        for step in [Step::MdmUserScope, Step::WhfbEnrollment] {
+            let r = controller(step).apply(&ctx).await.unwrap();
+            assert_eq!(r.status, StepStatus::Applied, "{step}: {}", r.detail);
+        }
+
+        // Step 3: enable, restart needed, remembered in the session; after the reboot, done.
+        let hyperv = controller(Step::HypervFeature);
+        assert_eq!(
+            hyperv.check(&ctx).await.unwrap().status,
+            StepStatus::NotApplied
+        );
+        let r = hyperv.apply(&ctx).await.unwrap();
+        assert_eq!(r.status, StepStatus::NeedsAction);
+        assert!(r.detail.contains("restart the PC"), "{}", r.detail);
+        assert!(r.changed);
+        {
+            let s = self.session.lock().await;
+            assert_eq!(s.host[RESTART_PENDING_KEY], true);
+            assert_eq!(s.current_step, Some(Step::HypervFeature));
+        }
+        assert_eq!(
+            hyperv.check(&ctx).await.unwrap().status,
+            StepStatus::NeedsAction
+        );
+        self.host.reboot().await.unwrap();
+        let r = hyperv.apply(&ctx).await.unwrap();
+        assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
+        assert!(!r.changed);
+        assert_eq!(self.session.lock().await.host[RESTART_PENDING_KEY], false);
+        let revert = hyperv.revert(&ctx).await.unwrap();
+        assert!(revert.detail.contains("stays on"), "{}", revert.detail);
+        assert_eq!(
+            hyperv.check(&ctx).await.unwrap().status,
+            StepStatus::Applied
+        );
+
+        // Step 4: a Windows 11 VM at OOBE with its checkpoint; a second apply changes nothing.
+        let vm = controller(Step::LabVm);
+        assert_eq!(vm.check(&ctx).await.unwrap().status, StepStatus::NotApplied);
+        let r = vm.apply(&ctx).await.unwrap();
+        assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
+        assert!(r.changed);
+        let info = self.host.vm(DEFAULT_VM_NAME).await.unwrap().unwrap();
+        assert_eq!(
+            (info.generation, info.cpu_count, info.tpm_enabled),
+            (2, 2, true)
+        );
+        assert_eq!(
+            info.secure_boot_template.as_deref(),
+            Some("MicrosoftWindows")
+        );
+        assert_eq!(self.host.screen(DEFAULT_VM_NAME).unwrap(), Screen::SignIn);
+        let again = vm.apply(&ctx).await.unwrap();
+        assert_eq!(again.status, StepStatus::Applied);
+        assert!(!again.changed);
+        assert!(
+            vm.evidence(&ctx)
+                .powershell
+                .unwrap()
+                .contains("Enable-VMTPM")
+        );
+
+        // Steps 5 and 6: the TAP policy and a TAP for the lab user.
+        let r = controller(Step::TapPolicy).apply(&ctx).await.unwrap();
+        assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
+        let r = controller(Step::TapIssued).apply(&ctx).await.unwrap();
+        assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
+        let tap = r.secret.expect("step 6 hands over the TAP");
+        let (ctx7, _rx) = self.ctx(StepOptions {
+            tap: Some(tap),
+            ..StepOptions::default()
+        });
+        ctx7
+    }
+}
+
+async fn device_count(lab: &Lab, device_id: &str) -> usize {
+    lab.graph
+        .get_all(
+            ApiVersion::V1,
+            &format!("/devices?$filter=deviceId eq '{device_id}'"),
+        )
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn the_whole_lab_passes_every_validation_row() {
+    let lab = Lab::start(false).await;
+    let ctx = lab.through_step_six().await;
+    let bootstrap = controller(Step::Bootstrap);
+
+    // Before anyone signs in, check reads without typing and finds nothing joined.
+    let before = bootstrap.check(&ctx).await.unwrap();
+    assert_eq!(before.status, StepStatus::NotApplied, "{}", before.detail);
+    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), Screen::SignIn);
+
+    // Without a TAP to type, apply guides the person instead.
+    let (guided_ctx, _rx) = lab.ctx(StepOptions::default());
+    let guided = bootstrap.apply(&guided_ctx).await.unwrap();
+    assert_eq!(guided.status, StepStatus::NeedsAction);
+    assert!(
+        guided.detail.contains("Temporary Access Pass") && guided.detail.contains("PIN"),
+        "{}",
+        guided.detail
+    );
+
+    let (ctx, mut progress) = {
+        let (c, rx) = lab.ctx(ctx.options.clone());
+        (c, rx)
+    };
+    let report = bootstrap.apply(&ctx).await.unwrap();
+    let rows: Vec<_> = report
+        .evidence
+        .rows
+        .iter()
+        .map(|r| (r.id.as_str(), r.state))
+        .collect();
+    assert_eq!(
+        report.status,
+        StepStatus::Applied,
+        "{}: {rows:?}",
+        report.detail
+    );
+    for id in [
+        "signin",
+        "enhanced_session",
+        "dsreg_joined",
+        "dsreg_ngc",
+        "dsreg_prt",
+        "graph_device",
+        "graph_managed_device",
+        "graph_whfb",
+        "graph_mfa_signin",
+    ] {
+        let row = report
+            .evidence
+            .rows
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("no row {id}"));
+        assert_eq!(row.state, ValidationState::Passed, "{id}: {}", row.detail);
+        assert!(row.fix.is_none());
+    }
+    let mfa = report
+        .evidence
+        .rows
+        .iter()
+        .find(|r| r.id == "graph_mfa_signin")
+        .unwrap();
+    assert!(
+        mfa.detail
+            .contains("MFA requirement satisfied by claim in the token")
+    );
+    assert!(
+        mfa.detail.contains("Temporary Access Pass"),
+        "explains why: {}",
+        mfa.detail
+    );
+    assert!(!lab.host.enhanced_session_mode().await.unwrap());
+    let mut notes = Vec::new();
+    while let Ok(p) = progress.try_recv() {
+        notes.push(p.message);
+    }
+    assert!(
+        notes.iter().any(|m| m.starts_with("Validating:")),
+        "{notes:?}"
+    );
+    assert!(notes.iter().any(|m| m.contains("My Apps")), "{notes:?}");
+
+    // Neither the report nor the session holds the TAP.
+    let tap = ctx.options.tap.as_ref().unwrap().expose().to_string();
+    assert!(!serde_json::to_string(&report).unwrap().contains(&tap));
+    assert!(
+        !serde_json::to_string(&*lab.session.lock().await)
+            .unwrap()
+            .contains(&tap)
+    );
+
+    // check agrees, read only; a second apply changes nothing.
+    let checked = bootstrap.check(&ctx).await.unwrap();
+    assert_eq!(checked.status, StepStatus::Applied, "{}", checked.detail);
+    let again = bootstrap.apply(&ctx).await.unwrap();
+    assert_eq!(again.status, StepStatus::Applied);
+    assert!(!again.changed);
+
+    // Revert: back to the OOBE checkpoint, the device objects gone, enhanced session restored.
+    let device_id = lab
+        .host
+        .join_record(DEFAULT_VM_NAME)
+        .unwrap()
+        .unwrap()
+        .device_id;
+    assert_eq!(device_count(&lab, &device_id).await, 1);
+    let reverted = bootstrap.revert(&ctx).await.unwrap();
+    assert!(reverted.changed);
+    assert!(
+        reverted.detail.contains(OOBE_CHECKPOINT),
+        "{}",
+        reverted.detail
+    );
+    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), Screen::SignIn);
+    assert_eq!(device_count(&lab, &device_id).await, 0);
+    let managed = lab
+        .graph
+        .get_all(
+            ApiVersion::V1,
+            &format!("/deviceManagement/managedDevices?$filter=azureADDeviceId eq '{device_id}'"),
+        )
+        .await
+        .unwrap();
+    assert!(managed.is_empty());
+    assert!(lab.host.enhanced_session_mode().await.unwrap());
+    assert!(
+        lab.session
+            .lock()
+            .await
+            .journal
+            .for_step(Step::Bootstrap)
+            .next()
+            .is_none()
+    );
+    // The VM itself is kept.
+    assert!(lab.host.vm(DEFAULT_VM_NAME).await.unwrap().is_some());
+}
+
+async fn a_wrong_tap_fails_at_the_sign_in_row() {
+    let lab = Lab::start(true).await;
+    let ctx = lab.through_step_six().await;
+    let report = controller(Step::Bootstrap).apply(&ctx).await.unwrap();
+    assert_eq!(report.status, StepStatus::Error);
+    let signin = report
+        .evidence
+        .rows
+        .iter()
+        .find(|r| r.id == "signin")
+        .unwrap();
+    assert_eq!(signin.state, ValidationState::Failed);
+    assert!(signin.detail.contains("isn't right"), "{}", signin.detail);
+    assert!(
+        signin
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("new Temporary Access Pass")
+    );
+    assert!(
+        report.detail.contains("signed in at OOBE"),
+        "{}",
+        report.detail
+    );
+    let joined = report
+        .evidence
+        .rows
+        .iter()
+        .find(|r| r.id == "dsreg_joined")
+        .unwrap();
+    assert_eq!(joined.state, ValidationState::Waiting);
+}
+
+async fn missing_prerequisites_are_clear_errors() {
+    let lab = Lab::start(false).await;
+    let (ctx, _rx) = lab.ctx(StepOptions::default());
+    // Step 4 before Hyper-V runs.
+    let err = controller(Step::LabVm).apply(&ctx).await.unwrap_err();
+    assert!(err.to_string().contains("step 3"), "{err}");
+    // A given ISO that does not exist is bad input with the way to get one.
+    lab.host.enable_feature().await.unwrap();
+    lab.host.reboot().await.unwrap();
+    let (iso_ctx, _rx) = lab.ctx(StepOptions {
+        iso_path: Some("/nonexistent/Win11_Eval.iso".into()),
+        ..StepOptions::default()
+    });
+    match controller(Step::LabVm).apply(&iso_ctx).await.unwrap_err() {
+        StepError::BadInput(m) => assert!(
+            m.contains("Evaluation Center") && m.contains("retired"),
+            "{m}"
+        ),
+        other => panic!("expected bad input, got {other:?}"),
+    }
+    // Step 7 before step 4.
+    let err = controller(Step::Bootstrap).apply(&ctx).await.unwrap_err();
+    assert!(err.to_string().contains("step 4"), "{err}");
+}
+
+/// One test in this binary, so setting the config directory for session saves is race-free.
+#[tokio::test]
+async fn steps_three_four_and_seven_end_to_end() {
+    let home = tempfile::tempdir().unwrap();
+    // SAFETY: this binary runs this single test, before any other thread reads the environment.
+    unsafe { std::env::set_var(hello_bootstrap::lab::paths::HOME_ENV, home.path()) };
+    the_whole_lab_passes_every_validation_row().await;
+    a_wrong_tap_fails_at_the_sign_in_row().await;
+    missing_prerequisites_are_clear_errors().await;
+}
