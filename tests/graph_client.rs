@@ -765,3 +765,46 @@ async fn latency_is_added_to_graph_calls() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn batch_depends_on_gives_424_after_a_failed_dependency() {
+    let emu = start(EmulatorConfig::default()).await;
+    let body = json!({ "requests": [
+        { "id": "1", "method": "PATCH", "url": TAP_POLICY, "headers": {"Content-Type": "application/json"}, "body": {"state": "enabled"} },
+        { "id": "2", "dependsOn": ["1"], "method": "GET", "url": TAP_POLICY },
+        { "id": "3", "method": "PATCH", "url": TAP_POLICY, "headers": {"Content-Type": "application/json"}, "body": {"@odata.type": TAP_CONFIG_TYPE, "state": "enabled"} },
+        { "id": "4", "dependsOn": ["3"], "method": "GET", "url": TAP_POLICY },
+    ]});
+    let reply: Value = reqwest::Client::new()
+        .post(format!("{}/v1.0/$batch", emu.graph_url))
+        .bearer_auth(emu.access_token().expose())
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<(String, u64)> = reply["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("1".into(), 400),
+            ("2".into(), 424),
+            ("3".into(), 204),
+            ("4".into(), 200)
+        ]
+    );
+    assert_eq!(reply["responses"][3]["body"]["state"], "enabled");
+    emu.shutdown().await;
+}
