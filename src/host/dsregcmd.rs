@@ -44,6 +44,7 @@ pub struct DsregSection {
 }
 
 impl DsregSection {
+    /// A key's value in this section (keys compare case-insensitively, as people type them).
     pub fn get(&self, key: &str) -> Option<&str> {
         self.entries
             .iter()

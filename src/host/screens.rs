@@ -6,8 +6,9 @@ use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 use serde::{Deserialize, Serialize};
 use tiny_skia::{Color, FillRule, Paint, PathBuilder, Pixmap, Rect, Transform};
 
-/// Console size of the emulated VM (the thumbnail size the real host requests).
+/// Console width of the emulated VM (the thumbnail size the real host requests).
 pub const WIDTH: u32 = 640;
+/// Console height of the emulated VM.
 pub const HEIGHT: u32 = 480;
 
 /// What the emulated VM's console shows.

@@ -77,6 +77,7 @@ impl VmState {
             .unwrap_or_else(|| VmState::Other(name.to_string()))
     }
 
+    /// The name Hyper-V uses for this state.
     pub fn as_str(&self) -> &str {
         match self {
             VmState::Other(s) => s,
@@ -279,6 +280,7 @@ impl KeyboardText<'_> {
         }
     }
 
+    /// Whether the text must be kept out of logs and errors.
     pub fn is_secret(&self) -> bool {
         matches!(self, KeyboardText::Secret(_))
     }

@@ -37,6 +37,7 @@ pub struct EmulatorCloud {
 }
 
 impl EmulatorCloud {
+    /// A client for the emulator whose root (without a Graph version) is `root`.
     pub fn new(root: Url) -> EmulatorCloud {
         EmulatorCloud {
             root,

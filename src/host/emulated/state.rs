@@ -105,10 +105,12 @@ impl HostState {
         }
     }
 
+    /// A VM by exact name.
     pub fn vm(&self, name: &str) -> Option<&EmuVm> {
         self.vms.iter().find(|v| v.spec.name == name)
     }
 
+    /// A VM by exact name, to change it.
     pub fn vm_mut(&mut self, name: &str) -> Option<&mut EmuVm> {
         self.vms.iter_mut().find(|v| v.spec.name == name)
     }

@@ -31,6 +31,7 @@ pub struct PowerShellHost {
 }
 
 impl PowerShellHost {
+    /// A host that runs its scripts with `runner` (tests pass a fake `powershell`).
     pub fn new(runner: PowerShellRunner) -> PowerShellHost {
         PowerShellHost {
             runner,

@@ -27,6 +27,7 @@ impl PowerShellRunner {
         }
     }
 
+    /// A runner for any PowerShell executable (tests point it at a fake).
     pub fn new(program: impl Into<PathBuf>, timeout: Duration) -> PowerShellRunner {
         PowerShellRunner {
             program: program.into(),

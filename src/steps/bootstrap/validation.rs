@@ -15,6 +15,7 @@ pub const MFA_BY_CLAIM: &str = "MFA requirement satisfied by claim in the token"
 /// Why the MFA row matters, shown with it.
 pub const MFA_EXPLANATION: &str = "The Primary Refresh Token carries an MFA claim because Windows Hello for Business was set up right after signing in with a Temporary Access Pass (a TAP counts as strong authentication), so Conditional Access asks for nothing more.";
 
+/// What to do when a row fails, one text per row (with the known error codes).
 pub mod fix {
     pub const SIGNIN: &str = "Issue a new Temporary Access Pass (revert step 6, then apply it), check it has not expired or been used, and sign in again at the OOBE page.";
     pub const ENHANCED_SESSION: &str = "Enhanced session mode is still on: OOBE needs the basic console. Run (elevated) Set-VMHost -EnableEnhancedSessionMode $false, or untick View > Enhanced session in Virtual Machine Connection.";
@@ -43,18 +44,17 @@ pub struct Observed {
 }
 
 impl Observed {
+    /// Whether every row passed (the step is done).
     pub fn all_passed(&self) -> bool {
         !self.rows.is_empty() && self.rows.iter().all(|r| r.state == ValidationState::Passed)
     }
 
+    /// A row by its stable id (`signin`, `dsreg_joined`, …).
     pub fn row(&self, id: &str) -> Option<&ValidationRow> {
         self.rows.iter().find(|r| r.id == id)
     }
 
-    pub fn any_failed(&self) -> bool {
-        self.rows.iter().any(|r| r.state == ValidationState::Failed)
-    }
-
+    /// How many rows passed, for progress.
     pub fn passed_count(&self) -> usize {
         self.rows
             .iter()
