@@ -67,8 +67,14 @@ impl Lab {
 
     /// Runs steps 1 to 6 (with the reboot step 3 asks for) and returns the context step 7 gets.
     async fn through_step_six(&self) -> StepContext {
+        self.through_step_six_with(&[Step::MdmUserScope, Step::WhfbEnrollment])
+            .await
+    }
+
+    /// Like `through_step_six`, with a choice of the Graph policy steps 1 and 2.
+    async fn through_step_six_with(&self, policies: &[Step]) -> StepContext {
         let (ctx, _rx) = self.ctx(StepOptions::default());
-        for step in [Step::MdmUserScope, Step::WhfbEnrollment] {
+        for &step in policies {
             let r = controller(step).apply(&ctx).await.unwrap();
             assert_eq!(r.status, StepStatus::Applied, "{step}: {}", r.detail);
         }
@@ -328,6 +334,49 @@ async fn a_wrong_tap_fails_at_the_sign_in_row() {
     assert_eq!(joined.state, ValidationState::Waiting);
 }
 
+async fn without_intune_scope_validation_waits_and_can_be_cancelled() {
+    let lab = Lab::start(false).await;
+    // Step 1 skipped: the MDM user scope stays None, so the join enrolls nothing in Intune.
+    let ctx = lab.through_step_six_with(&[Step::WhfbEnrollment]).await;
+    let cancel = ctx.cancel.clone();
+    let job = tokio::spawn(async move { controller(Step::Bootstrap).apply(&ctx).await });
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(
+        !job.is_finished(),
+        "validation keeps polling while a row waits"
+    );
+    cancel.cancel();
+    let result = tokio::time::timeout(std::time::Duration::from_secs(10), job)
+        .await
+        .expect("cancel stops the polling")
+        .unwrap();
+    assert!(matches!(result, Err(StepError::Cancelled)), "{result:?}");
+
+    // check tells which row waits and what to do about it.
+    let (ctx, _rx) = lab.ctx(StepOptions::default());
+    let report = controller(Step::Bootstrap).check(&ctx).await.unwrap();
+    assert_eq!(report.status, StepStatus::NeedsAction, "{}", report.detail);
+    let managed = report
+        .evidence
+        .rows
+        .iter()
+        .find(|r| r.id == "graph_managed_device")
+        .unwrap();
+    assert_eq!(managed.state, ValidationState::Waiting);
+    let fix = managed.fix.as_deref().unwrap();
+    assert!(
+        fix.contains("0x80180014") && fix.contains("8018000a") && fix.contains("MAM"),
+        "{fix}"
+    );
+    let joined = report
+        .evidence
+        .rows
+        .iter()
+        .find(|r| r.id == "dsreg_joined")
+        .unwrap();
+    assert_eq!(joined.state, ValidationState::Passed);
+}
+
 async fn missing_prerequisites_are_clear_errors() {
     let lab = Lab::start(false).await;
     let (ctx, _rx) = lab.ctx(StepOptions::default());
@@ -361,5 +410,6 @@ async fn steps_three_four_and_seven_end_to_end() {
     unsafe { std::env::set_var(hello_bootstrap::lab::paths::HOME_ENV, home.path()) };
     the_whole_lab_passes_every_validation_row().await;
     a_wrong_tap_fails_at_the_sign_in_row().await;
+    without_intune_scope_validation_waits_and_can_be_cancelled().await;
     missing_prerequisites_are_clear_errors().await;
 }
