@@ -6,7 +6,10 @@
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use hello_bootstrap::graph::{ApiVersion, GraphClient, GraphConfig, StaticToken};
 use hello_bootstrap::host::screens::Screen;
-use hello_bootstrap::host::{EmulatedHost, HyperVHost};
+use hello_bootstrap::host::{
+    Checkpoint, EmulatedHost, FeatureState, GuestCommand, HostError, HyperVHost, KeyboardText,
+    ScreenImage, VmInfo, VmSpec, VmState,
+};
 use hello_bootstrap::lab::controller::{Progress, StepOptions};
 use hello_bootstrap::lab::session_file::{SessionFile, SessionKind};
 use hello_bootstrap::lab::{Step, StepContext, StepError, StepStatus, ValidationState};
@@ -377,6 +380,131 @@ async fn without_intune_scope_validation_waits_and_can_be_cancelled() {
     assert_eq!(joined.state, ValidationState::Passed);
 }
 
+/// The emulated machine seen the way the PowerShell host sees a real one: no guest account, so
+/// no `dsregcmd` and no OOBE screen semantics; everything else is the emulated Hyper-V.
+struct WithoutGuestAccess(Arc<EmulatedHost>);
+
+#[async_trait::async_trait]
+impl HyperVHost for WithoutGuestAccess {
+    async fn feature_state(&self) -> Result<FeatureState, HostError> {
+        self.0.feature_state().await
+    }
+    async fn enable_feature(&self) -> Result<bool, HostError> {
+        self.0.enable_feature().await
+    }
+    async fn restart_needed(&self) -> Result<bool, HostError> {
+        self.0.restart_needed().await
+    }
+    async fn list_vms(&self) -> Result<Vec<VmInfo>, HostError> {
+        self.0.list_vms().await
+    }
+    async fn vm(&self, name: &str) -> Result<Option<VmInfo>, HostError> {
+        self.0.vm(name).await
+    }
+    async fn create_vm(&self, spec: &VmSpec) -> Result<VmInfo, HostError> {
+        self.0.create_vm(spec).await
+    }
+    async fn start_vm(&self, name: &str) -> Result<(), HostError> {
+        self.0.start_vm(name).await
+    }
+    async fn stop_vm(&self, name: &str) -> Result<(), HostError> {
+        self.0.stop_vm(name).await
+    }
+    async fn vm_state(&self, name: &str) -> Result<VmState, HostError> {
+        self.0.vm_state(name).await
+    }
+    async fn create_checkpoint(&self, vm: &str, checkpoint: &str) -> Result<(), HostError> {
+        self.0.create_checkpoint(vm, checkpoint).await
+    }
+    async fn restore_checkpoint(&self, vm: &str, checkpoint: &str) -> Result<(), HostError> {
+        self.0.restore_checkpoint(vm, checkpoint).await
+    }
+    async fn list_checkpoints(&self, vm: &str) -> Result<Vec<Checkpoint>, HostError> {
+        self.0.list_checkpoints(vm).await
+    }
+    async fn enhanced_session_mode(&self) -> Result<bool, HostError> {
+        self.0.enhanced_session_mode().await
+    }
+    async fn set_enhanced_session_mode(&self, enabled: bool) -> Result<(), HostError> {
+        self.0.set_enhanced_session_mode(enabled).await
+    }
+    async fn screenshot(&self, vm: &str) -> Result<ScreenImage, HostError> {
+        self.0.screenshot(vm).await
+    }
+    async fn type_text(
+        &self,
+        vm: &str,
+        text: KeyboardText<'_>,
+        press_enter: bool,
+    ) -> Result<(), HostError> {
+        self.0.type_text(vm, text, press_enter).await
+    }
+    async fn run_in_vm(&self, _vm: &str, _command: GuestCommand) -> Result<String, HostError> {
+        Err(HostError::GuestAccess(
+            "no guest account for PowerShell Direct: run dsregcmd /status in the VM".into(),
+        ))
+    }
+}
+
+async fn without_dsregcmd_graph_still_finds_the_device() {
+    let lab = Lab::start(false).await;
+    let ctx = lab.through_step_six().await;
+    let tap = ctx.options.tap.clone().unwrap();
+    // The person at the VM signs in, sets the PIN and opens My Apps.
+    let host = &lab.host;
+    host.set_enhanced_session_mode(false).await.unwrap();
+    host.type_text(
+        DEFAULT_VM_NAME,
+        KeyboardText::Plain(lab.emu.lab_user_upn.as_str()),
+        true,
+    )
+    .await
+    .unwrap();
+    host.type_text(DEFAULT_VM_NAME, KeyboardText::Secret(&tap), true)
+        .await
+        .unwrap();
+    host.complete_pin_setup(DEFAULT_VM_NAME).await.unwrap();
+    host.open_my_apps(DEFAULT_VM_NAME).await.unwrap();
+
+    let (mut ctx, _rx) = lab.ctx(StepOptions::default());
+    ctx.host = Some(Arc::new(WithoutGuestAccess(lab.host.clone())));
+    let report = controller(Step::Bootstrap).check(&ctx).await.unwrap();
+    let state = |id: &str| {
+        report
+            .evidence
+            .rows
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap()
+            .state
+    };
+    for id in [
+        "signin",
+        "enhanced_session",
+        "graph_device",
+        "graph_managed_device",
+        "graph_whfb",
+        "graph_mfa_signin",
+    ] {
+        assert_eq!(state(id), ValidationState::Passed, "{id}");
+    }
+    for id in ["dsreg_joined", "dsreg_ngc", "dsreg_prt"] {
+        assert_eq!(state(id), ValidationState::Waiting, "{id}");
+    }
+    let dsreg = report
+        .evidence
+        .rows
+        .iter()
+        .find(|r| r.id == "dsreg_joined")
+        .unwrap();
+    assert!(
+        dsreg.detail.contains("run dsregcmd /status in the VM"),
+        "{}",
+        dsreg.detail
+    );
+    assert_eq!(report.status, StepStatus::NeedsAction, "{}", report.detail);
+}
+
 async fn missing_prerequisites_are_clear_errors() {
     let lab = Lab::start(false).await;
     let (ctx, _rx) = lab.ctx(StepOptions::default());
@@ -411,5 +539,6 @@ async fn steps_three_four_and_seven_end_to_end() {
     the_whole_lab_passes_every_validation_row().await;
     a_wrong_tap_fails_at_the_sign_in_row().await;
     without_intune_scope_validation_waits_and_can_be_cancelled().await;
+    without_dsregcmd_graph_still_finds_the_device().await;
     missing_prerequisites_are_clear_errors().await;
 }

@@ -140,6 +140,39 @@ pub async fn observe(
             .and_then(|e| e.join_record(vm).ok().flatten())
             .map(|j| j.device_id)
     });
+    let graph = ctx.graph()?;
+    let whfb_path = format!(
+        "/users/{}/authentication/windowsHelloForBusinessMethods",
+        upn_path(upn)
+    );
+    let whfb = graph
+        .get(ApiVersion::V1, &whfb_path)
+        .await
+        .map(|v| v["value"].as_array().cloned().unwrap_or_default());
+    // Without dsregcmd (no guest access on a real host), the WHfB key names the device it was
+    // registered on, and that name finds the Entra device.
+    let mut found_in_graph = false;
+    if obs.device_id.is_none()
+        && let Ok(methods) = &whfb
+        && let Some(name) = methods.iter().find_map(|m| m["displayName"].as_str())
+    {
+        let path = format!(
+            "/devices?$filter=displayName eq '{}'&$select=deviceId,trustType",
+            name.replace('\'', "''")
+        );
+        if let Ok(devices) = graph.get_all(ApiVersion::V1, &path).await {
+            obs.device_id = devices
+                .iter()
+                .find(|d| {
+                    d["trustType"]
+                        .as_str()
+                        .is_some_and(|t| t.eq_ignore_ascii_case("AzureAd"))
+                })
+                .and_then(|d| d["deviceId"].as_str())
+                .map(str::to_string);
+            found_in_graph = obs.device_id.is_some();
+        }
+    }
 
     let signin_label = format!("{upn} signed in at OOBE with the Temporary Access Pass");
     obs.rows.push(match (&screen, summary.azure_ad_joined) {
@@ -155,6 +188,13 @@ pub async fn observe(
             &signin_label,
             ValidationState::Passed,
             "Signed in; the device joined Microsoft Entra ID.",
+            fix::SIGNIN,
+        ),
+        (None, _) if found_in_graph => row(
+            "signin",
+            &signin_label,
+            ValidationState::Passed,
+            "Signed in: Microsoft Entra ID has the device the lab user joined.",
             fix::SIGNIN,
         ),
         (Some(s), _) => row(
@@ -228,7 +268,6 @@ pub async fn observe(
     obs.rows.extend(dsreg_rows);
 
     // Microsoft Graph.
-    let graph = ctx.graph()?;
     match &obs.device_id {
         None => {
             for (id, label, f) in [
@@ -314,12 +353,8 @@ pub async fn observe(
     }
 
     let label = "Windows Hello for Business method registered";
-    let path = format!(
-        "/users/{}/authentication/windowsHelloForBusinessMethods",
-        upn_path(upn)
-    );
-    obs.rows.push(match graph.get(ApiVersion::V1, &path).await {
-        Ok(v) => match v["value"].as_array().and_then(|a| a.first()) {
+    obs.rows.push(match &whfb {
+        Ok(methods) => match methods.first() {
             Some(m) => row(
                 "graph_whfb",
                 label,
