@@ -98,7 +98,7 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
     /// Seed for generated data.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Keep state in this file (default: memory only).
     #[arg(long, value_name = "FILE")]

@@ -3,8 +3,9 @@
 use super::args::{EmulatorArgs, GlobalArgs, LabArgs, RunArgs};
 use super::output::{Outcome, print_human};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::emulator::{Emulator, EmulatorConfig, FaultRule};
 use crate::lab::controller::StepOptions;
-use crate::lab::env::{EnvError, LabEnv, RealOptions};
+use crate::lab::env::{DemoOptions, EnvError, LabEnv, RealOptions};
 use crate::lab::session_file::SessionKind;
 use crate::lab::{Secret, Step, Upn};
 use crate::steps;
@@ -24,10 +25,17 @@ pub async fn environment(global: &GlobalArgs) -> Result<LabEnv, EnvError> {
     LabEnv::real(&options, None).await
 }
 
-async fn demo_environment(_global: &GlobalArgs) -> Result<LabEnv, EnvError> {
-    Err(EnvError::failure(
-        "demo mode is not available in this build yet",
-    ))
+async fn demo_environment(global: &GlobalArgs) -> Result<LabEnv, EnvError> {
+    let env = LabEnv::demo(DemoOptions {
+        reset: global.demo_reset,
+        latency_ms: 0,
+    })
+    .await?;
+    eprintln!(
+        "Demo mode: the offline tenant \"{}\" on this machine, signed in as {}.",
+        env.tenant_name, env.account
+    );
+    Ok(env)
 }
 
 fn env_failure(e: EnvError) -> i32 {
@@ -245,9 +253,45 @@ pub async fn revert(global: &GlobalArgs, args: &LabArgs) -> i32 {
 }
 
 /// `emulator`: the emulated cloud, standalone.
-pub async fn emulator(_args: &EmulatorArgs) -> i32 {
-    eprintln!("error: the emulator is not available in this build yet");
-    EXIT_FAILED
+pub async fn emulator(args: &EmulatorArgs) -> i32 {
+    let faults = match args
+        .faults
+        .as_deref()
+        .map(FaultRule::parse_spec)
+        .transpose()
+    {
+        Ok(f) => f.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("error: --faults: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let config = EmulatorConfig {
+        port: args.port,
+        extra_users: args.users,
+        latency_ms: args.latency,
+        faults,
+        seed: args.seed,
+        state_file: args.state.clone(),
+    };
+    let handle = match Emulator::start(config).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    // The ready line is the one thing on stdout, so scripts can read it.
+    println!("{}", handle.ready_line());
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "Emulating the tenant \"{}\" at {} (admin {}). Press Ctrl+C to stop.",
+        handle.tenant_name, handle.graph_url, handle.admin_upn
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    handle.shutdown().await;
+    EXIT_OK
 }
 
 /// No subcommand: the whole demo lab, headless, with readable progress.

@@ -61,7 +61,70 @@ impl EnvError {
     }
 }
 
+/// How the demo starts.
+#[derive(Clone, Debug, Default)]
+pub struct DemoOptions {
+    /// Forget the saved demo tenant, host and session first.
+    pub reset: bool,
+    /// Latency added to every emulated Graph call, to show progress on stage.
+    pub latency_ms: u64,
+}
+
+/// Files the demo keeps between runs, in the data and config directories.
+pub fn demo_files() -> Vec<std::path::PathBuf> {
+    vec![
+        super::paths::data_dir().join("demo-tenant.json"),
+        super::paths::data_dir().join("demo-host.json"),
+        SessionFile::path(SessionKind::Demo),
+    ]
+}
+
 impl LabEnv {
+    /// The demo: the emulator in-process on an ephemeral loopback port with the saved demo tenant,
+    /// reached through the same Graph client as a real tenant.
+    pub async fn demo(options: DemoOptions) -> Result<LabEnv, EnvError> {
+        if options.reset {
+            for file in demo_files() {
+                match std::fs::remove_file(&file) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(EnvError::failure(format!(
+                            "cannot reset the demo: {} ({e})",
+                            file.display()
+                        )));
+                    }
+                }
+            }
+        }
+        let config = crate::emulator::EmulatorConfig {
+            latency_ms: options.latency_ms,
+            state_file: Some(super::paths::data_dir().join("demo-tenant.json")),
+            ..Default::default()
+        };
+        let handle = crate::emulator::Emulator::start(config)
+            .await
+            .map_err(|e| EnvError::failure(format!("cannot start the demo tenant: {e}")))?;
+        let graph_config = GraphConfig::from_root(&handle.graph_url)
+            .map_err(|e| EnvError::failure(e.to_string()))?;
+        let tokens: Arc<dyn TokenSource> = Arc::new(StaticToken(handle.access_token()));
+        let graph =
+            GraphClient::new(graph_config, tokens).map_err(|e| EnvError::failure(e.to_string()))?;
+        let mut session = SessionFile::load(SessionKind::Demo).map_err(EnvError::failure)?;
+        if session.lab_user.is_none() {
+            session.lab_user = Some(handle.lab_user_upn.clone());
+        }
+        Ok(LabEnv {
+            kind: SessionKind::Demo,
+            graph: Some(Arc::new(graph)),
+            host: None,
+            session: Arc::new(Mutex::new(session)),
+            tenant_name: handle.tenant_name.clone(),
+            account: handle.admin_upn.to_string(),
+            keepalive: vec![Box::new(handle)],
+        })
+    }
+
     /// A real tenant. The token comes from `HELLO_BOOTSTRAP_ACCESS_TOKEN` when set.
     pub async fn real(
         options: &RealOptions,
