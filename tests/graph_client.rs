@@ -808,3 +808,20 @@ async fn batch_depends_on_gives_424_after_a_failed_dependency() {
     assert_eq!(reply["responses"][3]["body"]["state"], "enabled");
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn framework_errors_still_come_in_graphs_shape() {
+    let emu = start(EmulatorConfig::default()).await;
+    let response = reqwest::Client::new()
+        .put(format!("{}/v1.0/organization", emu.graph_url))
+        .bearer_auth(emu.access_token().expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert!(response.headers().contains_key("request-id"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "Request_BadRequest");
+    assert!(body["error"]["innerError"]["request-id"].is_string());
+    emu.shutdown().await;
+}
