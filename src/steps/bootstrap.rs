@@ -298,6 +298,9 @@ impl StepController for Bootstrap {
 
     async fn check(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
         ctx.check_cancelled()?;
+        if let Some(report) = super::hyperv_feature::without_host(STEP, ctx) {
+            return Ok(report);
+        }
         let host = ctx.host()?;
         let vm = vm_name(ctx);
         let upn = lab_user(ctx).await?;

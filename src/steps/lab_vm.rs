@@ -124,6 +124,9 @@ impl StepController for LabVm {
 
     async fn check(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
         ctx.check_cancelled()?;
+        if let Some(report) = super::hyperv_feature::without_host(STEP, ctx) {
+            return Ok(report);
+        }
         let host = ctx.host()?;
         let name = vm_name(ctx);
         let mut evidence = self.evidence(ctx);
