@@ -163,7 +163,10 @@ impl Bootstrap {
             .await?;
         if host.as_emulated().is_none() {
             // Give the real OOBE time to load the password/TAP page.
-            tokio::time::sleep(Duration::from_secs(5)).await;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                _ = ctx.cancel.cancelled() => return Err(StepError::Cancelled),
+            }
         }
         self.type_tap(ctx, host, vm, tap).await?;
         self.finish_pin(ctx, host, vm).await
