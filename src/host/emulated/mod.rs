@@ -41,6 +41,10 @@ const DEMO_PIN: &str = "246810";
 /// The TAP typed instead of the real one under [`EmulatedHost::with_wrong_tap`].
 const WRONG_TAP: &str = "Wr0ngTap!Code";
 
+/// Set (non-empty) to make the demo's OOBE present a wrong TAP: the test hook for step 7's
+/// failure path, usable from the command line.
+pub const WRONG_TAP_ENV: &str = "HELLO_BOOTSTRAP_DEMO_WRONG_TAP";
+
 /// Demo timing: a 45 s boot takes about 2 s, enabling Hyper-V about 2 s.
 pub const DEMO_TIME_SCALE: f64 = 0.05;
 
@@ -96,13 +100,25 @@ impl EmulatedHost {
         })
     }
 
-    /// The demo's host: state in `data_dir()/demo-host.json`, timing at [`DEMO_TIME_SCALE`].
+    /// The demo's host: state in `data_dir()/demo-host.json`, timing at [`DEMO_TIME_SCALE`],
+    /// the wrong-TAP hook when [`WRONG_TAP_ENV`] is set. Step 3 asks to restart the PC and reopen
+    /// Hello Bootstrap; in the demo, reopening it is that restart.
     pub fn demo(emulator_root: Url) -> Result<EmulatedHost, HostError> {
-        Self::new(EmulatedHostConfig {
+        let mut host = Self::new(EmulatedHostConfig {
             state_file: Some(crate::lab::paths::data_dir().join("demo-host.json")),
             time_scale: DEMO_TIME_SCALE,
             emulator_root: Some(emulator_root),
-        })
+        })?;
+        host.update(|s| {
+            if s.feature == FeatureInstall::EnablePending {
+                s.feature = FeatureInstall::Enabled;
+            }
+            Ok(())
+        })?;
+        if std::env::var_os(WRONG_TAP_ENV).is_some_and(|v| !v.is_empty()) {
+            host = host.with_wrong_tap();
+        }
+        Ok(host)
     }
 
     /// An in-memory host with no delays, talking to the emulator at `emulator_root`.
