@@ -306,8 +306,24 @@ impl StepController for Bootstrap {
         }
         let host = ctx.host()?;
         let vm = vm_name(ctx);
-        let upn = lab_user(ctx).await?;
-        require_vm(host, &vm).await?;
+        let upn = match lab_user(ctx).await {
+            Ok(upn) => upn,
+            // Not knowing the user yet is a state to report, not a failed check.
+            Err(StepError::BadInput(why)) => {
+                return Ok(StepReport::new(STEP, StepStatus::NeedsAction, why)
+                    .with_evidence(self.evidence(ctx)));
+            }
+            Err(e) => return Err(e),
+        };
+        let hyperv_on = host.feature_state().await? == crate::host::FeatureState::Enabled;
+        if !hyperv_on || require_vm(host, &vm).await.is_err() {
+            return Ok(StepReport::new(
+                STEP,
+                StepStatus::NotApplied,
+                format!("{vm} is not running at OOBE yet: apply steps 3 and 4 first."),
+            )
+            .with_evidence(self.evidence(ctx)));
+        }
         let obs = validation::observe(ctx, host, &vm, &upn).await?;
         let (mut status, mut detail) = verdict(&obs, &guidance(&upn, &vm));
         if obs

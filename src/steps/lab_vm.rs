@@ -130,6 +130,14 @@ impl StepController for LabVm {
         let host = ctx.host()?;
         let name = vm_name(ctx);
         let mut evidence = self.evidence(ctx);
+        if host.feature_state().await? != crate::host::FeatureState::Enabled {
+            return Ok(StepReport::new(
+                STEP,
+                StepStatus::NotApplied,
+                "Hyper-V is not running yet: apply step 3 first; this step then creates the VM.",
+            )
+            .with_evidence(evidence));
+        }
         let Some(vm) = host.vm(&name).await? else {
             return Ok(StepReport::new(
                 STEP,
