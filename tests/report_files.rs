@@ -80,11 +80,17 @@ fn sample() -> ReportData {
                 png(n as u8),
             ));
         if step.is_host_step() {
-            entry = entry.with_vm_image(CapturedImage::new(
-                format!("step-{n}-vm.png"),
-                format!("VM screen after step {n}"),
-                png(100 + n as u8),
-            ));
+            let pixels = vec![n as u8 * 30; 2 * 3 * 4];
+            entry = entry.with_vm_image(
+                CapturedImage::from_rgba(
+                    format!("step-{n}-vm.png"),
+                    format!("VM screen after step {n}"),
+                    2,
+                    3,
+                    pixels,
+                )
+                .unwrap(),
+            );
         }
         data.steps.push(entry);
     }

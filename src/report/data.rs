@@ -170,6 +170,30 @@ impl CapturedImage {
         }
     }
 
+    /// A capture from raw RGBA pixels (the VM console, a test frame).
+    pub fn from_rgba(
+        name: impl Into<String>,
+        alt: impl Into<String>,
+        width: u32,
+        height: u32,
+        rgba: Vec<u8>,
+    ) -> Result<Self, super::ReportError> {
+        Ok(Self::new(
+            name,
+            alt,
+            super::rgba_to_png(width, height, rgba)?,
+        ))
+    }
+
+    /// A capture from an egui screenshot of the wizard page.
+    pub fn from_color_image(
+        name: impl Into<String>,
+        alt: impl Into<String>,
+        image: &egui::ColorImage,
+    ) -> Result<Self, super::ReportError> {
+        Ok(Self::new(name, alt, super::color_image_to_png(image)?))
+    }
+
     fn redacted(&self, r: &Redactor) -> CapturedImage {
         CapturedImage {
             name: r.text(&self.name),
