@@ -286,6 +286,31 @@ mod tests {
         );
     }
 
+    fn unreachable_graph() -> GraphClient {
+        let config = crate::graph::GraphConfig::from_root("http://127.0.0.1:9").unwrap();
+        let token = crate::graph::StaticToken(crate::lab::Secret::new("unused"));
+        GraphClient::new(config, std::sync::Arc::new(token)).unwrap()
+    }
+
+    #[test]
+    fn run_cli_exits_2_on_bad_input_with_or_without_a_runtime() {
+        assert_eq!(
+            run_cli(&args(&["bob@"]), unreachable_graph()),
+            EXIT_BAD_INPUT
+        );
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let code = rt.block_on(async {
+            tokio::spawn(async { run_cli(&args(&[]), unreachable_graph()) })
+                .await
+                .unwrap()
+        });
+        assert_eq!(code, EXIT_BAD_INPUT);
+    }
+
     #[test]
     fn clap_parses_the_documented_command_line() {
         use clap::Parser;
