@@ -149,6 +149,56 @@ fn html_has_every_step_escaped_values_and_embedded_images() {
     assert!(!html.contains("<link") && !html.contains("<script"));
 }
 
+/// Checks that every element opened is closed in order (void elements aside), so the page's
+/// structure is what its headings and sections say.
+fn assert_well_nested(html: &str) {
+    const VOID: [&str; 4] = ["meta", "img", "br", "!doctype"];
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..].find('>').expect("unclosed tag") + start;
+        let tag = &rest[start + 1..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with("style") {
+            let close = rest.find("</style>").expect("style closed");
+            rest = &rest[close + "</style>".len()..];
+            continue;
+        }
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if let Some(closing) = tag.strip_prefix('/') {
+            let closing = closing.trim().to_ascii_lowercase();
+            assert_eq!(
+                stack.pop().as_deref(),
+                Some(closing.as_str()),
+                "misnested </{closing}>"
+            );
+        } else if !VOID.contains(&name.as_str()) {
+            stack.push(name);
+        }
+    }
+    assert!(stack.is_empty(), "never closed: {stack:?}");
+}
+
+#[test]
+fn html_elements_are_well_nested() {
+    let dir = tempfile::tempdir().unwrap();
+    let (html_path, _) = write_report(&dir.path().join("r.html"), &sample()).unwrap();
+    let html = std::fs::read_to_string(html_path).unwrap();
+    assert_well_nested(&html);
+    assert!(html.contains("<nav aria-labelledby=\"contents-title\">"));
+    assert_eq!(
+        html.matches("<h2").count(),
+        2 + 7,
+        "contents, summary and one per step"
+    );
+    assert_eq!(html.matches("<figure").count(), 10);
+}
+
 #[test]
 fn json_beside_the_html_round_trips_without_image_bytes() {
     let dir = tempfile::tempdir().unwrap();

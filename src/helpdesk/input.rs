@@ -4,8 +4,9 @@
 use crate::lab::Upn;
 use std::fmt;
 
-/// Graph's limits on a TAP lifetime, whatever the policy says.
+/// Graph's shortest TAP lifetime, whatever the policy says.
 pub const GRAPH_MIN_LIFETIME: u32 = 10;
+/// Graph's longest TAP lifetime (30 days), whatever the policy says.
 pub const GRAPH_MAX_LIFETIME: u32 = 43_200;
 
 /// Where a request came from, so a later check (e.g. against the policy) can point at it.
@@ -33,6 +34,7 @@ pub struct InputError {
 }
 
 impl InputError {
+    /// A problem at a place, optionally in one CSV column.
     pub fn new(place: Place, field: Option<&'static str>, message: impl Into<String>) -> Self {
         InputError {
             place,
@@ -66,6 +68,7 @@ pub struct TapRequest {
 }
 
 impl TapRequest {
+    /// A request that leaves lifetime and one-time use to the run's or the policy's defaults.
     pub fn new(upn: Upn, place: Place) -> Self {
         TapRequest {
             upn,

@@ -59,6 +59,7 @@ impl TapPolicy {
         })
     }
 
+    /// Whether passes can be issued at all (Graph writes `enabled`/`disabled`).
     pub fn is_enabled(&self) -> bool {
         self.state.eq_ignore_ascii_case("enabled")
     }

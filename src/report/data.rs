@@ -92,11 +92,13 @@ impl StepEntry {
         }
     }
 
+    /// Attaches the wizard page captured when the step completed.
     pub fn with_page_image(mut self, image: CapturedImage) -> Self {
         self.page_image = Some(image);
         self
     }
 
+    /// Attaches the VM screen captured when the step completed.
     pub fn with_vm_image(mut self, image: CapturedImage) -> Self {
         self.vm_image = Some(image);
         self
@@ -162,6 +164,7 @@ pub struct CapturedImage {
 }
 
 impl CapturedImage {
+    /// A capture from PNG bytes already encoded (see [`super::rgba_to_png`]).
     pub fn new(name: impl Into<String>, alt: impl Into<String>, png: Vec<u8>) -> Self {
         CapturedImage {
             name: name.into(),

@@ -29,6 +29,7 @@ pub struct Redactor<'a> {
 }
 
 impl<'a> Redactor<'a> {
+    /// A redactor that knows no particular secret and removes what looks like one.
     pub fn new() -> Self {
         Redactor { known: Vec::new() }
     }
