@@ -280,3 +280,36 @@ async fn a_class_list_is_issued_concurrently_with_progress() {
     assert!(seen.iter().all(|s| s.1 == 10));
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_dry_run_checks_everyone_and_issues_nothing() {
+    let (emulator, graph) = start(0).await;
+    enable_tap_policy(&graph).await;
+    let lab = emulator.lab_user_upn.to_string();
+    let holder = "lee.gu@contosolab.onmicrosoft.com";
+    let disabled = disabled_user(&graph).await;
+    let (code, _, err) = cli(&graph, &args(&[holder])).await;
+    assert_eq!(code, 0, "{err}");
+
+    let mut dry = args(&[&lab, holder, &disabled]);
+    dry.dry_run = true;
+    let (code, out, err) = cli(&graph, &dry).await;
+    assert_eq!(code, 1, "not everyone is ready");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["ready", "has_tap", "blocked"]);
+    assert_eq!(rows[1]["lifetime_in_minutes"], 60);
+    assert!(rows[2]["error"].as_str().unwrap().contains("disabled"));
+    assert!(rows.iter().all(|r| r["temporary_access_pass"].is_null()));
+    assert!(err.contains("Dry run: 1 of 3 ready"), "{err}");
+    assert!(
+        passes_of(&graph, &lab).await.is_empty(),
+        "a dry run issued a pass"
+    );
+
+    let mut ready_only = args(&[&lab]);
+    ready_only.dry_run = true;
+    let (code, _, _) = cli(&graph, &ready_only).await;
+    assert_eq!(code, 0);
+    emulator.shutdown().await;
+}

@@ -1,10 +1,11 @@
-//! `hello-bootstrap tap issue UPN... | --csv FILE [--lifetime MIN] [--once] [--replace] [--json]`:
+//! `hello-bootstrap tap issue UPN... | --csv FILE [--lifetime MIN] [--once] [--replace] [--dry-run] [--json]`:
 //! people read stderr, the passes go to stdout only, and the exit code says how it went
 //! (0 all issued, 1 some not, 2 bad input and nothing issued).
 
 use super::csv_input::parse_csv;
 use super::input::{InputError, Place, TapRequest, check_lifetime_bounds, requests_from_args};
-use super::issue::{HelpdeskError, IssueOptions, IssueOutcome, IssueStatus, issue_taps};
+use super::issue::{HelpdeskError, IssueOptions, IssueOutcome, IssueStatus, issue_taps, preflight};
+use super::user_check::{PreflightRow, Verdict};
 use crate::graph::GraphClient;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -35,6 +36,9 @@ pub struct TapIssueArgs {
     /// Delete a user's current pass and issue a new one (otherwise they are left as they are).
     #[arg(long)]
     pub replace: bool,
+    /// Check the policy and every user, issue nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Print one JSON document on stdout instead of lines.
     #[arg(long)]
     pub json: bool,
@@ -149,6 +153,9 @@ pub async fn run(
         replace_existing: args.replace,
         ..IssueOptions::default()
     };
+    if args.dry_run {
+        return dry_run(args, graph, requests, &options, out, err).await;
+    }
     let _ = writeln!(
         err,
         "Checking the Temporary Access Pass policy, then issuing for {} user{}…",
@@ -192,6 +199,81 @@ pub async fn run(
     } else {
         EXIT_FAILED
     }
+}
+
+/// `--dry-run`: every check, no pass. Exit 0 when every user is ready for one.
+async fn dry_run(
+    args: &TapIssueArgs,
+    graph: &GraphClient,
+    requests: Vec<TapRequest>,
+    options: &IssueOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let rows = match preflight(graph, requests, options).await {
+        Ok(rows) => rows,
+        Err(HelpdeskError::BadInput(errors)) => return report_bad_input(err, &errors),
+        Err(HelpdeskError::Policy(reason)) => {
+            let _ = writeln!(err, "{}", reason.replace("no pass was issued: ", ""));
+            return EXIT_FAILED;
+        }
+    };
+    for row in &rows {
+        let _ = writeln!(err, "{}: {}", row.upn, describe_verdict(&row.verdict));
+    }
+    let ready = rows.iter().filter(|r| r.verdict == Verdict::Ready).count();
+    let _ = writeln!(
+        err,
+        "Dry run: {ready} of {} ready for a pass; nothing was issued.",
+        rows.len()
+    );
+    if args.json {
+        let all: Vec<Value> = rows.iter().map(json_preflight).collect();
+        let _ = writeln!(out, "{}", Value::Array(all));
+    }
+    if ready == rows.len() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}
+
+fn describe_verdict(verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::Ready => "ready".into(),
+        Verdict::HasPass {
+            start_date_time,
+            lifetime_in_minutes,
+        } => format!(
+            "already has a pass (starts {}, {} minutes); --replace would issue a new one",
+            start_date_time.as_deref().unwrap_or("now"),
+            lifetime_in_minutes
+                .map(|m| m.to_string())
+                .unwrap_or_else(|| "default".into())
+        ),
+        Verdict::Blocked(reason) => format!("blocked: {reason}"),
+    }
+}
+
+fn json_preflight(row: &PreflightRow) -> Value {
+    let (start, lifetime) = match &row.verdict {
+        Verdict::HasPass {
+            start_date_time,
+            lifetime_in_minutes,
+        } => (start_date_time.clone(), *lifetime_in_minutes),
+        _ => (None, None),
+    };
+    json!({
+        "upn": row.upn.as_str(),
+        "status": row.verdict.id(),
+        "temporary_access_pass": null,
+        "error": match &row.verdict {
+            Verdict::Blocked(reason) => Some(reason.as_str()),
+            _ => None,
+        },
+        "start_date_time": start,
+        "lifetime_in_minutes": lifetime,
+    })
 }
 
 fn print_outcomes(json: bool, outcomes: &[IssueOutcome], out: &mut dyn Write, err: &mut dyn Write) {
@@ -331,7 +413,9 @@ mod tests {
         .unwrap();
         assert_eq!(cli.tap.upns, vec!["a@b.com", "c@d.com"]);
         assert_eq!(cli.tap.lifetime, Some(60));
-        assert!(cli.tap.once && cli.tap.json && !cli.tap.replace);
+        assert!(cli.tap.once && cli.tap.json && !cli.tap.replace && !cli.tap.dry_run);
+        let cli = Cli::try_parse_from(["tap", "a@b.com", "--dry-run", "--replace"]).unwrap();
+        assert!(cli.tap.dry_run && cli.tap.replace);
         let cli = Cli::try_parse_from(["tap", "--csv", "u.csv"]).unwrap();
         assert_eq!(cli.tap.csv, Some(PathBuf::from("u.csv")));
         assert!(Cli::try_parse_from(["tap", "a@b.com", "--csv", "u.csv"]).is_err());

@@ -3,13 +3,13 @@
 //! [`Secret`]s for the caller to show once.
 
 use super::input::{InputError, TapRequest};
-use super::policy::{TapPolicy, Targeting};
+use super::policy::TapPolicy;
+use super::user_check::{PreflightRow, check_user, methods_path, path_segment, preflight_one};
 use crate::graph::models::TapMethod;
 use crate::graph::{ApiVersion, GraphClient, GraphError};
 use crate::lab::{Secret, Upn};
 use futures::StreamExt;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 /// How many users are worked on at the same time: fast for a class list, gentle on Graph's
@@ -114,15 +114,12 @@ fn join(errors: &[InputError]) -> String {
         .join("\n")
 }
 
-/// Checks the policy, then issues a pass for each request, `options.concurrency` at a time,
-/// calling `on_progress` as each user finishes. Results come back in request order. Nothing is
-/// issued when the policy is off or a request does not fit it.
-pub async fn issue_taps(
+/// Reads the policy and checks the run against it; nothing may be issued when this fails.
+async fn checked_policy(
     graph: &GraphClient,
-    requests: Vec<TapRequest>,
+    requests: &[TapRequest],
     options: &IssueOptions,
-    mut on_progress: impl FnMut(&IssueProgress),
-) -> Result<Vec<IssueOutcome>, HelpdeskError> {
+) -> Result<TapPolicy, HelpdeskError> {
     let policy = TapPolicy::load(graph).await.map_err(|e| {
         HelpdeskError::Policy(format!(
             "cannot read the Temporary Access Pass policy, so no pass was issued: {e}"
@@ -135,34 +132,91 @@ pub async fn issue_taps(
     }
     policy
         .check_requests(
-            &requests,
+            requests,
             options.default_lifetime,
             options.default_usable_once,
         )
         .map_err(HelpdeskError::BadInput)?;
+    Ok(policy)
+}
 
+/// Runs `work` for every request, `limit` at a time, calling `on_done` as each finishes with how
+/// many are done; results come back in request order.
+async fn for_each_request<T, F, Fut>(
+    requests: Vec<TapRequest>,
+    limit: usize,
+    work: F,
+    mut on_done: impl FnMut(usize, &T),
+) -> Vec<T>
+where
+    F: Fn(TapRequest) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
     let total = requests.len();
-    let limit = match options.concurrency {
+    let work = &work;
+    let mut results: Vec<Option<T>> = (0..total).map(|_| None).collect();
+    let mut stream = futures::stream::iter(requests.into_iter().enumerate())
+        .map(|(i, request)| async move { (i, work(request).await) })
+        .buffer_unordered(limit.max(1));
+    let mut done = 0;
+    while let Some((i, result)) = stream.next().await {
+        done += 1;
+        on_done(done, &result);
+        results[i] = Some(result);
+    }
+    results.into_iter().flatten().collect()
+}
+
+fn limit(options: &IssueOptions) -> usize {
+    match options.concurrency {
         0 => DEFAULT_CONCURRENCY,
         n => n,
-    };
-    let policy = &policy;
-    let mut results: Vec<Option<IssueOutcome>> = vec![None; total];
-    let mut stream = futures::stream::iter(requests.into_iter().enumerate())
-        .map(|(i, request)| async move { (i, issue_one(graph, policy, request, options).await) })
-        .buffer_unordered(limit);
-    let mut done = 0;
-    while let Some((i, outcome)) = stream.next().await {
-        done += 1;
-        on_progress(&IssueProgress {
-            done,
-            total,
-            upn: outcome.upn.clone(),
-            status: outcome.status,
-        });
-        results[i] = Some(outcome);
     }
-    Ok(results.into_iter().flatten().collect())
+}
+
+/// Checks the policy, then issues a pass for each request, `options.concurrency` at a time,
+/// calling `on_progress` as each user finishes. Results come back in request order. Nothing is
+/// issued when the policy is off or a request does not fit it.
+pub async fn issue_taps(
+    graph: &GraphClient,
+    requests: Vec<TapRequest>,
+    options: &IssueOptions,
+    mut on_progress: impl FnMut(&IssueProgress),
+) -> Result<Vec<IssueOutcome>, HelpdeskError> {
+    let policy = checked_policy(graph, &requests, options).await?;
+    let policy = &policy;
+    let total = requests.len();
+    Ok(for_each_request(
+        requests,
+        limit(options),
+        |request| issue_one(graph, policy, request, options),
+        |done, outcome: &IssueOutcome| {
+            on_progress(&IssueProgress {
+                done,
+                total,
+                upn: outcome.upn.clone(),
+                status: outcome.status,
+            })
+        },
+    )
+    .await)
+}
+
+/// The dry run: the same policy and per-user checks as [`issue_taps`], and nothing issued.
+pub async fn preflight(
+    graph: &GraphClient,
+    requests: Vec<TapRequest>,
+    options: &IssueOptions,
+) -> Result<Vec<PreflightRow>, HelpdeskError> {
+    let policy = checked_policy(graph, &requests, options).await?;
+    let policy = &policy;
+    Ok(for_each_request(
+        requests,
+        limit(options),
+        |request| async move { preflight_one(graph, policy, &request).await },
+        |_, _| {},
+    )
+    .await)
 }
 
 async fn issue_one(
@@ -182,83 +236,6 @@ async fn issue_one(
         Ok(outcome) => outcome,
         Err(message) => IssueOutcome::failed(upn, message),
     }
-}
-
-/// The user fields the checks need.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DirectoryUser {
-    id: String,
-    #[serde(default)]
-    account_enabled: Option<bool>,
-    #[serde(default)]
-    user_type: Option<String>,
-}
-
-/// A UPN as one URL path segment: everything but unreserved characters and `@` percent-encoded.
-fn path_segment(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for b in raw.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'@') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn methods_path(user_id: &str) -> String {
-    format!(
-        "/users/{}/authentication/temporaryAccessPassMethods",
-        path_segment(user_id)
-    )
-}
-
-async fn lookup_user(graph: &GraphClient, upn: &Upn) -> Result<DirectoryUser, String> {
-    let path = format!(
-        "/users/{}?$select=id,userPrincipalName,accountEnabled,userType",
-        path_segment(upn.as_str())
-    );
-    let value = graph.get(ApiVersion::V1, &path).await.map_err(|e| {
-        if e.is_not_found() {
-            "there is no such user in this tenant: check the spelling of the sign-in name".into()
-        } else {
-            e.to_string()
-        }
-    })?;
-    serde_json::from_value(value).map_err(|e| format!("unexpected user object from Graph: {e}"))
-}
-
-/// The ids of the groups a user is in, directly or not; `None` when Graph will not say.
-async fn member_groups(graph: &GraphClient, user_id: &str) -> Option<Vec<String>> {
-    let path = format!(
-        "/users/{}/transitiveMemberOf/microsoft.graph.group?$select=id",
-        path_segment(user_id)
-    );
-    let items = graph.get_all(ApiVersion::V1, &path).await.ok()?;
-    Some(
-        items
-            .iter()
-            .filter_map(|g| g.get("id").and_then(Value::as_str).map(str::to_string))
-            .collect(),
-    )
-}
-
-/// A pass that still counts: usable now or starting later.
-fn is_active(m: &TapMethod) -> bool {
-    m.is_usable == Some(true) || m.method_usability_reason.as_deref() == Some("NotYetValid")
-}
-
-async fn active_pass(graph: &GraphClient, user_id: &str) -> Result<Option<TapMethod>, String> {
-    let items = graph
-        .get_all(ApiVersion::V1, &methods_path(user_id))
-        .await
-        .map_err(|e| format!("cannot list the user's current passes: {e}"))?;
-    Ok(items
-        .into_iter()
-        .filter_map(|v| serde_json::from_value::<TapMethod>(v).ok())
-        .find(is_active))
 }
 
 /// Graph's words for "the policy does not allow it" turned into what to do.
@@ -281,32 +258,9 @@ async fn try_issue(
     request: TapRequest,
     options: &IssueOptions,
 ) -> Result<IssueOutcome, String> {
-    let user = lookup_user(graph, &request.upn).await?;
-    if user.account_enabled == Some(false) {
-        return Err(
-            "the account is disabled: enable it in the Entra admin center (Users) first, then issue again"
-                .into(),
-        );
-    }
-    if user
-        .user_type
-        .as_deref()
-        .is_some_and(|t| t.eq_ignore_ascii_case("guest"))
-    {
-        return Err(
-            "this is a guest account: a Temporary Access Pass cannot be issued to guests".into(),
-        );
-    }
-    let groups = if policy.needs_groups() {
-        member_groups(graph, &user.id).await
-    } else {
-        Some(Vec::new())
-    };
-    if let Targeting::NotTargeted(reason) = policy.targeting(&user.id, groups.as_deref()) {
-        return Err(reason);
-    }
+    let user = check_user(graph, policy, &request.upn).await?;
     let mut replaced = false;
-    if let Some(existing) = active_pass(graph, &user.id).await? {
+    if let Some(existing) = user.existing {
         if !options.replace_existing {
             return Ok(IssueOutcome {
                 upn: request.upn,
@@ -375,32 +329,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn path_segments_are_encoded() {
-        assert_eq!(path_segment("o'brien@contoso.com"), "o%27brien@contoso.com");
-        assert_eq!(path_segment("a/b?c#d"), "a%2Fb%3Fc%23d");
-        assert_eq!(path_segment("jörg@x.de"), "j%C3%B6rg@x.de");
-    }
-
-    #[test]
     fn statuses_have_stable_ids() {
         assert_eq!(IssueStatus::AlreadyHasTap.id(), "already_has_tap");
         assert!(IssueStatus::Replaced.is_issued());
         assert!(!IssueStatus::Failed.is_issued());
-    }
-
-    #[test]
-    fn active_passes_include_ones_that_start_later() {
-        let m = |usable: Option<bool>, reason: Option<&str>| TapMethod {
-            id: "m".into(),
-            created_date_time: None,
-            start_date_time: None,
-            lifetime_in_minutes: None,
-            is_usable_once: None,
-            is_usable: usable,
-            method_usability_reason: reason.map(str::to_string),
-        };
-        assert!(is_active(&m(Some(true), Some("EnabledByPolicy"))));
-        assert!(is_active(&m(Some(false), Some("NotYetValid"))));
-        assert!(!is_active(&m(Some(false), Some("Expired"))));
     }
 }

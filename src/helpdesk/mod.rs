@@ -7,11 +7,13 @@ pub mod csv_input;
 pub mod input;
 pub mod issue;
 pub mod policy;
+pub mod user_check;
 
 pub use cli::{TapIssueArgs, run, run_cli};
 pub use csv_input::parse_csv;
 pub use input::{InputError, Place, TapRequest};
 pub use issue::{
-    HelpdeskError, IssueOptions, IssueOutcome, IssueProgress, IssueStatus, issue_taps,
+    HelpdeskError, IssueOptions, IssueOutcome, IssueProgress, IssueStatus, issue_taps, preflight,
 };
 pub use policy::{TapPolicy, Targeting};
+pub use user_check::{PreflightRow, Verdict};
