@@ -323,3 +323,88 @@ async fn reset_puts_the_tenant_back_to_its_seed() {
     );
     lab.emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn step_7_clean_up_deletes_device_managed_device_and_key() {
+    let lab = Lab::start().await;
+    lab.graph
+        .patch(
+            ApiVersion::Beta,
+            &format!("/policies/mobileDeviceManagementPolicies/{MDM_POLICY_ID}"),
+            &json!({ "appliesTo": "all" }),
+        )
+        .await
+        .unwrap();
+    let tap = lab.issue(json!({})).await;
+    let upn = lab.emu.lab_user_upn.to_string();
+    let (_, joined) = lab.oobe(&upn, &tap).await;
+    let key_path = format!(
+        "/users/{upn}/authentication/windowsHelloForBusinessMethods/{}",
+        joined["whfb_method_id"].as_str().unwrap()
+    );
+    let key = lab
+        .graph
+        .get(ApiVersion::V1, &format!("{key_path}?$expand=device"))
+        .await
+        .unwrap();
+    assert_eq!(key["device"]["deviceId"], joined["device_id"]);
+
+    // A Helpdesk Administrator may not delete the device; the demo admin may.
+    let helpdesk = lab
+        .emu
+        .mint_token(
+            "lee.gu@contosolab.onmicrosoft.com",
+            hello_bootstrap::emulator::scopes::ALL_GRAPH_SCOPES,
+        )
+        .unwrap();
+    let graph_helpdesk = GraphClient::new(
+        GraphConfig::from_root(&lab.emu.graph_url).unwrap(),
+        Arc::new(StaticToken(helpdesk)),
+    )
+    .unwrap();
+    let device_path = format!("/devices/{}", joined["device_object_id"].as_str().unwrap());
+    let err = graph_helpdesk
+        .delete(ApiVersion::V1, &device_path)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403));
+
+    lab.graph.delete(ApiVersion::V1, &key_path).await.unwrap();
+    lab.graph
+        .delete(ApiVersion::V1, &device_path)
+        .await
+        .unwrap();
+    lab.graph
+        .delete(
+            ApiVersion::V1,
+            &format!(
+                "/deviceManagement/managedDevices/{}",
+                joined["managed_device_id"].as_str().unwrap()
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(
+        lab.graph
+            .get_all(ApiVersion::V1, "/devices")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        lab.graph
+            .get_all(ApiVersion::V1, "/deviceManagement/managedDevices")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let err = lab.graph.get(ApiVersion::V1, &key_path).await.unwrap_err();
+    assert_eq!(err.code(), Some("itemNotFound"));
+    let err = lab
+        .graph
+        .delete(ApiVersion::V1, &device_path)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("Request_ResourceNotFound"));
+    lab.emu.shutdown().await;
+}

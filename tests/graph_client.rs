@@ -670,3 +670,158 @@ async fn the_ready_line_has_what_the_cli_prints() {
     assert!(!format!("{emu:?}").contains(emu.access_token().expose()));
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_throttled_batch_item_is_retried_alone() {
+    let emu = start(EmulatorConfig::default()).await;
+    let graph = client(&emu, emu.access_token());
+    let ids: Vec<String> = graph
+        .get_all(ApiVersion::V1, "/users?$top=3&$select=id")
+        .await
+        .unwrap()
+        .iter()
+        .take(3)
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect();
+    let rule = format!("429@/v1.0/users/{}:1:retry=1", ids[1]);
+    reqwest::Client::new()
+        .post(format!("{}/_emulator/faults", emu.graph_url))
+        .json(&json!({ "spec": rule }))
+        .send()
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let answers = graph
+        .batch(
+            ApiVersion::V1,
+            ids.iter()
+                .map(|id| BatchRequest::get(format!("/users/{id}")))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert!(answers.iter().all(|a| a.status == 200));
+    assert_eq!(answers[1].body.as_ref().unwrap()["id"], ids[1].as_str());
+    let log = requests(&emu).await;
+    assert_eq!(
+        log.iter().filter(|r| r["path"] == "/v1.0/$batch").count(),
+        2
+    );
+    let inner: Vec<u64> = log
+        .iter()
+        .filter(|r| r["in_batch"] == true && r["path"] == format!("/v1.0/users/{}", ids[1]))
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(inner, vec![429, 200]);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn sign_in_logs_need_entra_id_p1() {
+    let emu = start(EmulatorConfig::default()).await;
+    let graph = client(&emu, emu.access_token());
+    assert!(
+        graph
+            .get_all(ApiVersion::Beta, "/auditLogs/signIns")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let off = reqwest::Client::new()
+        .post(format!("{}/_emulator/tenant", emu.graph_url))
+        .json(&json!({ "has_premium": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(off.status(), 204);
+    let err = graph
+        .get(ApiVersion::Beta, "/auditLogs/signIns")
+        .await
+        .unwrap_err();
+    assert_eq!(api(&err).status, 403);
+    assert_eq!(
+        api(&err).code,
+        "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+    );
+    assert!(err.to_string().contains("Entra ID P1"));
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn latency_is_added_to_graph_calls() {
+    let emu = start(EmulatorConfig {
+        latency_ms: 300,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let graph = client(&emu, emu.access_token());
+    let started = Instant::now();
+    graph.get(ApiVersion::V1, "/organization").await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn batch_depends_on_gives_424_after_a_failed_dependency() {
+    let emu = start(EmulatorConfig::default()).await;
+    let body = json!({ "requests": [
+        { "id": "1", "method": "PATCH", "url": TAP_POLICY, "headers": {"Content-Type": "application/json"}, "body": {"state": "enabled"} },
+        { "id": "2", "dependsOn": ["1"], "method": "GET", "url": TAP_POLICY },
+        { "id": "3", "method": "PATCH", "url": TAP_POLICY, "headers": {"Content-Type": "application/json"}, "body": {"@odata.type": TAP_CONFIG_TYPE, "state": "enabled"} },
+        { "id": "4", "dependsOn": ["3"], "method": "GET", "url": TAP_POLICY },
+    ]});
+    let reply: Value = reqwest::Client::new()
+        .post(format!("{}/v1.0/$batch", emu.graph_url))
+        .bearer_auth(emu.access_token().expose())
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<(String, u64)> = reply["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("1".into(), 400),
+            ("2".into(), 424),
+            ("3".into(), 204),
+            ("4".into(), 200)
+        ]
+    );
+    assert_eq!(reply["responses"][3]["body"]["state"], "enabled");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn framework_errors_still_come_in_graphs_shape() {
+    let emu = start(EmulatorConfig::default()).await;
+    let response = reqwest::Client::new()
+        .put(format!("{}/v1.0/organization", emu.graph_url))
+        .bearer_auth(emu.access_token().expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert!(response.headers().contains_key("request-id"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "Request_BadRequest");
+    assert!(body["error"]["innerError"]["request-id"].is_string());
+    emu.shutdown().await;
+}

@@ -27,6 +27,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/faults", post(add_faults).delete(clear_faults))
         .route("/requests", get(requests))
         .route("/reset", post(reset))
+        .route("/tenant", post(set_tenant))
 }
 
 fn fail(status: StatusCode, code: &str, message: impl Into<String>) -> GraphErr {
@@ -66,11 +67,11 @@ async fn oobe_signin(
 ) -> Result<Json<Value>, GraphErr> {
     let request: OobeSignIn = parse(&body, r#"{"upn","tap","device_name"}"#)?;
     let device_name = request.device_name.trim().to_string();
-    if device_name.is_empty() || device_name.len() > 15 {
+    if device_name.is_empty() || device_name.len() > 63 {
         return Err(fail(
             StatusCode::BAD_REQUEST,
             "BadRequest",
-            "device_name must be 1 to 15 characters (a Windows computer name).",
+            "device_name must be 1 to 63 characters (the VM's computer name).",
         ));
     }
     let now = Utc::now();
@@ -492,6 +493,23 @@ async fn clear_faults(State(state): State<SharedState>) -> StatusCode {
 
 async fn requests(State(state): State<SharedState>) -> Json<Value> {
     Json(json!({ "requests": state.requests() }))
+}
+
+#[derive(Deserialize)]
+struct TenantSettings {
+    /// Entra ID P1: without it sign-in logs answer 403
+    /// `Authentication_RequestFromNonPremiumTenantOrB2CTenant`.
+    has_premium: Option<bool>,
+}
+
+async fn set_tenant(State(state): State<SharedState>, body: Bytes) -> Result<StatusCode, GraphErr> {
+    let settings: TenantSettings = parse(&body, r#"{"has_premium": true|false}"#)?;
+    state.write(|t| {
+        if let Some(p) = settings.has_premium {
+            t.has_premium = p;
+        }
+    });
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn reset(State(state): State<SharedState>) -> StatusCode {

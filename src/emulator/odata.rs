@@ -14,6 +14,7 @@ pub struct GraphQuery {
 }
 
 impl GraphQuery {
+    /// Decodes a raw query string (`None` when the URL has none).
     pub fn parse(raw: Option<&str>) -> GraphQuery {
         GraphQuery {
             pairs: url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
