@@ -1,6 +1,6 @@
 //! `tap issue` end to end: the real Graph client over loopback HTTP against the emulated tenant.
 
-use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultRule};
 use hello_bootstrap::graph::{ApiVersion, GraphClient, GraphConfig, StaticToken};
 use hello_bootstrap::helpdesk::{
     IssueOptions, IssueStatus, TapIssueArgs, TapRequest, issue_taps, parse_csv, run,
@@ -12,12 +12,15 @@ const TAP_POLICY: &str =
     "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass";
 
 async fn start(extra_users: usize) -> (EmulatorHandle, GraphClient) {
-    let emulator = Emulator::start(EmulatorConfig {
+    start_with(EmulatorConfig {
         extra_users,
         ..EmulatorConfig::default()
     })
     .await
-    .expect("emulator starts");
+}
+
+async fn start_with(config: EmulatorConfig) -> (EmulatorHandle, GraphClient) {
+    let emulator = Emulator::start(config).await.expect("emulator starts");
     let graph = GraphClient::new(
         GraphConfig::from_root(&emulator.graph_url).unwrap(),
         Arc::new(StaticToken(emulator.access_token())),
@@ -311,5 +314,49 @@ async fn a_dry_run_checks_everyone_and_issues_nothing() {
     ready_only.dry_run = true;
     let (code, _, _) = cli(&graph, &ready_only).await;
     assert_eq!(code, 0);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn throttled_issuing_waits_and_still_issues_everyone() {
+    let (emulator, graph) = start_with(EmulatorConfig {
+        faults: FaultRule::parse_spec("429@/v1.0/users:2:retry=1:method=POST").unwrap(),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    enable_tap_policy(&graph).await;
+    let lab = emulator.lab_user_upn.to_string();
+    let started = std::time::Instant::now();
+    let (code, out, err) = cli(&graph, &args(&[&lab, "lee.gu@contosolab.onmicrosoft.com"])).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+    let results: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert!(
+        results.iter().all(|r| r["status"] == "issued"),
+        "{results:?}"
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_failing_graph_fails_each_user_with_graphs_words() {
+    let (emulator, graph) = start_with(EmulatorConfig {
+        faults: FaultRule::parse_spec("500@/v1.0/users:method=POST").unwrap(),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    enable_tap_policy(&graph).await;
+    let lab = emulator.lab_user_upn.to_string();
+    let (code, out, err) = cli(&graph, &args(&[&lab])).await;
+    assert_eq!(code, 1);
+    let results: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(results[0]["status"], "failed");
+    assert_eq!(results[0]["temporary_access_pass"], Value::Null);
+    let error = results[0]["error"].as_str().unwrap();
+    assert!(error.contains("500"), "{error}");
+    assert!(err.contains("Issued 0 of 1"), "{err}");
     emulator.shutdown().await;
 }
