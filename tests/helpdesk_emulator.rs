@@ -146,7 +146,10 @@ async fn a_disabled_policy_issues_nothing() {
     let lab = emulator.lab_user_upn.to_string();
     let (code, out, err) = cli(&graph, &args(&[&lab])).await;
     assert_eq!(code, 1);
-    assert!(err.contains("policy is disabled: enable it"), "{err}");
+    assert!(
+        err.contains("No pass was issued: the Temporary Access Pass policy is disabled: enable it"),
+        "{err}"
+    );
     let results: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(results[0]["status"], "failed");
     assert_eq!(results[0]["temporary_access_pass"], Value::Null);
@@ -358,5 +361,30 @@ async fn a_failing_graph_fails_each_user_with_graphs_words() {
     let error = results[0]["error"].as_str().unwrap();
     assert!(error.contains("500"), "{error}");
     assert!(err.contains("Issued 0 of 1"), "{err}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_cancelled_run_issues_to_nobody_not_yet_started() {
+    let (emulator, graph) = start(0).await;
+    enable_tap_policy(&graph).await;
+    let lab = emulator.lab_user_upn.to_string();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    cancel.cancel();
+    let requests = parse_csv(format!("upn\n{lab}\n").as_bytes()).unwrap();
+    let outcomes = issue_taps(
+        &graph,
+        requests,
+        &IssueOptions {
+            cancel: Some(cancel),
+            ..IssueOptions::default()
+        },
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcomes[0].status, IssueStatus::Failed);
+    assert!(outcomes[0].error.as_deref().unwrap().contains("cancelled"));
+    assert!(passes_of(&graph, &lab).await.is_empty());
     emulator.shutdown().await;
 }

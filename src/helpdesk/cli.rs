@@ -10,6 +10,7 @@ use crate::graph::GraphClient;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::PathBuf;
+use tokio_util::sync::CancellationToken;
 
 /// Exit code: every pass was issued.
 pub const EXIT_OK: i32 = 0;
@@ -124,6 +125,15 @@ fn report_bad_input(err: &mut dyn Write, errors: &[InputError]) -> i32 {
     EXIT_BAD_INPUT
 }
 
+/// Stops the Ctrl-C listener when `run` returns, however it returns.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// One user's line in the `--json` output; the pass appears here and nowhere else.
 fn json_outcome(o: &IssueOutcome) -> Value {
     json!({
@@ -147,10 +157,23 @@ pub async fn run(
         Ok(r) => r,
         Err(errors) => return report_bad_input(err, &errors),
     };
+    // Ctrl-C stops issuing to users not started yet, but lets the passes already issued be
+    // printed: killing the process then would lose codes Graph never shows again.
+    let cancel = CancellationToken::new();
+    let on_interrupt = tokio::spawn({
+        let cancel = cancel.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+            }
+        }
+    });
+    let _stop_listening = AbortOnDrop(on_interrupt);
     let options = IssueOptions {
         default_lifetime: args.lifetime,
         default_usable_once: args.once.then_some(true),
         replace_existing: args.replace,
+        cancel: Some(cancel),
         ..IssueOptions::default()
     };
     if args.dry_run {
@@ -178,7 +201,7 @@ pub async fn run(
         Ok(outcomes) => outcomes,
         Err(HelpdeskError::BadInput(errors)) => return report_bad_input(err, &errors),
         Err(HelpdeskError::Policy(reason)) => {
-            let _ = writeln!(err, "{reason}");
+            let _ = writeln!(err, "No pass was issued: {reason}");
             if args.json {
                 let all: Vec<Value> = upns
                     .iter()
@@ -214,7 +237,7 @@ async fn dry_run(
         Ok(rows) => rows,
         Err(HelpdeskError::BadInput(errors)) => return report_bad_input(err, &errors),
         Err(HelpdeskError::Policy(reason)) => {
-            let _ = writeln!(err, "{}", reason.replace("no pass was issued: ", ""));
+            let _ = writeln!(err, "Checked nobody: {reason}");
             return EXIT_FAILED;
         }
     };

@@ -59,8 +59,9 @@ impl IssueStatus {
     }
 }
 
-/// One user's result. `tap` is set only when a pass was issued; show it once and drop it.
-#[derive(Clone, Debug)]
+/// One user's result. `tap` is set only when a pass was issued; show it once and drop it (not
+/// `Clone`, so it is not copied around by accident).
+#[derive(Debug)]
 pub struct IssueOutcome {
     pub upn: Upn,
     pub status: IssueStatus,
@@ -101,7 +102,7 @@ pub enum HelpdeskError {
     /// A request does not fit the policy (lifetime, one-time use); fix the input.
     #[error("{}", join(.0))]
     BadInput(Vec<InputError>),
-    /// The policy cannot be read or forbids every pass.
+    /// The policy cannot be read or forbids every pass; the text says why and what to do.
     #[error("{0}")]
     Policy(String),
 }
@@ -121,14 +122,10 @@ async fn checked_policy(
     options: &IssueOptions,
 ) -> Result<TapPolicy, HelpdeskError> {
     let policy = TapPolicy::load(graph).await.map_err(|e| {
-        HelpdeskError::Policy(format!(
-            "cannot read the Temporary Access Pass policy, so no pass was issued: {e}"
-        ))
+        HelpdeskError::Policy(format!("cannot read the Temporary Access Pass policy: {e}"))
     })?;
     if let Some(reason) = policy.blocker() {
-        return Err(HelpdeskError::Policy(format!(
-            "no pass was issued: {reason}"
-        )));
+        return Err(HelpdeskError::Policy(reason));
     }
     policy
         .check_requests(
