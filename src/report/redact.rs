@@ -7,10 +7,14 @@ use serde_json::Value;
 /// What a removed value is replaced with.
 pub const REDACTED: &str = "[redacted]";
 
+/// The spelled-out name, as in "Temporary Access Pass: …" printed for people.
+const SPELLED_OUT: &str = "temporary access pass";
+
 /// Keys whose values are secrets wherever they appear: as JSON object keys, or as `key: value`,
 /// `key=value` or `"key": "value"` inside free text. Compared without case, `_` or `-`.
 const SECRET_KEYS: &[&str] = &[
     "temporaryaccesspass",
+    "tap",
     "accesstoken",
     "refreshtoken",
     "idtoken",
@@ -97,6 +101,15 @@ fn secret_key_spans(text: &str) -> Vec<(usize, usize)> {
     while i < bytes.len() {
         if !bytes[i].is_ascii_alphabetic() || (i > 0 && is_word_byte(bytes[i - 1])) {
             i += 1;
+            continue;
+        }
+        let phrase_end = i + SPELLED_OUT.len();
+        if text
+            .get(i..phrase_end)
+            .is_some_and(|p| p.eq_ignore_ascii_case(SPELLED_OUT))
+        {
+            spans.push((i, phrase_end));
+            i = phrase_end;
             continue;
         }
         let mut end = i;
@@ -278,6 +291,8 @@ mod tests {
             ("access_token: abc.def-ghi", "abc.def-ghi"),
             ("refreshToken='0.AXoA-secret'", "0.AXoA-secret"),
             (r#"TemporaryAccessPass : "with \" quote""#, "with"),
+            ("Temporary Access Pass: Qz8!mN2p", "Qz8!mN2p"),
+            ("your TAP = Wq7pL0xz, shown once", "Wq7pL0xz"),
         ];
         for (input, secret) in cases {
             let out = r.text(input);
@@ -298,6 +313,7 @@ mod tests {
             r#"{"temporaryAccessPass": null}"#,
             "Set the password later; authorization happens in the browser.",
             "lifetimeInMinutes=60",
+            "The TAP policy is on; a Temporary Access Pass lasts an hour.",
         ] {
             assert_eq!(r.text(text), text);
         }
