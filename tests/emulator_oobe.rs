@@ -288,6 +288,23 @@ async fn unknown_and_disabled_users_and_a_switched_off_policy_are_explained() {
             .unwrap()
             .contains("turned off")
     );
+    // Enabled again but excluding the lab user: still refused at sign-in.
+    let user_id = lab
+        .emu
+        .state()
+        .read(|t| t.user(lab.emu.lab_user_upn.as_str()).unwrap().id.clone());
+    lab.graph
+        .patch(
+            ApiVersion::V1,
+            TAP_POLICY,
+            &json!({ "@odata.type": TAP_CONFIG_TYPE, "state": "enabled",
+                     "excludeTargets": [{ "targetType": "user", "id": user_id.as_str() }] }),
+        )
+        .await
+        .unwrap();
+    let (status, body) = lab.oobe(lab.emu.lab_user_upn.as_str(), &tap).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"]["code"], "InvalidTap");
     lab.emu.shutdown().await;
 }
 
