@@ -162,6 +162,21 @@ async fn the_right_tap_joins_the_device_and_leaves_evidence_in_graph() {
         beta[2]["authenticationDetails"][0]["authenticationMethod"],
         "Temporary Access Pass"
     );
+    let log = lab
+        .http
+        .get(format!("{}/_emulator/requests", lab.emu.graph_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains("/_emulator/oobe-signin"));
+    assert!(!log.contains(&tap), "the request log never holds a TAP");
+    assert!(
+        !log.contains(lab.emu.access_token().expose()),
+        "nor a token"
+    );
     let v1 = lab.graph.get_all(ApiVersion::V1, &filter).await.unwrap();
     assert_eq!(v1.len(), 3);
     assert!(
