@@ -11,6 +11,7 @@ pub mod error;
 pub mod login;
 pub(crate) mod middleware;
 pub mod odata;
+pub mod records;
 pub mod roles;
 pub mod routes;
 pub mod scopes;
@@ -20,7 +21,7 @@ pub mod state;
 pub mod tokens;
 
 pub use config::{EmulatorConfig, FaultRule};
-pub use server::{Emulator, EmulatorHandle, run_standalone};
+pub use server::{Emulator, EmulatorHandle};
 pub use state::{EmulatorState, SharedState, TenantState};
 pub use tokens::{TokenError, TokenInfo, TokenRegistry};
 
