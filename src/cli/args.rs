@@ -50,6 +50,8 @@ pub enum Command {
     Revert(LabArgs),
     /// Run the emulated Microsoft cloud standalone.
     Emulator(EmulatorArgs),
+    /// Parse `dsregcmd /status` output (a file, or `-`/nothing for stdin).
+    Dsregcmd(DsregcmdArgs),
     /// Help desk: Temporary Access Passes.
     #[command(subcommand)]
     Tap(TapCommand),
@@ -116,4 +118,15 @@ pub struct EmulatorArgs {
     /// Keep state in this file (default: memory only).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+}
+
+/// Options of `dsregcmd`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DsregcmdArgs {
+    /// The saved output; `-` or nothing reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -8,7 +8,7 @@ use crate::lab::StepReport;
 use crate::lab::controller::StepOptions;
 use crate::lab::env::{DemoOptions, EnvError, LabEnv, RealOptions};
 use crate::lab::session_file::SessionKind;
-use crate::lab::{Secret, Step, Upn};
+use crate::lab::{Secret, Step, StepStatus, Upn};
 use crate::report::{ReportData, StepEntry};
 use crate::steps;
 use chrono::{DateTime, Utc};
@@ -228,7 +228,21 @@ pub async fn run_steps(
         };
         let ctx = env.context(options);
         let started = Utc::now();
-        let outcome = match steps::controller(step).apply(&ctx).await {
+        let mut result = steps::controller(step).apply(&ctx).await;
+        if let Some(demo_host) = env.host.as_deref().and_then(|h| h.as_emulated())
+            && step == Step::HypervFeature
+            && matches!(&result, Ok(r) if r.status == StepStatus::NeedsAction)
+        {
+            // The emulated PC needs its restart too; in the demo we do it for the presenter.
+            if human {
+                eprintln!("       Demo: restarting the emulated PC to finish the Hyper-V install…");
+            }
+            result = match demo_host.reboot().await {
+                Ok(()) => steps::controller(step).apply(&ctx).await,
+                Err(e) => Err(e.into()),
+            };
+        }
+        let outcome = match result {
             Ok(report) => {
                 if report.secret.is_some() {
                     tap = report.secret.clone();

@@ -79,6 +79,19 @@ pub fn demo_files() -> Vec<std::path::PathBuf> {
     ]
 }
 
+/// The Hyper-V host of this machine: PowerShell on Windows, none elsewhere (host steps then say
+/// they are not applicable).
+fn system_host() -> Option<Arc<dyn HyperVHost>> {
+    #[cfg(windows)]
+    {
+        Some(Arc::new(crate::host::powershell::PowerShellHost::system()))
+    }
+    #[cfg(not(windows))]
+    {
+        None
+    }
+}
+
 impl LabEnv {
     /// The demo: the emulator in-process on an ephemeral loopback port with the saved demo tenant,
     /// reached through the same Graph client as a real tenant.
@@ -159,7 +172,7 @@ impl LabEnv {
         Ok(LabEnv {
             kind: SessionKind::Real,
             graph: Some(Arc::new(graph)),
-            host: None,
+            host: system_host(),
             session: Arc::new(Mutex::new(session)),
             tenant_name: options
                 .tenant
