@@ -72,6 +72,11 @@ pub async fn sign_in_with_device_code(
     };
     progress(DeviceProgress::Prompt(prompt));
 
+    // The first poll also waits one interval: the server counts from when it issued the code.
+    progress(DeviceProgress::Waiting {
+        interval: details.interval(),
+    });
+    tokio::time::sleep(details.interval()).await;
     let last = Mutex::new(details.interval());
     let sleep = |interval: Duration| {
         let grew = {
