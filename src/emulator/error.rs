@@ -22,6 +22,7 @@ pub(crate) struct PendingError {
 }
 
 impl GraphErr {
+    /// An error with Graph's status, code and message.
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         GraphErr {
             status,

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// Marks a request dispatched from inside a `$batch` (not logged as its own call, no faults).
+/// Marks a request dispatched from inside a `$batch` (logged as such, no added latency).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct BatchItem;
 
@@ -34,10 +34,8 @@ pub(crate) async fn envelope(
     let in_batch = request.extensions().get::<BatchItem>().is_some();
     let graph = is_graph_path(&path);
 
-    let mut response = match (graph && !in_batch)
-        .then(|| state.take_fault(&method, &path))
-        .flatten()
-    {
+    // Faults hit batch items too (Graph throttles each inner request on its own).
+    let mut response = match graph.then(|| state.take_fault(&method, &path)).flatten() {
         Some(rule) => {
             let status =
                 StatusCode::from_u16(rule.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

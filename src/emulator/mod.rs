@@ -9,7 +9,7 @@ pub mod config;
 pub mod control;
 pub mod error;
 pub mod login;
-mod middleware;
+pub(crate) mod middleware;
 pub mod odata;
 pub mod roles;
 pub mod routes;
@@ -20,7 +20,7 @@ pub mod state;
 pub mod tokens;
 
 pub use config::{EmulatorConfig, FaultRule};
-pub use server::{Emulator, EmulatorHandle};
+pub use server::{Emulator, EmulatorHandle, run_standalone};
 pub use state::{EmulatorState, SharedState, TenantState};
 pub use tokens::{TokenError, TokenInfo, TokenRegistry};
 

@@ -86,98 +86,48 @@ const TITLES: &[&str] = &[
     "Product Owner",
 ];
 
-/// Users everyone talks about in the lab, with their roles: (given, surname, local part, title,
-/// roles, enabled).
-const NAMED: &[(&str, &str, &str, &str, &[DirectoryRole], bool)] = &[
-    (
-        "Lab",
-        "Admin",
-        "admin",
-        "IT Administrator",
-        &[DirectoryRole::GlobalAdministrator],
-        true,
-    ),
-    ("Lab", "User", "lab.user", "Lab Participant", &[], true),
-    (
-        "Lee",
-        "Gu",
-        "lee.gu",
-        "Help Desk Agent",
-        &[DirectoryRole::HelpdeskAdministrator],
-        true,
-    ),
-    (
-        "Isaiah",
-        "Langer",
-        "isaiah.langer",
-        "Identity Engineer",
-        &[DirectoryRole::AuthenticationAdministrator],
-        true,
-    ),
-    (
-        "Pradeep",
-        "Gupta",
-        "pradeep.gupta",
-        "Identity Architect",
-        &[DirectoryRole::AuthenticationPolicyAdministrator],
-        true,
-    ),
-    (
-        "Alex",
-        "Wilber",
-        "alex.wilber",
-        "Endpoint Engineer",
-        &[DirectoryRole::IntuneAdministrator],
-        true,
-    ),
-    (
-        "Nestor",
-        "Wilke",
-        "nestor.wilke",
-        "Security Engineer",
-        &[DirectoryRole::PrivilegedAuthenticationAdministrator],
-        true,
-    ),
-    (
-        "Lynne",
-        "Robbins",
-        "lynne.robbins",
-        "Compliance Analyst",
-        &[DirectoryRole::ReportsReader],
-        true,
-    ),
-    (
-        "Miriam",
-        "Graham",
-        "miriam.graham",
-        "IT Auditor",
-        &[DirectoryRole::GlobalReader],
-        true,
-    ),
-    (
-        "Patti",
-        "Fernandez",
-        "patti.fernandez",
-        "Former Contractor",
-        &[],
-        false,
-    ),
-    (
-        "Johanna",
-        "Lorenz",
-        "johanna.lorenz",
-        "Former Engineer",
-        &[],
-        false,
-    ),
-    (
-        "Henrietta",
-        "Mueller",
-        "henrietta.mueller",
-        "Retired",
-        &[],
-        false,
-    ),
+/// A user everyone talks about in the lab, with their roles.
+struct NamedUser {
+    given: &'static str,
+    surname: &'static str,
+    local: &'static str,
+    title: &'static str,
+    roles: &'static [DirectoryRole],
+    enabled: bool,
+}
+
+const fn named(
+    given: &'static str,
+    surname: &'static str,
+    local: &'static str,
+    title: &'static str,
+    roles: &'static [DirectoryRole],
+    enabled: bool,
+) -> NamedUser {
+    NamedUser {
+        given,
+        surname,
+        local,
+        title,
+        roles,
+        enabled,
+    }
+}
+
+#[rustfmt::skip]
+const NAMED: &[NamedUser] = &[
+    named("Lab", "Admin", "admin", "IT Administrator", &[DirectoryRole::GlobalAdministrator], true),
+    named("Lab", "User", "lab.user", "Lab Participant", &[], true),
+    named("Lee", "Gu", "lee.gu", "Help Desk Agent", &[DirectoryRole::HelpdeskAdministrator], true),
+    named("Isaiah", "Langer", "isaiah.langer", "Identity Engineer", &[DirectoryRole::AuthenticationAdministrator], true),
+    named("Pradeep", "Gupta", "pradeep.gupta", "Identity Architect", &[DirectoryRole::AuthenticationPolicyAdministrator], true),
+    named("Alex", "Wilber", "alex.wilber", "Endpoint Engineer", &[DirectoryRole::IntuneAdministrator], true),
+    named("Nestor", "Wilke", "nestor.wilke", "Security Engineer", &[DirectoryRole::PrivilegedAuthenticationAdministrator], true),
+    named("Lynne", "Robbins", "lynne.robbins", "Compliance Analyst", &[DirectoryRole::ReportsReader], true),
+    named("Miriam", "Graham", "miriam.graham", "IT Auditor", &[DirectoryRole::GlobalReader], true),
+    named("Patti", "Fernandez", "patti.fernandez", "Former Contractor", &[], false),
+    named("Johanna", "Lorenz", "johanna.lorenz", "Former Engineer", &[], false),
+    named("Henrietta", "Mueller", "henrietta.mueller", "Retired", &[], false),
 ];
 
 /// How many regular users the demo set has besides the named ones (about 50 users in all).
@@ -196,18 +146,18 @@ pub fn seed_tenant(seed: u64, extra_users: usize) -> TenantState {
         domain: DEMO_DOMAIN.into(),
     };
     let mut users = Vec::new();
-    for (given, surname, local, title, roles, enabled) in NAMED {
+    for n in NAMED {
         users.push(UserRecord {
             id: UserId(guid(&mut rng)),
-            user_principal_name: format!("{local}@{DEMO_DOMAIN}"),
-            display_name: format!("{given} {surname}"),
-            given_name: (*given).into(),
-            surname: (*surname).into(),
-            job_title: Some((*title).into()),
+            user_principal_name: format!("{}@{DEMO_DOMAIN}", n.local),
+            display_name: format!("{} {}", n.given, n.surname),
+            given_name: n.given.into(),
+            surname: n.surname.into(),
+            job_title: Some(n.title.into()),
             department: Some("IT".into()),
-            account_enabled: *enabled,
+            account_enabled: n.enabled,
             created: created(&mut rng, base),
-            roles: roles.to_vec(),
+            roles: n.roles.to_vec(),
             tap: None,
             whfb_methods: Vec::new(),
         });

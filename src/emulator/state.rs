@@ -133,6 +133,7 @@ pub struct WhfbRecord {
 }
 
 impl WhfbRecord {
+    /// The Graph `windowsHelloForBusinessAuthenticationMethod` object.
     pub fn to_graph(&self) -> Value {
         serde_json::json!({
             "@odata.type": "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod",
@@ -213,6 +214,7 @@ pub struct DeviceRecord {
 }
 
 impl DeviceRecord {
+    /// The Graph `device` object.
     pub fn to_graph(&self) -> Value {
         serde_json::json!({
             "@odata.type": "#microsoft.graph.device",
@@ -246,6 +248,7 @@ pub struct ManagedDeviceRecord {
 }
 
 impl ManagedDeviceRecord {
+    /// The Graph `managedDevice` object.
     pub fn to_graph(&self) -> Value {
         serde_json::json!({
             "@odata.type": "#microsoft.graph.managedDevice",
@@ -299,6 +302,7 @@ impl TenantState {
         self.users.iter().find(|u| user_matches(u, id_or_upn))
     }
 
+    /// Like [`TenantState::user`], for changes.
     pub fn user_mut(&mut self, id_or_upn: &str) -> Option<&mut UserRecord> {
         self.users.iter_mut().find(|u| user_matches(u, id_or_upn))
     }

@@ -104,7 +104,7 @@ impl TokenRegistry {
     /// Checks an `Authorization` header value (`Bearer <token>`).
     pub fn validate_header(&self, header: Option<&str>) -> Result<TokenInfo, TokenError> {
         let header = header.map(str::trim).unwrap_or_default();
-        if header.is_empty() {
+        if header.is_empty() || header.eq_ignore_ascii_case("bearer") {
             return Err(TokenError::Missing);
         }
         let token = header
