@@ -48,14 +48,20 @@ pub trait SecretStore: Send + Sync {
 
 /// A [`SecretStore`] on a keyring-core credential store.
 pub struct KeyringStore {
-    store: Arc<CredentialStore>,
+    /// Set on first use for the platform store: opening it may block on D-Bus, so it happens on
+    /// the blocking thread the session runs store calls on.
+    store: OnceLock<Arc<CredentialStore>>,
     service: String,
 }
 
 impl KeyringStore {
-    /// The platform store: Windows Credential Manager or the Secret Service on Linux.
+    /// The platform store: Windows Credential Manager or the Secret Service on Linux, opened on
+    /// first use (an unavailable store is reported then).
     pub fn platform() -> Result<KeyringStore, AuthError> {
-        Ok(KeyringStore::on(platform_store()?, SERVICE))
+        Ok(KeyringStore {
+            store: OnceLock::new(),
+            service: SERVICE.to_string(),
+        })
     }
 
     /// Whatever store keyring-core has as its default (tests install the mock store there).
@@ -81,13 +87,20 @@ impl KeyringStore {
     /// A store on a given keyring-core credential store and service name.
     pub fn on(store: Arc<CredentialStore>, service: &str) -> KeyringStore {
         KeyringStore {
-            store,
+            store: OnceLock::from(store),
             service: service.to_string(),
         }
     }
 
     fn entry(&self, key: &str) -> Result<Entry, AuthError> {
-        Entry::new_in_store(&self.store, &self.service, key).map_err(store_error)
+        let store = match self.store.get() {
+            Some(store) => store.clone(),
+            None => {
+                let opened = platform_store()?;
+                self.store.get_or_init(|| opened).clone()
+            }
+        };
+        Entry::new_in_store(&store, &self.service, key).map_err(store_error)
     }
 }
 
