@@ -91,7 +91,10 @@ fn secrets(seen: &[String]) -> Vec<String> {
         }
         let query = text.split_once('?').map(|(_, q)| q).unwrap_or(text);
         for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-            if matches!(k.as_ref(), "code" | "code_verifier" | "refresh_token" | "device_code") {
+            if matches!(
+                k.as_ref(),
+                "code" | "code_verifier" | "refresh_token" | "device_code"
+            ) {
                 out.push(v.into_owned());
             }
         }
@@ -158,8 +161,8 @@ async fn no_token_code_or_verifier_reaches_the_log_or_a_file() {
         },
         ..AuthOptions::default()
     };
-    let signed_in = hello_bootstrap::auth::cli::token_source(&opts, &hello_bootstrap::lab::Step::ALL)
-        .unwrap();
+    let signed_in =
+        hello_bootstrap::auth::cli::token_source(&opts, &hello_bootstrap::lab::Step::ALL).unwrap();
     let graph = GraphClient::new(
         GraphConfig::from_root(&emu.graph_url).unwrap(),
         signed_in.tokens.clone(),
@@ -180,27 +183,47 @@ async fn no_token_code_or_verifier_reaches_the_log_or_a_file() {
 
     let secrets = secrets(&seen.lock().unwrap());
     // Two token responses (code, refresh) with access, refresh and id tokens, plus code and verifier.
-    assert!(secrets.len() >= 6, "the proxy saw the secrets: {}", secrets.len());
+    assert!(
+        secrets.len() >= 6,
+        "the proxy saw the secrets: {}",
+        secrets.len()
+    );
     assert!(secrets.iter().any(|s| s.starts_with("rt.")));
     assert!(secrets.iter().any(|s| s.starts_with("emu.")));
 
     let log_text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
-    assert!(log_text.contains("signed in with the browser"), "the log was captured");
-    assert!(log_text.contains("[redacted]"), "the Debug of a token is redacted");
+    assert!(
+        log_text.contains("signed in with the browser"),
+        "the log was captured"
+    );
+    assert!(
+        log_text.contains("[redacted]"),
+        "the Debug of a token is redacted"
+    );
     if std::env::var_os("HB_DUMP_LOG").is_some() {
         eprintln!("{log_text}");
     }
     let output = String::from_utf8(out).unwrap();
     for secret in &secrets {
-        assert!(!log_text.contains(secret.as_str()), "a secret reached the log");
-        assert!(!output.contains(secret.as_str()), "a secret reached whoami's output");
+        assert!(
+            !log_text.contains(secret.as_str()),
+            "a secret reached the log"
+        );
+        assert!(
+            !output.contains(secret.as_str()),
+            "a secret reached whoami's output"
+        );
     }
     let files = files_under(home.path());
     for file in &files {
         let bytes = std::fs::read(file).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         for secret in &secrets {
-            assert!(!text.contains(secret.as_str()), "a secret reached {}", file.display());
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret reached {}",
+                file.display()
+            );
         }
     }
     emu.shutdown().await;

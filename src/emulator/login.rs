@@ -259,70 +259,70 @@ fn parse_authorize(
     state: &SharedState,
     tenant: &str,
     q: &HashMap<String, String>,
-) -> Result<AuthorizeRequest, Response> {
+) -> Result<AuthorizeRequest, Box<Response>> {
     if !tenant_matches(state, tenant) {
-        return Err(error_page(
+        return Err(Box::new(error_page(
             StatusCode::BAD_REQUEST,
             90002,
             &format!("Tenant '{tenant}' not found. Check the tenant id or domain."),
-        ));
+        )));
     }
     let client_id = q.get("client_id").cloned().unwrap_or_default();
     if !KNOWN_CLIENT_IDS
         .iter()
         .any(|c| c.eq_ignore_ascii_case(&client_id))
     {
-        return Err(error_page(
+        return Err(Box::new(error_page(
             StatusCode::BAD_REQUEST,
             700016,
             &format!(
                 "Application with identifier '{client_id}' was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant."
             ),
-        ));
+        )));
     }
     let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
     if !redirect_allowed(&redirect_uri) {
-        return Err(error_page(
+        return Err(Box::new(error_page(
             StatusCode::BAD_REQUEST,
             50011,
             &format!(
                 "The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{client_id}'."
             ),
-        ));
+        )));
     }
     let st = q.get("state").cloned();
     let back = |error: &str, code: u32, text: &str| {
         redirect_error(&redirect_uri, st.as_deref(), error, code, text)
     };
     if q.get("response_type").map(String::as_str) != Some("code") {
-        return Err(back(
+        return Err(Box::new(back(
             "unsupported_response_type",
             70005,
             "The provided value for the input parameter 'response_type' is not allowed for this request. Expected value is 'code'.",
-        ));
+        )));
     }
     let challenge = q.get("code_challenge").cloned().unwrap_or_default();
     if challenge.is_empty() {
-        return Err(back(
+        return Err(Box::new(back(
             "invalid_request",
             9002325,
             "Proof Key for Code Exchange is required for cross-origin authorization code redemption.",
-        ));
+        )));
     }
     if q.get("code_challenge_method").map(String::as_str) != Some("S256") {
-        return Err(back(
+        return Err(Box::new(back(
             "invalid_request",
             501491,
             "Invalid size of Code_Challenge parameter or code_challenge_method; only S256 is supported.",
-        ));
+        )));
     }
     let requested = q.get("scope").cloned().unwrap_or_default();
     if requested.trim().is_empty() {
-        return Err(back(
+        return Err(Box::new(back(
             "invalid_request",
             900144,
             "The request body must contain the following parameter: 'scope'.",
-        ));
+        )));
     }
     Ok(AuthorizeRequest {
         client_id,
@@ -443,7 +443,7 @@ async fn authorize_get(
     count(&state, "authorize");
     let req = match parse_authorize(&state, &tenant, &q) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     // Demo auto-approval: a login_hint naming a seeded user signs that user in.
     if let Some(hint) = &req.login_hint
@@ -504,7 +504,7 @@ async fn authorize_post(
     count(&state, "authorize");
     let req = match parse_authorize(&state, &tenant, &form) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if form.get("action").map(String::as_str) == Some("decline") {
         return redirect_error(
