@@ -445,3 +445,43 @@ async fn an_unknown_device_code_is_bad_verification_code() {
     assert_eq!(body["error"], "bad_verification_code");
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_step_needing_new_permissions_asks_for_consent_once() {
+    let emu = emulator().await;
+    let store = store("hb-test-incremental");
+    let narrow = AuthSession::new(
+        config(&emu),
+        store.clone(),
+        Interaction::Browser(Arc::new(
+            hello_bootstrap::auth::HeadlessBrowser::new(Some(emu.admin_upn.clone())).unwrap(),
+        )),
+        scopes_for_steps(&[Step::TapPolicy]),
+    )
+    .unwrap()
+    .with_login_hint(Some(emu.admin_upn.clone()));
+    narrow.token().await.unwrap();
+    assert!(
+        !narrow
+            .granted_scopes()
+            .await
+            .contains(&"Policy.ReadWrite.MobilityManagement".to_string())
+    );
+
+    // A later run of step 1 starts from the saved sign-in, which lacks step 1's permission.
+    let wide = browser_session(&emu, store.clone(), &emu.admin_upn, true);
+    let token = wide.token().await.unwrap();
+    assert_eq!(
+        stat(&emu, "token:refresh_token").await,
+        1,
+        "the saved sign-in was tried first"
+    );
+    assert_eq!(wide.interactive_sign_ins(), 1, "one consent prompt");
+    let info = emu.state().tokens.validate(token.expose()).unwrap();
+    assert!(info.has_scope("Policy.ReadWrite.MobilityManagement"));
+    // And after consenting, the saved sign-in covers it: no more prompts.
+    let again = browser_session(&emu, store, &emu.admin_upn, true);
+    again.token().await.unwrap();
+    assert_eq!(again.interactive_sign_ins(), 0);
+    emu.shutdown().await;
+}

@@ -13,6 +13,7 @@ use crate::graph::{GraphClient, GraphConfig, StaticToken, TokenSource};
 use crate::lab::{Secret, Step, Upn};
 use std::io::Write;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The environment variable that supplies a ready access token and skips sign-in.
 pub const ACCESS_TOKEN_ENV: &str = "HELLO_BOOTSTRAP_ACCESS_TOKEN";
@@ -102,7 +103,8 @@ impl AuthOptions {
             StoreChoice::Default { service } => Arc::new(KeyringStore::default_store(service)?),
         };
         let interaction = if self.device_code {
-            Interaction::DeviceCode(Arc::new(print_device_progress))
+            let told_waiting = AtomicBool::new(false);
+            Interaction::DeviceCode(Arc::new(move |p| print_device_progress(p, &told_waiting)))
         } else {
             let browser: Arc<dyn Browser> = match self.browser {
                 BrowserChoice::System => Arc::new(SystemBrowser),
@@ -118,7 +120,7 @@ impl AuthOptions {
 }
 
 /// Shows the device code instructions and progress on stderr.
-fn print_device_progress(progress: DeviceProgress) {
+fn print_device_progress(progress: DeviceProgress, told_waiting: &AtomicBool) {
     match progress {
         DeviceProgress::Prompt(p) => {
             eprintln!("{}", p.message);
@@ -127,7 +129,11 @@ fn print_device_progress(progress: DeviceProgress) {
                 p.expires_in.as_secs() / 60
             );
         }
-        DeviceProgress::Waiting { .. } => {}
+        DeviceProgress::Waiting { .. } => {
+            if !told_waiting.swap(true, Ordering::Relaxed) {
+                eprintln!("Waiting for the sign-in to be approved on the other device…");
+            }
+        }
         DeviceProgress::SlowedDown { interval } => eprintln!(
             "Still waiting for the sign-in to be approved (checking every {} s).",
             interval.as_secs()

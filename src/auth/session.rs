@@ -150,11 +150,32 @@ impl AuthSession {
         }
         self.load(&mut state).await?;
         match self.refresh_silently(&mut state).await {
+            Ok(()) if self.lacks_consent(&state) && self.can_interact() => {
+                // Incremental consent: the saved sign-in predates a step's permission.
+                tracing::info!("asking for consent to the permissions of the steps to run");
+                self.interactive(&mut state).await?
+            }
             Ok(()) => {}
             Err(e) if e.needs_interactive() => self.interactive(&mut state).await?,
             Err(e) => return Err(e),
         }
         current(&state)
+    }
+
+    /// Whether the current token misses a Graph permission this session asks for.
+    fn lacks_consent(&self, state: &State) -> bool {
+        let granted = state
+            .grant
+            .as_ref()
+            .map(|g| &g.scopes)
+            .unwrap_or(&state.scopes);
+        self.graph_scopes
+            .iter()
+            .any(|s| !super::scopes::covers(granted, s))
+    }
+
+    fn can_interact(&self) -> bool {
+        !matches!(self.interaction, Interaction::Never)
     }
 
     /// After a 401: a new access token by refresh, or one interactive sign-in when the refresh
