@@ -808,3 +808,77 @@ async fn batch_depends_on_gives_424_after_a_failed_dependency() {
     assert_eq!(reply["responses"][3]["body"]["state"], "enabled");
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn framework_errors_still_come_in_graphs_shape() {
+    let emu = start(EmulatorConfig::default()).await;
+    let response = reqwest::Client::new()
+        .put(format!("{}/v1.0/organization", emu.graph_url))
+        .bearer_auth(emu.access_token().expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert!(response.headers().contains_key("request-id"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "Request_BadRequest");
+    assert!(body["error"]["innerError"]["request-id"].is_string());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn reads_need_the_roles_the_contract_names_except_about_oneself() {
+    let emu = start(EmulatorConfig::default()).await;
+    let all = hello_bootstrap::emulator::scopes::ALL_GRAPH_SCOPES;
+    let lab = emu.lab_user_upn.to_string();
+    let as_user = |upn: &str| client(&emu, emu.mint_token(upn, all).unwrap());
+    let own_keys = format!("/users/{lab}/authentication/windowsHelloForBusinessMethods");
+    assert!(
+        as_user(&lab)
+            .get_all(ApiVersion::V1, &own_keys)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let other_keys =
+        "/users/admin@contosolab.onmicrosoft.com/authentication/windowsHelloForBusinessMethods";
+    let err = as_user(&lab)
+        .get_all(ApiVersion::V1, other_keys)
+        .await
+        .unwrap_err();
+    assert!(api(&err).message.contains("Authentication Administrator"));
+    assert!(
+        as_user("miriam.graham@contosolab.onmicrosoft.com")
+            .get_all(ApiVersion::V1, other_keys)
+            .await
+            .is_ok()
+    );
+
+    let err = as_user(&lab)
+        .get_all(ApiVersion::Beta, "/auditLogs/signIns")
+        .await
+        .unwrap_err();
+    assert!(api(&err).message.contains("Reports Reader"));
+    assert!(
+        as_user("lynne.robbins@contosolab.onmicrosoft.com")
+            .get_all(ApiVersion::Beta, "/auditLogs/signIns")
+            .await
+            .is_ok()
+    );
+
+    let err = as_user("lee.gu@contosolab.onmicrosoft.com")
+        .get(ApiVersion::V1, TAP_POLICY)
+        .await
+        .unwrap_err();
+    assert!(
+        api(&err)
+            .message
+            .contains("Authentication Policy Administrator")
+    );
+    let err = as_user(&lab)
+        .get_all(ApiVersion::V1, "/deviceManagement/managedDevices")
+        .await
+        .unwrap_err();
+    assert!(api(&err).message.contains("Intune Administrator"));
+    emu.shutdown().await;
+}

@@ -124,6 +124,7 @@ async fn list_managed(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(MANAGED_READ)?;
+    caller.require_role(super::policies::INTUNE_READERS)?;
     let query = GraphQuery::parse(raw.as_deref());
     let filter = match query.get("filter") {
         Some(f) => Filter::parse(
@@ -163,6 +164,7 @@ async fn get_managed(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(MANAGED_READ)?;
+    caller.require_role(super::policies::INTUNE_READERS)?;
     let device = state
         .read(|t| {
             t.managed_devices

@@ -198,6 +198,11 @@ const ENROLLMENT_READ: &[&str] = &[
     "DeviceManagementConfiguration.Read.All",
     "DeviceManagementConfiguration.ReadWrite.All",
 ];
+/// Intune RBAC: who may read Intune configuration and devices.
+pub(super) const INTUNE_READERS: &[DirectoryRole] = &[
+    DirectoryRole::IntuneAdministrator,
+    DirectoryRole::GlobalReader,
+];
 const BETA_ONLY_ENROLLMENT: &[&str] = &[
     "deviceEnrollmentConfigurationType",
     "roleScopeTagIds",
@@ -223,6 +228,7 @@ async fn list_enrollment_configs(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(ENROLLMENT_READ)?;
+    caller.require_role(INTUNE_READERS)?;
     let query = GraphQuery::parse(raw.as_deref());
     let fields: &[&str] = match version {
         ApiVersion::Beta => &[
@@ -260,6 +266,7 @@ async fn get_enrollment_config(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(ENROLLMENT_READ)?;
+    caller.require_role(INTUNE_READERS)?;
     let config = state
         .read(|t| {
             t.enrollment_configurations
@@ -451,6 +458,10 @@ async fn get_method_config(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(&[POLICY_READ_ALL, POLICY_RW_AUTH_METHOD])?;
+    caller.require_role(&[
+        DirectoryRole::GlobalReader,
+        DirectoryRole::AuthenticationPolicyAdministrator,
+    ])?;
     check_tap_id(&id)?;
     let policy = state.read(|t| t.tap_policy.clone());
     Ok(Json(with_context(
