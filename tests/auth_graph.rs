@@ -216,3 +216,26 @@ async fn sign_in_logs_without_entra_id_p1_are_reported_as_a_licence_gap() {
     assert!(e.to_string().contains("Entra ID P1"), "{e}");
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn demo_mode_signs_in_through_the_emulator_endpoints_and_passes_preflight() {
+    let emu = emulator().await;
+    let mut opts = AuthOptions::for_emulator(&emu);
+    assert_eq!(opts.store, StoreChoice::InMemory);
+    opts.store = StoreChoice::Default {
+        service: "hb-graph-demo".into(),
+    };
+    let signed_in = hello_bootstrap::auth::cli::token_source(&opts, &Step::ALL).unwrap();
+    let graph = signed_in.graph(&opts.graph_url).unwrap();
+    let identity = signed_in
+        .preflight(&graph, &Step::ALL)
+        .await
+        .expect("the demo admin may run every step");
+    assert_eq!(identity.account, emu.admin_upn.as_str());
+    assert_eq!(
+        stat(&emu, "token:authorization_code").await,
+        1,
+        "a real code redemption"
+    );
+    emu.shutdown().await;
+}

@@ -94,6 +94,29 @@ impl AuthOptions {
         }
     }
 
+    /// Demo mode on a running emulator: sign in as its demo admin through its login endpoints.
+    pub fn for_emulator(handle: &crate::emulator::EmulatorHandle) -> AuthOptions {
+        AuthOptions::demo(
+            &handle.login_url,
+            &handle.graph_url,
+            &handle.tenant_id,
+            handle.admin_upn.clone(),
+        )
+    }
+
+    /// The options of a real tenant from the lab's `--graph-url/--login-url/--tenant/--client-id`.
+    pub fn from_real(real: &crate::lab::env::RealOptions, device_code: bool) -> AuthOptions {
+        let defaults = AuthOptions::default();
+        AuthOptions {
+            login_url: real.login_url.clone().unwrap_or(defaults.login_url),
+            graph_url: real.graph_url.clone().unwrap_or(defaults.graph_url),
+            tenant: real.tenant.clone().unwrap_or(defaults.tenant),
+            client_id: real.client_id.clone().unwrap_or(defaults.client_id),
+            device_code,
+            ..AuthOptions::default()
+        }
+    }
+
     /// The session these options describe, asking for the permissions of `steps`.
     pub fn session(&self, steps: &[Step]) -> Result<AuthSession, AuthError> {
         let config = AuthConfig::new(&self.login_url, &self.tenant, &self.client_id)?;
