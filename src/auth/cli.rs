@@ -33,7 +33,10 @@ pub enum StoreChoice {
     /// A per-process in-memory store (demo mode).
     InMemory,
     /// keyring-core's default store under this service name (tests install the mock store).
-    Default { service: String },
+    Default {
+        /// The keyring service name, unique per test.
+        service: String,
+    },
 }
 
 /// Which browser shows the sign-in page.
@@ -60,7 +63,9 @@ pub struct AuthOptions {
     pub device_code: bool,
     /// Suggests the account on the sign-in page (and is the account the headless browser picks).
     pub login_hint: Option<Upn>,
+    /// Which browser shows the sign-in page.
     pub browser: BrowserChoice,
+    /// Where the refresh token is kept.
     pub store: StoreChoice,
 }
 
@@ -167,7 +172,9 @@ fn print_device_progress(progress: DeviceProgress, told_waiting: &AtomicBool) {
 /// The tokens for Graph commands and, when we signed in ourselves, the session behind them.
 #[derive(Clone)]
 pub struct SignedIn {
+    /// What the Graph client asks for bearer tokens.
     pub tokens: Arc<dyn TokenSource>,
+    /// The sign-in behind `tokens`, unless they came from the environment.
     pub session: Option<Arc<AuthSession>>,
 }
 

@@ -14,6 +14,7 @@ use std::time::Duration;
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct DeviceMessage {
     #[serde(default)]
+    /// The instruction to show; absent from some servers.
     pub message: Option<String>,
 }
 
@@ -22,10 +23,13 @@ impl ExtraDeviceAuthorizationFields for DeviceMessage {}
 /// What the person must do on another device.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceCodePrompt {
+    /// Where to enter the code.
     pub verification_uri: String,
+    /// The code to enter (not a secret: it is useless without the device code).
     pub user_code: String,
     /// The server's ready-made instruction.
     pub message: String,
+    /// How long the code stays valid.
     pub expires_in: Duration,
 }
 
@@ -35,9 +39,15 @@ pub enum DeviceProgress {
     /// Show the code and where to enter it.
     Prompt(DeviceCodePrompt),
     /// Waiting `interval` before asking again (authorization_pending).
-    Waiting { interval: Duration },
+    Waiting {
+        /// The pause before the next poll.
+        interval: Duration,
+    },
     /// The server asked us to poll less often; the interval grew to `interval`.
-    SlowedDown { interval: Duration },
+    SlowedDown {
+        /// The new, longer pause between polls.
+        interval: Duration,
+    },
 }
 
 /// Runs the device code flow, reporting the prompt and progress through `progress`.

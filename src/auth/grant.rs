@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 /// Tokens from one successful token request. Access tokens stay in memory only.
 #[derive(Debug, Clone)]
 pub struct TokenGrant {
+    /// The bearer token for Graph, memory only.
     pub access_token: Secret,
+    /// The token that gets new access tokens; persisted only in the credential store.
     pub refresh_token: Option<Secret>,
     /// When the access token stops working (by the server's `expires_in`).
     pub expires_at: Instant,

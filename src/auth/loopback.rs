@@ -12,11 +12,19 @@ use url::Url;
 #[derive(Debug)]
 pub enum Redirect {
     /// The authorization code and the `state` it came with.
-    Code { code: Secret, state: String },
+    Code {
+        /// The one-time authorization code, redeemed with the PKCE verifier.
+        code: Secret,
+        /// Must equal the `state` we sent.
+        state: String,
+    },
     /// The identity platform's `error` and `error_description`, and the `state`.
     Error {
+        /// The OAuth `error`, e.g. `access_denied`.
         error: String,
+        /// The AADSTS code and text.
         description: String,
+        /// Must equal the `state` we sent.
         state: String,
     },
 }

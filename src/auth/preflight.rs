@@ -41,9 +41,13 @@ pub fn roles_for(step: Step) -> &'static [&'static str] {
 pub struct Identity {
     /// The signed-in user's UPN.
     pub account: String,
+    /// The name people recognise.
     pub display_name: String,
+    /// The directory object id.
     pub user_id: String,
+    /// The tenant id (a GUID).
     pub tenant_id: String,
+    /// The tenant's display name.
     pub tenant_name: String,
     /// Directory role names the account holds (directly or through groups).
     pub roles: Vec<String>,
@@ -58,19 +62,27 @@ pub enum PreflightError {
     /// The account lacks every role that would allow the step.
     #[error("step {} needs {} (you have: {})", .step.number(), role_text(.needed), have_text(.have))]
     MissingRole {
+        /// The step that cannot run.
         step: Step,
+        /// Any one of these roles would do.
         needed: Vec<&'static str>,
+        /// The roles the account holds.
         have: Vec<String>,
     },
     /// The token lacks a permission the step uses.
     #[error("step {} needs the permission {}; sign in again to consent", .step.number(), .permission)]
     MissingPermission {
+        /// The step that cannot run.
         step: Step,
+        /// The delegated Graph permission the token lacks.
         permission: &'static str,
     },
     /// The tenant lacks a licence the step depends on.
     #[error("step {} reads sign-in logs, which need Microsoft Entra ID P1 or P2 in this tenant; add a P1 licence (a trial works) or skip the sign-in log check", .step.number())]
-    NeedsPremium { step: Step },
+    NeedsPremium {
+        /// The step that reads sign-in logs.
+        step: Step,
+    },
     /// Preflight itself could not ask Graph.
     #[error("cannot check the sign-in before starting: {0}")]
     Graph(GraphError),
