@@ -239,3 +239,34 @@ async fn demo_mode_signs_in_through_the_emulator_endpoints_and_passes_preflight(
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn signin_and_signout_commands_keep_and_remove_the_saved_sign_in() {
+    let emu = emulator().await;
+    let opts = options(&emu, &emu.admin_upn, "hb-graph-signin");
+    assert_eq!(hello_bootstrap::auth::cli::signin(&opts).await, 0);
+    let store = store("hb-graph-signin");
+    let key = config(&emu).cache_key();
+    let saved = hello_bootstrap::auth::SecretStore::load(store.as_ref(), &key)
+        .unwrap()
+        .expect("saved after signin");
+    assert_eq!(saved.account.as_deref(), Some(emu.admin_upn.as_str()));
+    assert_eq!(saved.tenant_id.as_deref(), Some(emu.tenant_id.as_str()));
+
+    assert_eq!(hello_bootstrap::auth::cli::signout(&opts).await, 0);
+    assert_eq!(
+        hello_bootstrap::auth::SecretStore::load(store.as_ref(), &key).unwrap(),
+        None
+    );
+
+    let bad = AuthOptions {
+        tenant: "common".into(),
+        ..opts.clone()
+    };
+    assert_eq!(
+        hello_bootstrap::auth::cli::signin(&bad).await,
+        2,
+        "bad input exits 2"
+    );
+    emu.shutdown().await;
+}
