@@ -50,6 +50,16 @@ pub enum Command {
     Revert(LabArgs),
     /// Run the emulated Microsoft cloud standalone.
     Emulator(EmulatorArgs),
+    /// Help desk: Temporary Access Passes.
+    #[command(subcommand)]
+    Tap(TapCommand),
+}
+
+/// `tap` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TapCommand {
+    /// Issue a TAP to one or more users, or to every user of a CSV file; shown once.
+    Issue(crate::helpdesk::cli::TapIssueArgs),
 }
 
 /// Options of `check` and `revert`.
@@ -80,6 +90,9 @@ pub struct RunArgs {
     /// Windows 11 ISO for the lab VM (step 4).
     #[arg(long, value_name = "FILE")]
     pub iso: Option<PathBuf>,
+    /// Also write a self-contained HTML lab report (and JSON beside it) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 /// Options of `emulator`.
