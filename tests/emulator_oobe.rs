@@ -162,6 +162,21 @@ async fn the_right_tap_joins_the_device_and_leaves_evidence_in_graph() {
         beta[2]["authenticationDetails"][0]["authenticationMethod"],
         "Temporary Access Pass"
     );
+    let log = lab
+        .http
+        .get(format!("{}/_emulator/requests", lab.emu.graph_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains("/_emulator/oobe-signin"));
+    assert!(!log.contains(&tap), "the request log never holds a TAP");
+    assert!(
+        !log.contains(lab.emu.access_token().expose()),
+        "nor a token"
+    );
     let v1 = lab.graph.get_all(ApiVersion::V1, &filter).await.unwrap();
     assert_eq!(v1.len(), 3);
     assert!(
@@ -288,6 +303,23 @@ async fn unknown_and_disabled_users_and_a_switched_off_policy_are_explained() {
             .unwrap()
             .contains("turned off")
     );
+    // Enabled again but excluding the lab user: still refused at sign-in.
+    let user_id = lab
+        .emu
+        .state()
+        .read(|t| t.user(lab.emu.lab_user_upn.as_str()).unwrap().id.clone());
+    lab.graph
+        .patch(
+            ApiVersion::V1,
+            TAP_POLICY,
+            &json!({ "@odata.type": TAP_CONFIG_TYPE, "state": "enabled",
+                     "excludeTargets": [{ "targetType": "user", "id": user_id.as_str() }] }),
+        )
+        .await
+        .unwrap();
+    let (status, body) = lab.oobe(lab.emu.lab_user_upn.as_str(), &tap).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"]["code"], "InvalidTap");
     lab.emu.shutdown().await;
 }
 

@@ -450,6 +450,11 @@ async fn user_filters_and_search_behave_like_graph() {
         .unwrap();
     assert_eq!(starts.len(), 2);
     let err = graph
+        .get(ApiVersion::V1, "/users?$count=true")
+        .await
+        .unwrap_err();
+    assert!(api(&err).message.contains("ConsistencyLevel"));
+    let err = graph
         .get(ApiVersion::V1, "/users?$search=\"displayName:lab\"")
         .await
         .unwrap_err();

@@ -33,22 +33,6 @@ impl Default for EmulatorConfig {
     }
 }
 
-impl EmulatorConfig {
-    /// Demo mode: an ephemeral port and the demo tenant kept in the app's data directory, so a
-    /// restarted demo finds the tenant as it left it (`--demo-reset` deletes that file first).
-    pub fn demo() -> Self {
-        EmulatorConfig {
-            state_file: Some(Self::demo_state_file()),
-            ..EmulatorConfig::default()
-        }
-    }
-
-    /// Where demo mode keeps the emulated tenant.
-    pub fn demo_state_file() -> PathBuf {
-        crate::lab::paths::data_dir().join("demo-tenant.json")
-    }
-}
-
 /// One injected failure: answer `status` (with `Retry-After` when given) to Graph calls whose
 /// path starts with `path_prefix` (and whose method matches, when given), `count` times or forever.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

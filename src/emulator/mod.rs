@@ -20,7 +20,7 @@ pub mod state;
 pub mod tokens;
 
 pub use config::{EmulatorConfig, FaultRule};
-pub use server::{Emulator, EmulatorHandle, run_standalone};
+pub use server::{Emulator, EmulatorHandle};
 pub use state::{EmulatorState, SharedState, TenantState};
 pub use tokens::{TokenError, TokenInfo, TokenRegistry};
 

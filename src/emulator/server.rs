@@ -99,19 +99,6 @@ impl Emulator {
     }
 }
 
-/// `hello-bootstrap emulator`: starts, prints the ready line on stdout, serves until Ctrl-C.
-pub async fn run_standalone(config: EmulatorConfig) -> Result<(), String> {
-    let handle = Emulator::start(config).await?;
-    println!("{}", handle.ready_line());
-    eprintln!(
-        "Emulated Microsoft cloud for tenant {} ({}) on {}; Ctrl-C stops it.",
-        handle.tenant_name, handle.tenant_id, handle.graph_url
-    );
-    let stopped = tokio::signal::ctrl_c().await;
-    handle.shutdown().await;
-    stopped.map_err(|e| format!("cannot wait for Ctrl-C: {e}"))
-}
-
 impl EmulatorHandle {
     /// A long-lived token for the demo admin with every scope the app uses.
     pub fn access_token(&self) -> Secret {
