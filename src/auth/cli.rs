@@ -237,6 +237,11 @@ pub async fn signin(opts: &AuthOptions) -> i32 {
         Ok(s) => Arc::new(s),
         Err(e) => return fail(&e.to_string(), usage_or_failed(&e)),
     };
+    if !opts.device_code && opts.browser == BrowserChoice::System {
+        eprintln!(
+            "Opening your browser to sign in… (no browser on this machine? use --device-code)"
+        );
+    }
     if let Err(e) = session.sign_in().await {
         return fail(&e.to_string(), EXIT_FAILED);
     }

@@ -596,8 +596,8 @@ fn redeem_code(
         .ok_or_else(|| {
             OAuthErr::bad(
                 "invalid_grant",
-                70000,
-                "The provided authorization code is invalid or was already redeemed.",
+                54005,
+                "OAuth2 Authorization code was already redeemed or is not valid; please retry with a new valid code.",
             )
         })?;
     if grant.issued.elapsed() > CODE_LIFETIME {
