@@ -231,7 +231,7 @@ async fn demo_mode_signs_in_through_the_emulator_endpoints_and_passes_preflight(
         .preflight(&graph, &Step::ALL)
         .await
         .expect("the demo admin may run every step");
-    assert_eq!(identity.account, emu.admin_upn.as_str());
+    assert_eq!(identity.account, emu.admin_upn);
     assert_eq!(
         stat(&emu, "token:authorization_code").await,
         1,

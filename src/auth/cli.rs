@@ -203,7 +203,7 @@ impl SignedIn {
         let identity = preflight(graph, scopes, steps).await?;
         if let Some(session) = &self.session
             && let Err(e) = session
-                .remember_account(&identity.account, &identity.tenant_id)
+                .remember_account(identity.account.as_str(), identity.tenant_id.as_str())
                 .await
         {
             tracing::warn!(error = %e, "could not update the saved sign-in");

@@ -5,7 +5,7 @@
 
 use super::scopes::{covers, scopes_for};
 use crate::graph::{ApiVersion, GraphClient, GraphError};
-use crate::lab::Step;
+use crate::lab::{Step, TenantId, Upn, UserId};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -40,13 +40,13 @@ pub fn roles_for(step: Step) -> &'static [&'static str] {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Identity {
     /// The signed-in user's UPN.
-    pub account: String,
+    pub account: Upn,
     /// The name people recognise.
     pub display_name: String,
     /// The directory object id.
-    pub user_id: String,
+    pub user_id: UserId,
     /// The tenant id (a GUID).
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// The tenant's display name.
     pub tenant_name: String,
     /// Directory role names the account holds (directly or through groups).
@@ -131,11 +131,17 @@ impl Identity {
             .collect();
         roles.sort();
         roles.dedup();
+        let account =
+            Upn::parse(&text(&me, "userPrincipalName")).map_err(|reason| GraphError::Decode {
+                status: 200,
+                url: graph.url(ApiVersion::V1, "/me"),
+                reason,
+            })?;
         Ok(Identity {
-            account: text(&me, "userPrincipalName"),
+            account,
             display_name: text(&me, "displayName"),
-            user_id: text(&me, "id"),
-            tenant_id: text(&org, "id"),
+            user_id: UserId(text(&me, "id")),
+            tenant_id: TenantId(text(&org, "id")),
             tenant_name: text(&org, "displayName"),
             roles,
             scopes,
@@ -229,7 +235,7 @@ mod tests {
 
     fn identity(roles: &[&str], scopes: Option<&[&str]>) -> Identity {
         Identity {
-            account: "a@contoso.com".into(),
+            account: Upn::parse("a@contoso.com").unwrap(),
             display_name: "A".into(),
             user_id: "1".into(),
             tenant_id: "t".into(),
