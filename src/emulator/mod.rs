@@ -11,11 +11,13 @@ pub mod error;
 pub mod login;
 pub(crate) mod middleware;
 pub mod odata;
+pub mod records;
 pub mod roles;
 pub mod routes;
 pub mod scopes;
 pub mod seed;
 pub mod server;
+pub mod sign_in_log;
 pub mod state;
 pub mod tokens;
 

@@ -2,7 +2,7 @@
 //! with `authenticationDetails`, the basic shape on v1.0, and the Entra ID P1 licence check.
 
 use super::common::with_context;
-use super::policies::id_is;
+use super::id_is;
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
 use crate::emulator::odata::{Filter, GraphQuery, PageBase, page};
