@@ -110,6 +110,10 @@ impl LabEnv {
         let tokens: Arc<dyn TokenSource> = Arc::new(StaticToken(handle.access_token()));
         let graph =
             GraphClient::new(graph_config, tokens).map_err(|e| EnvError::failure(e.to_string()))?;
+        let emulator_root = url::Url::parse(&handle.graph_url)
+            .map_err(|e| EnvError::failure(format!("the demo tenant's URL: {e}")))?;
+        let host = crate::host::EmulatedHost::demo(emulator_root)
+            .map_err(|e| EnvError::failure(format!("cannot start the demo Hyper-V host: {e}")))?;
         let mut session = SessionFile::load(SessionKind::Demo).map_err(EnvError::failure)?;
         if session.lab_user.is_none() {
             session.lab_user = Some(handle.lab_user_upn.clone());
@@ -117,7 +121,7 @@ impl LabEnv {
         Ok(LabEnv {
             kind: SessionKind::Demo,
             graph: Some(Arc::new(graph)),
-            host: None,
+            host: Some(Arc::new(host)),
             session: Arc::new(Mutex::new(session)),
             tenant_name: handle.tenant_name.clone(),
             account: handle.admin_upn.to_string(),
