@@ -1,16 +1,23 @@
 //! Conditional access policies (read only; the demo tenant has "Require MFA for all users").
 
-use super::common::with_context;
+use super::common::{Collection, entity, filter_of};
 use super::id_is;
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
-use crate::emulator::odata::{Filter, GraphQuery, PageBase, page};
+use crate::emulator::odata::GraphQuery;
 use crate::emulator::scopes::*;
 use crate::emulator::state::SharedState;
 use crate::graph::ApiVersion;
 use axum::extract::{Path, RawQuery, State};
 use axum::{Extension, Json};
 use serde_json::Value;
+
+const CA_POLICIES: Collection = Collection {
+    path: "/identity/conditionalAccess/policies",
+    context: "identity/conditionalAccess/policies",
+    default_top: 100,
+    max_top: 999,
+};
 
 pub(super) async fn list_ca_policies(
     State(state): State<SharedState>,
@@ -20,14 +27,11 @@ pub(super) async fn list_ca_policies(
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(&[POLICY_READ_ALL])?;
     let query = GraphQuery::parse(raw.as_deref());
-    let filter = match query.get("filter") {
-        Some(f) => Filter::parse(
-            f,
-            &["displayName", "state", "id"],
-            "conditionalAccessPolicy",
-        )?,
-        None => Filter::default(),
-    };
+    let filter = filter_of(
+        &query,
+        &["displayName", "state", "id"],
+        "conditionalAccessPolicy",
+    )?;
     let items = state.read(|t| {
         t.conditional_access_policies
             .iter()
@@ -35,13 +39,7 @@ pub(super) async fn list_ca_policies(
             .cloned()
             .collect()
     });
-    let base = PageBase {
-        root: state.root_url(),
-        version: version.segment(),
-        path: "/identity/conditionalAccess/policies",
-        context: "identity/conditionalAccess/policies",
-    };
-    Ok(Json(page(items, &query, &base, 100, 999)?))
+    CA_POLICIES.page(&state, version, &query, items)
 }
 
 pub(super) async fn get_ca_policy(
@@ -59,10 +57,10 @@ pub(super) async fn get_ca_policy(
                 .cloned()
         })
         .ok_or_else(|| GraphErr::item_not_found("conditionalAccessPolicy", &id))?;
-    Ok(Json(with_context(
-        policy,
+    Ok(entity(
         &state,
         version,
         "identity/conditionalAccess/policies/$entity",
-    )))
+        policy,
+    ))
 }
