@@ -2,14 +2,13 @@
 //! the MDM scope covers the user, WHfB key, sign-in log entries); wrong, expired and used TAPs,
 //! unknown and disabled users fail with codes and messages a person at the OOBE screen can act on.
 
+mod common;
+
+use common::{TAP_POLICY, admin_graph, graph_client};
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use hello_bootstrap::graph::models::{MDM_POLICY_ID, TAP_CONFIG_TYPE};
-use hello_bootstrap::graph::{ApiVersion, GraphClient, GraphConfig, StaticToken};
+use hello_bootstrap::graph::{ApiVersion, GraphClient};
 use serde_json::{Value, json};
-use std::sync::Arc;
-
-const TAP_POLICY: &str =
-    "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass";
 
 struct Lab {
     emu: EmulatorHandle,
@@ -20,8 +19,7 @@ struct Lab {
 impl Lab {
     async fn start() -> Lab {
         let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
-        let config = GraphConfig::from_root(&emu.graph_url).unwrap();
-        let graph = GraphClient::new(config, Arc::new(StaticToken(emu.access_token()))).unwrap();
+        let graph = admin_graph(&emu);
         graph
             .patch(
                 ApiVersion::V1,
@@ -389,11 +387,7 @@ async fn step_7_clean_up_deletes_device_managed_device_and_key() {
             hello_bootstrap::emulator::scopes::ALL_GRAPH_SCOPES,
         )
         .unwrap();
-    let graph_helpdesk = GraphClient::new(
-        GraphConfig::from_root(&lab.emu.graph_url).unwrap(),
-        Arc::new(StaticToken(helpdesk)),
-    )
-    .unwrap();
+    let graph_helpdesk = graph_client(&lab.emu.graph_url, helpdesk);
     let device_path = format!("/devices/{}", joined["device_object_id"].as_str().unwrap());
     let err = graph_helpdesk
         .delete(ApiVersion::V1, &device_path)

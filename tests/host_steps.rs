@@ -3,8 +3,11 @@
 //! the wrong-TAP hook step 7 fails at the sign-in row with the cloud's reason; revert restores
 //! the OOBE checkpoint and deletes the device objects the sign-in created.
 
+mod common;
+
+use common::admin_graph;
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
-use hello_bootstrap::graph::{ApiVersion, GraphClient, GraphConfig, StaticToken};
+use hello_bootstrap::graph::{ApiVersion, GraphClient};
 use hello_bootstrap::host::screens::Screen;
 use hello_bootstrap::host::{
     Checkpoint, EmulatedHost, FeatureState, GuestCommand, HostError, HyperVHost, KeyboardText,
@@ -31,11 +34,7 @@ struct Lab {
 impl Lab {
     async fn start(wrong_tap: bool) -> Lab {
         let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
-        let graph = GraphClient::new(
-            GraphConfig::from_root(&emu.graph_url).unwrap(),
-            Arc::new(StaticToken(emu.access_token())),
-        )
-        .unwrap();
+        let graph = admin_graph(&emu);
         let mut host = EmulatedHost::for_tests(Some(Url::parse(&emu.graph_url).unwrap()));
         if wrong_tap {
             host = host.with_wrong_tap();
