@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TAP_POLICY, admin_graph, graph_client};
+use common::{TAP_POLICY, admin_graph, enable_tap_policy, graph_client, mdm_scope_all};
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use hello_bootstrap::graph::models::{MDM_POLICY_ID, TAP_CONFIG_TYPE};
 use hello_bootstrap::graph::{ApiVersion, GraphClient};
@@ -20,14 +20,7 @@ impl Lab {
     async fn start() -> Lab {
         let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
         let graph = admin_graph(&emu);
-        graph
-            .patch(
-                ApiVersion::V1,
-                TAP_POLICY,
-                &json!({ "@odata.type": TAP_CONFIG_TYPE, "state": "enabled" }),
-            )
-            .await
-            .unwrap();
+        enable_tap_policy(&graph).await;
         Lab {
             emu,
             graph,
@@ -66,14 +59,7 @@ impl Lab {
 #[tokio::test]
 async fn the_right_tap_joins_the_device_and_leaves_evidence_in_graph() {
     let lab = Lab::start().await;
-    lab.graph
-        .patch(
-            ApiVersion::Beta,
-            &format!("/policies/mobileDeviceManagementPolicies/{MDM_POLICY_ID}"),
-            &json!({ "appliesTo": "all" }),
-        )
-        .await
-        .unwrap();
+    mdm_scope_all(&lab.graph).await;
     let tap = lab.issue(json!({})).await;
     let upn = lab.emu.lab_user_upn.to_string();
     let (status, joined) = lab.oobe(&upn, &tap).await;
@@ -357,14 +343,7 @@ async fn reset_puts_the_tenant_back_to_its_seed() {
 #[tokio::test]
 async fn step_7_clean_up_deletes_device_managed_device_and_key() {
     let lab = Lab::start().await;
-    lab.graph
-        .patch(
-            ApiVersion::Beta,
-            &format!("/policies/mobileDeviceManagementPolicies/{MDM_POLICY_ID}"),
-            &json!({ "appliesTo": "all" }),
-        )
-        .await
-        .unwrap();
+    mdm_scope_all(&lab.graph).await;
     let tap = lab.issue(json!({})).await;
     let upn = lab.emu.lab_user_upn.to_string();
     let (_, joined) = lab.oobe(&upn, &tap).await;

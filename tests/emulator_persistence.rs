@@ -3,10 +3,9 @@
 
 mod common;
 
-use common::graph_client;
+use common::{enable_tap_policy, graph_client};
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig};
 use hello_bootstrap::graph::ApiVersion;
-use hello_bootstrap::graph::models::TAP_CONFIG_TYPE;
 use serde_json::json;
 
 #[tokio::test]
@@ -21,14 +20,7 @@ async fn state_persists_across_a_restart_without_secrets_on_disk() {
     let first = Emulator::start(config.clone()).await.unwrap();
     let old_token = first.access_token();
     let graph = graph_client(&first.graph_url, old_token.clone());
-    graph
-        .patch(
-            ApiVersion::V1,
-            "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass",
-            &json!({ "@odata.type": TAP_CONFIG_TYPE, "state": "enabled" }),
-        )
-        .await
-        .unwrap();
+    enable_tap_policy(&graph).await;
     let methods = format!(
         "/users/{}/authentication/temporaryAccessPassMethods",
         first.lab_user_upn

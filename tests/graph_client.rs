@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TAP_POLICY, admin_graph, emulator_requests, graph_client};
+use common::{TAP_POLICY, admin_graph, emulator_requests, enable_tap_policy, graph_client};
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use hello_bootstrap::graph::models::TAP_CONFIG_TYPE;
 use hello_bootstrap::graph::{ApiVersion, BatchRequest, GraphError};
@@ -543,14 +543,7 @@ async fn tap_creation_follows_the_policy_and_returns_the_code_only_once() {
         .unwrap_err();
     assert_eq!(api(&err).status, 400);
     assert!(api(&err).message.contains("Converged UserCredentialPolicy"));
-    graph
-        .patch(
-            ApiVersion::V1,
-            TAP_POLICY,
-            &json!({ "@odata.type": TAP_CONFIG_TYPE, "state": "enabled" }),
-        )
-        .await
-        .unwrap();
+    enable_tap_policy(&graph).await;
     let err = graph
         .post(ApiVersion::V1, &methods, &json!({ "lifetimeInMinutes": 5 }))
         .await

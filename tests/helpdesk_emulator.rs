@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TAP_POLICY, admin_graph};
+use common::{admin_graph, enable_tap_policy};
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultRule};
 use hello_bootstrap::graph::{ApiVersion, GraphClient};
 use hello_bootstrap::helpdesk::{
@@ -22,20 +22,6 @@ async fn start_with(config: EmulatorConfig) -> (EmulatorHandle, GraphClient) {
     let emulator = Emulator::start(config).await.expect("emulator starts");
     let graph = admin_graph(&emulator);
     (emulator, graph)
-}
-
-async fn enable_tap_policy(graph: &GraphClient) {
-    graph
-        .patch(
-            ApiVersion::V1,
-            TAP_POLICY,
-            &json!({
-                "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
-                "state": "enabled",
-            }),
-        )
-        .await
-        .expect("TAP policy enabled");
 }
 
 async fn passes_of(graph: &GraphClient, upn: &str) -> Vec<Value> {

@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::admin_graph;
+use common::{admin_graph, mdm_scope_all};
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
-use hello_bootstrap::graph::models::{MDM_POLICY_ID, TAP_CONFIG_TYPE};
+use hello_bootstrap::graph::models::TAP_CONFIG_TYPE;
 use hello_bootstrap::graph::{ApiVersion, GraphClient};
 use hello_bootstrap::host::dsregcmd;
 use hello_bootstrap::host::screens::Screen;
@@ -198,14 +198,7 @@ impl Cloud {
     async fn ready() -> (Cloud, Secret) {
         let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
         let graph = admin_graph(&emu);
-        graph
-            .patch(
-                ApiVersion::Beta,
-                &format!("/policies/mobileDeviceManagementPolicies/{MDM_POLICY_ID}"),
-                &json!({ "appliesTo": "all" }),
-            )
-            .await
-            .unwrap();
+        mdm_scope_all(&graph).await;
         graph
             .patch(
                 ApiVersion::V1,

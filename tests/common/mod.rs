@@ -1,12 +1,13 @@
 //! Set-up many integration tests repeat: the real Graph client on the emulator's loopback URL
-//! (with a given token or the admin's), its request log, and walking a folder for the files a
-//! run left.
+//! (with a given token or the admin's), the tenant set-up many tests start from (TAP policy on,
+//! MDM scope all), the emulator's request log, and walking a folder for the files a run left.
 #![allow(dead_code)]
 
 use hello_bootstrap::emulator::EmulatorHandle;
-use hello_bootstrap::graph::{GraphClient, GraphConfig, StaticToken};
+use hello_bootstrap::graph::models::{MDM_POLICY_ID, TAP_CONFIG_TYPE};
+use hello_bootstrap::graph::{ApiVersion, GraphClient, GraphConfig, StaticToken};
 use hello_bootstrap::lab::Secret;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -23,6 +24,30 @@ pub fn graph_client(graph_url: &str, token: Secret) -> GraphClient {
 /// The real Graph client signed in as the emulator's admin.
 pub fn admin_graph(emu: &EmulatorHandle) -> GraphClient {
     graph_client(&emu.graph_url, emu.access_token())
+}
+
+/// Turns the TAP policy on, as the lab's step 5 does, for tests that need passes issued.
+pub async fn enable_tap_policy(graph: &GraphClient) {
+    graph
+        .patch(
+            ApiVersion::V1,
+            TAP_POLICY,
+            &json!({ "@odata.type": TAP_CONFIG_TYPE, "state": "enabled" }),
+        )
+        .await
+        .expect("TAP policy enabled");
+}
+
+/// Sets the MDM user scope to all users, as the lab's step 1 does, so a join also enrolls.
+pub async fn mdm_scope_all(graph: &GraphClient) {
+    graph
+        .patch(
+            ApiVersion::Beta,
+            &format!("/policies/mobileDeviceManagementPolicies/{MDM_POLICY_ID}"),
+            &json!({ "appliesTo": "all" }),
+        )
+        .await
+        .expect("MDM user scope set to all");
 }
 
 /// The emulator's log of the Graph requests it answered, oldest first.
