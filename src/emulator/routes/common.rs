@@ -4,7 +4,7 @@
 
 use crate::emulator::error::GraphErr;
 use crate::emulator::odata::{Filter, GraphQuery, PageBase, page};
-use crate::emulator::state::SharedState;
+use crate::emulator::state::{SharedState, TenantState};
 use crate::graph::ApiVersion;
 use axum::Json;
 use axum::body::Bytes;
@@ -152,6 +152,27 @@ impl Collection {
             self.default_top,
             self.max_top,
         )?))
+    }
+
+    /// The whole GET of a plain collection: `$filter` on `fields` of `resource` over what `all`
+    /// reads from the tenant, then one page of what matched.
+    pub fn filtered_page(
+        &self,
+        state: &SharedState,
+        version: ApiVersion,
+        raw_query: Option<&str>,
+        fields: &[&str],
+        resource: &str,
+        all: impl FnOnce(&TenantState) -> Vec<Value>,
+    ) -> Result<Json<Value>, GraphErr> {
+        let query = GraphQuery::parse(raw_query);
+        let filter = filter_of(&query, fields, resource)?;
+        let items = state
+            .read(all)
+            .into_iter()
+            .filter(|item| filter.matches(item))
+            .collect();
+        self.page(state, version, &query, items)
     }
 }
 

@@ -1,10 +1,9 @@
 //! Conditional access policies (read only; the demo tenant has "Require MFA for all users").
 
-use super::common::{Collection, entity, filter_of};
+use super::common::{Collection, entity};
 use super::id_is;
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
-use crate::emulator::odata::GraphQuery;
 use crate::emulator::scopes::*;
 use crate::emulator::state::SharedState;
 use crate::graph::ApiVersion;
@@ -26,20 +25,14 @@ pub(super) async fn list_ca_policies(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(&[POLICY_READ_ALL])?;
-    let query = GraphQuery::parse(raw.as_deref());
-    let filter = filter_of(
-        &query,
+    CA_POLICIES.filtered_page(
+        &state,
+        version,
+        raw.as_deref(),
         &["displayName", "state", "id"],
         "conditionalAccessPolicy",
-    )?;
-    let items = state.read(|t| {
-        t.conditional_access_policies
-            .iter()
-            .filter(|p| filter.matches(p))
-            .cloned()
-            .collect()
-    });
-    CA_POLICIES.page(&state, version, &query, items)
+        |t| t.conditional_access_policies.clone(),
+    )
 }
 
 pub(super) async fn get_ca_policy(

@@ -1,7 +1,7 @@
 //! Entra devices (`/devices`) and Intune managed devices (`/deviceManagement/managedDevices`):
 //! list with the `$filter`s the lab uses, get, and delete (step 7 clean-up).
 
-use super::common::{Collection, entity, filter_of, remove_by_id};
+use super::common::{Collection, entity, remove_by_id};
 use super::id_is;
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
@@ -50,9 +50,10 @@ async fn list_devices(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(DEVICES_READ)?;
-    let query = GraphQuery::parse(raw.as_deref());
-    let filter = filter_of(
-        &query,
+    DEVICES.filtered_page(
+        &state,
+        version,
+        raw.as_deref(),
         &[
             "displayName",
             "deviceId",
@@ -63,15 +64,8 @@ async fn list_devices(
             "id",
         ],
         "Device",
-    )?;
-    let items = state.read(|t| {
-        t.devices
-            .iter()
-            .map(|d| d.to_graph())
-            .filter(|d| filter.matches(d))
-            .collect()
-    });
-    DEVICES.page(&state, version, &query, items)
+        |t| t.devices.iter().map(|d| d.to_graph()).collect(),
+    )
 }
 
 async fn get_device(
@@ -128,9 +122,10 @@ async fn list_managed(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require(MANAGED_READ, super::enrollment::INTUNE_READERS)?;
-    let query = GraphQuery::parse(raw.as_deref());
-    let filter = filter_of(
-        &query,
+    MANAGED_DEVICES.filtered_page(
+        &state,
+        version,
+        raw.as_deref(),
         &[
             "azureADDeviceId",
             "deviceName",
@@ -140,15 +135,8 @@ async fn list_managed(
             "id",
         ],
         "managedDevice",
-    )?;
-    let items = state.read(|t| {
-        t.managed_devices
-            .iter()
-            .map(|d| d.to_graph())
-            .filter(|d| filter.matches(d))
-            .collect()
-    });
-    MANAGED_DEVICES.page(&state, version, &query, items)
+        |t| t.managed_devices.iter().map(|d| d.to_graph()).collect(),
+    )
 }
 
 async fn get_managed(

@@ -1,9 +1,7 @@
 //! The MDM user scope (`mobileDeviceManagementPolicies`, beta only): list, get, and PATCH of
 //! `appliesTo` alone, as the contract describes.
 
-use super::common::{
-    Collection, bool_field, entity, enum_field, filter_of, json_object, only_known,
-};
+use super::common::{Collection, bool_field, entity, enum_field, json_object, only_known};
 use super::id_is;
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
@@ -34,20 +32,14 @@ pub(super) async fn list_mdm_policies(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(MDM_READ)?;
-    let query = GraphQuery::parse(raw.as_deref());
-    let filter = filter_of(
-        &query,
+    MDM_POLICIES.filtered_page(
+        &state,
+        version,
+        raw.as_deref(),
         &["displayName", "appliesTo", "id"],
         "mobilityManagementPolicy",
-    )?;
-    let items: Vec<Value> = state.read(|t| {
-        t.mdm_policies
-            .iter()
-            .filter(|p| filter.matches(p))
-            .cloned()
-            .collect()
-    });
-    MDM_POLICIES.page(&state, version, &query, items)
+        |t| t.mdm_policies.clone(),
+    )
 }
 
 pub(super) async fn get_mdm_policy(
