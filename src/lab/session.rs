@@ -603,3 +603,166 @@ async fn remember_in_file(
         tracing::warn!("could not remember {}: {e}", report.step);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::controller::StepOptions;
+    use crate::lab::{StepError, StepStatus};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A controller whose apply waits until cancelled (or panics, for the panic test); check
+    /// answers at once. It exercises the runner, not a backend.
+    struct Slow {
+        step: Step,
+        applies: Arc<AtomicUsize>,
+        panic_on_apply: bool,
+    }
+
+    #[async_trait::async_trait]
+    impl StepController for Slow {
+        fn step(&self) -> Step {
+            self.step
+        }
+        async fn check(&self, _ctx: &StepContext) -> Result<StepReport, StepError> {
+            Ok(StepReport::new(self.step, StepStatus::NotApplied, "not yet"))
+        }
+        async fn apply(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
+            self.applies.fetch_add(1, Ordering::SeqCst);
+            ctx.progress(self.step, "working", Some(0.5));
+            if self.panic_on_apply {
+                panic!("boom");
+            }
+            ctx.cancel.cancelled().await;
+            Err(StepError::Cancelled)
+        }
+        async fn revert(&self, _ctx: &StepContext) -> Result<StepReport, StepError> {
+            Ok(StepReport::new(self.step, StepStatus::NotApplied, "reverted"))
+        }
+        fn evidence(&self, _ctx: &StepContext) -> Evidence {
+            Evidence::default()
+        }
+    }
+
+    fn session_with(
+        runtime: &tokio::runtime::Runtime,
+        panic_on_apply: bool,
+    ) -> (Session, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let w = wakes.clone();
+        let mut session = Session::new(
+            runtime.handle().clone(),
+            Arc::new(move || {
+                w.fetch_add(1, Ordering::SeqCst);
+            }),
+        );
+        let applies = Arc::new(AtomicUsize::new(0));
+        let a = applies.clone();
+        let file = Arc::new(tokio::sync::Mutex::new(SessionFile::default()));
+        let backend = Backend::new(
+            BackendInfo {
+                tenant_name: "Test".into(),
+                account: "tester".into(),
+                kind: SessionKind::Demo,
+            },
+            Arc::new(move |options: StepOptions| StepContext {
+                graph: None,
+                host: None,
+                session: file.clone(),
+                kind: SessionKind::Demo,
+                options,
+                cancel: CancellationToken::new(),
+                progress: None,
+            }),
+            Arc::new(move |step| {
+                Arc::new(Slow {
+                    step,
+                    applies: a.clone(),
+                    panic_on_apply,
+                }) as Arc<dyn StepController>
+            }),
+        );
+        session.connect(Box::pin(async move { Ok(backend) }));
+        (session, applies, wakes)
+    }
+
+    fn wait_until(session: &mut Session, done: impl Fn(&LabState) -> bool) {
+        for _ in 0..500 {
+            session.drain();
+            if done(session.state()) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("timed out; state: {:?}", session.state());
+    }
+
+    #[test]
+    fn connecting_checks_every_step_and_wakes_the_ui() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let (mut session, _, wakes) = session_with(&rt, false);
+        wait_until(&mut session, |s| {
+            Step::ALL
+                .iter()
+                .all(|step| s.status(*step) == StepStatus::NotApplied)
+        });
+        assert_eq!(session.state().connection, Connection::Connected);
+        assert_eq!(session.state().tenant_name.as_deref(), Some("Test"));
+        assert!(wakes.load(Ordering::SeqCst) >= 8);
+    }
+
+    #[test]
+    fn one_job_per_step_and_cancel_stops_it() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let (mut session, applies, _) = session_with(&rt, false);
+        let step = Step::TapPolicy;
+        wait_until(&mut session, |s| s.status(step) == StepStatus::NotApplied);
+        session.apply(step);
+        session.apply(step);
+        wait_until(&mut session, |s| {
+            s.step(step)
+                .running
+                .is_some_and(|r| r.progress.as_deref() == Some("working"))
+        });
+        assert_eq!(applies.load(Ordering::SeqCst), 1);
+        session.cancel(step);
+        wait_until(&mut session, |s| s.step(step).running.is_none());
+        let state = session.state().step(step);
+        assert!(state.error.unwrap().starts_with("Cancelled"));
+        assert_eq!(state.status, StepStatus::NotApplied, "cancel is not a failure");
+    }
+
+    #[test]
+    fn a_panicking_controller_becomes_an_error_not_a_crash() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let (mut session, _, _) = session_with(&rt, true);
+        let step = Step::MdmUserScope;
+        wait_until(&mut session, |s| s.status(step) == StepStatus::NotApplied);
+        session.apply(step);
+        wait_until(&mut session, |s| s.status(step) == StepStatus::Error);
+        assert!(
+            session
+                .state()
+                .step(step)
+                .error
+                .unwrap()
+                .contains("internal error")
+        );
+    }
+
+    #[test]
+    fn reset_lab_reverts_every_step_last_first() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let (mut session, _, _) = session_with(&rt, false);
+        wait_until(&mut session, |s| !s.busy() && s.connection == Connection::Connected);
+        session.reset_lab();
+        assert!(session.state().resetting);
+        wait_until(&mut session, |s| !s.resetting);
+        for step in Step::ALL {
+            assert_eq!(
+                session.state().step(step).last_action,
+                Some(JobAction::Revert)
+            );
+        }
+    }
+}
