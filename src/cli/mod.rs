@@ -1,6 +1,57 @@
-//! The command line (filled in by the foundation issue).
+//! The command line: parses arguments, sets up the environment, runs the shared controllers and
+//! prints human text on stderr and JSON on stdout.
+
+pub mod args;
+pub mod lab_cmds;
+pub mod output;
+
+use args::{Cli, Command};
+use clap::Parser;
+
+/// Exit code: everything requested succeeded.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: a step or check failed.
+pub const EXIT_FAILED: i32 = 1;
+/// Exit code: bad usage or bad input.
+pub const EXIT_USAGE: i32 = 2;
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    let global = cli.global.clone();
+    match cli.command {
+        Some(Command::Check(args)) => runtime.block_on(lab_cmds::check(&global, &args)),
+        Some(Command::Run(args)) => runtime.block_on(lab_cmds::run(&global, &args)),
+        Some(Command::Revert(args)) => runtime.block_on(lab_cmds::revert(&global, &args)),
+        Some(Command::Emulator(args)) => runtime.block_on(lab_cmds::emulator(&args)),
+        None => runtime.block_on(lab_cmds::headless_demo(&global)),
+    }
+}
+
+/// Diagnostics go to stderr; `RUST_LOG` overrides the quiet default.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -2,6 +2,7 @@
 //! journal that makes revert exact, and the session file that makes resume possible.
 
 pub mod controller;
+pub mod env;
 pub mod evidence;
 pub mod ids;
 pub mod journal;

@@ -119,7 +119,15 @@ impl StepController for TapIssued {
     }
 
     async fn check(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
-        let upn = lab_user(ctx).await?;
+        let upn = match lab_user(ctx).await {
+            Ok(upn) => upn,
+            // Not knowing the user yet is a state to report, not a failed check.
+            Err(StepError::BadInput(why)) => {
+                return Ok(StepReport::new(STEP, StepStatus::NeedsAction, why)
+                    .with_evidence(self.evidence(ctx)));
+            }
+            Err(e) => return Err(e),
+        };
         let user = find_user(ctx, &upn).await?;
         let methods = existing(ctx, &user).await?;
         let mut report = report_for(&upn, &methods);

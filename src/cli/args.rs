@@ -1,0 +1,106 @@
+//! The command line's shape (clap).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Hello Bootstrap: Entra join + Intune + Windows Hello for Business, bootstrapped by a TAP.
+#[derive(Debug, Parser)]
+#[command(name = "hello-bootstrap", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Use the offline demo tenant and emulated Hyper-V host.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Start the demo tenant and host afresh (forget the saved demo state).
+    #[arg(long, global = true)]
+    pub demo_reset: bool,
+    /// Presenter mode: large text, clicker keys.
+    #[arg(long, global = true)]
+    pub presenter: bool,
+    /// Microsoft Graph root without a version (default https://graph.microsoft.com).
+    #[arg(long, global = true, value_name = "URL")]
+    pub graph_url: Option<String>,
+    /// Identity platform root (default https://login.microsoftonline.com).
+    #[arg(long, global = true, value_name = "URL")]
+    pub login_url: Option<String>,
+    /// Tenant id, domain, or `organizations`.
+    #[arg(long, global = true, value_name = "ID")]
+    pub tenant: Option<String>,
+    /// Public client (application) id used to sign in.
+    #[arg(long, global = true, value_name = "ID")]
+    pub client_id: Option<String>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show each step's current state (read only).
+    Check(LabArgs),
+    /// Apply steps headless and validate.
+    Run(RunArgs),
+    /// Undo what the journal says we changed.
+    Revert(LabArgs),
+    /// Run the emulated Microsoft cloud standalone.
+    Emulator(EmulatorArgs),
+}
+
+/// Options of `check` and `revert`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LabArgs {
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// The lab user (who gets the TAP and signs in at the VM).
+    #[arg(long, value_name = "UPN")]
+    pub user: Option<String>,
+}
+
+/// Options of `run`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub lab: LabArgs,
+    /// Steps to apply, e.g. 1,2,5,6 (default: all).
+    #[arg(long, value_name = "LIST")]
+    pub steps: Option<String>,
+    /// TAP lifetime in minutes (step 6).
+    #[arg(long, value_name = "MIN")]
+    pub tap_lifetime: Option<u32>,
+    /// Make the TAP usable once (step 6).
+    #[arg(long)]
+    pub tap_once: bool,
+    /// Windows 11 ISO for the lab VM (step 4).
+    #[arg(long, value_name = "FILE")]
+    pub iso: Option<PathBuf>,
+}
+
+/// Options of `emulator`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct EmulatorArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Extra generated users beyond the demo set.
+    #[arg(long, default_value_t = 0)]
+    pub users: usize,
+    /// Latency added to every Graph call, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency: u64,
+    /// Fault injection rules.
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+    /// Seed for generated data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Keep state in this file (default: memory only).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}

@@ -1,0 +1,302 @@
+//! `check`, `run`, `revert` and the headless demo: the shared controllers driven from the CLI.
+
+use super::args::{EmulatorArgs, GlobalArgs, LabArgs, RunArgs};
+use super::output::{Outcome, print_human};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::emulator::{Emulator, EmulatorConfig, FaultRule};
+use crate::lab::controller::StepOptions;
+use crate::lab::env::{DemoOptions, EnvError, LabEnv, RealOptions};
+use crate::lab::session_file::SessionKind;
+use crate::lab::{Secret, Step, Upn};
+use crate::steps;
+use serde_json::json;
+
+/// Builds the environment the flags ask for.
+pub async fn environment(global: &GlobalArgs) -> Result<LabEnv, EnvError> {
+    if global.demo || global.demo_reset {
+        return demo_environment(global).await;
+    }
+    let options = RealOptions {
+        graph_url: global.graph_url.clone(),
+        login_url: global.login_url.clone(),
+        tenant: global.tenant.clone(),
+        client_id: global.client_id.clone(),
+    };
+    LabEnv::real(&options, None).await
+}
+
+async fn demo_environment(global: &GlobalArgs) -> Result<LabEnv, EnvError> {
+    let env = LabEnv::demo(DemoOptions {
+        reset: global.demo_reset,
+        latency_ms: 0,
+    })
+    .await?;
+    eprintln!(
+        "Demo mode: the offline tenant \"{}\" on this machine, signed in as {}.",
+        env.tenant_name, env.account
+    );
+    Ok(env)
+}
+
+fn env_failure(e: EnvError) -> i32 {
+    eprintln!("error: {e}");
+    if e.is_usage { EXIT_USAGE } else { EXIT_FAILED }
+}
+
+/// Validates `--user` and remembers it as the lab user.
+async fn apply_user(env: &LabEnv, user: &Option<String>) -> Result<Option<Upn>, i32> {
+    let Some(raw) = user else { return Ok(None) };
+    let upn = Upn::parse(raw).map_err(|e| {
+        eprintln!("error: --user: {e}");
+        EXIT_USAGE
+    })?;
+    env.session.lock().await.lab_user = Some(upn.clone());
+    Ok(Some(upn))
+}
+
+async fn save_outcomes(env: &LabEnv, outcomes: &[Outcome]) {
+    let mut session = env.session.lock().await;
+    for o in outcomes {
+        session.remember(o.step(), o.status(), &o.detail());
+    }
+    if let Err(e) = session.save(env.kind) {
+        eprintln!("warning: {e}");
+    }
+}
+
+fn print_document(env: &LabEnv, outcomes: &[Outcome], with_evidence: bool) {
+    let doc = json!({
+        "tenant": env.tenant_name,
+        "mode": match env.kind { SessionKind::Demo => "demo", SessionKind::Real => "real" },
+        "steps": outcomes.iter().map(|o| o.to_json(with_evidence)).collect::<Vec<_>>(),
+    });
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+}
+
+fn exit_code(outcomes: &[Outcome]) -> i32 {
+    if outcomes.iter().any(Outcome::is_bad_input) {
+        EXIT_USAGE
+    } else if outcomes.iter().all(Outcome::ok) {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}
+
+/// `check`: every step's state, read only.
+pub async fn check(global: &GlobalArgs, args: &LabArgs) -> i32 {
+    let env = match environment(global).await {
+        Ok(env) => env,
+        Err(e) => return env_failure(e),
+    };
+    let user = match apply_user(&env, &args.user).await {
+        Ok(u) => u,
+        Err(code) => return code,
+    };
+    eprintln!("Checking the lab on {} (read only)…", env.tenant_name);
+    let mut outcomes = Vec::new();
+    for step in Step::ALL {
+        let ctx = env.context(StepOptions {
+            lab_user: user.clone(),
+            ..StepOptions::default()
+        });
+        let outcome = match steps::controller(step).check(&ctx).await {
+            Ok(report) => Outcome::Report(Box::new(report)),
+            Err(e) => Outcome::Failed(step, e),
+        };
+        if !args.json {
+            print_human(&outcome);
+        }
+        outcomes.push(outcome);
+    }
+    save_outcomes(&env, &outcomes).await;
+    if args.json {
+        print_document(&env, &outcomes, false);
+    }
+    // A check succeeds when every step could be read; "not applied" is an answer, not a failure.
+    if outcomes.iter().any(Outcome::is_bad_input) {
+        EXIT_USAGE
+    } else if outcomes.iter().any(|o| matches!(o, Outcome::Failed(..))) {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `run`: apply the requested steps in order, stopping at the first failure.
+pub async fn run(global: &GlobalArgs, args: &RunArgs) -> i32 {
+    let selected = match &args.steps {
+        Some(list) => match Step::parse_list(list) {
+            Ok(steps) => steps,
+            Err(e) => {
+                eprintln!("error: --steps: {e}");
+                return EXIT_USAGE;
+            }
+        },
+        None => Step::ALL.to_vec(),
+    };
+    let env = match environment(global).await {
+        Ok(env) => env,
+        Err(e) => return env_failure(e),
+    };
+    let user = match apply_user(&env, &args.lab.user).await {
+        Ok(u) => u,
+        Err(code) => return code,
+    };
+    let outcomes = run_steps(&env, &selected, user, args, !args.lab.json).await;
+    save_outcomes(&env, &outcomes).await;
+    if args.lab.json {
+        print_document(&env, &outcomes, true);
+    } else {
+        for o in &outcomes {
+            if let Outcome::Report(r) = o
+                && let Some(tap) = &r.secret
+            {
+                // The TAP goes to stdout only, once.
+                println!("Temporary Access Pass: {}", tap.expose());
+            }
+        }
+        let changed = outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Report(r) if r.changed))
+            .count();
+        if changed == 0 && outcomes.iter().all(Outcome::ok) {
+            eprintln!("Nothing changed: every step was already as the lab needs it.");
+        } else {
+            eprintln!("{changed} step(s) changed.");
+        }
+    }
+    exit_code(&outcomes)
+}
+
+/// Applies steps in order; the TAP from step 6 is handed to step 7 in memory.
+pub async fn run_steps(
+    env: &LabEnv,
+    selected: &[Step],
+    user: Option<Upn>,
+    args: &RunArgs,
+    human: bool,
+) -> Vec<Outcome> {
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut tap: Option<Secret> = None;
+    for &step in selected {
+        if let Some(failed) = outcomes.iter().find(|o| !o.ok()) {
+            let why = format!("skipped: step {} did not succeed", failed.step().number());
+            outcomes.push(Outcome::Skipped(step, why));
+            continue;
+        }
+        if human {
+            eprintln!("… {step}");
+        }
+        let options = StepOptions {
+            lab_user: user.clone(),
+            tap: tap.clone(),
+            tap_lifetime_minutes: args.tap_lifetime,
+            tap_usable_once: args.tap_once.then_some(true),
+            iso_path: args.iso.clone(),
+            ..StepOptions::default()
+        };
+        let ctx = env.context(options);
+        let outcome = match steps::controller(step).apply(&ctx).await {
+            Ok(report) => {
+                if report.secret.is_some() {
+                    tap = report.secret.clone();
+                }
+                Outcome::Report(Box::new(report))
+            }
+            Err(e) => Outcome::Failed(step, e),
+        };
+        if human {
+            print_human(&outcome);
+        }
+        outcomes.push(outcome);
+    }
+    outcomes
+}
+
+/// `revert`: undo journaled changes, last step first.
+pub async fn revert(global: &GlobalArgs, args: &LabArgs) -> i32 {
+    let env = match environment(global).await {
+        Ok(env) => env,
+        Err(e) => return env_failure(e),
+    };
+    let journaled: Vec<Step> = {
+        let session = env.session.lock().await;
+        Step::ALL
+            .into_iter()
+            .filter(|s| session.journal.for_step(*s).next().is_some())
+            .collect()
+    };
+    if journaled.is_empty() && !args.json {
+        eprintln!("Nothing to revert: the journal records no change of ours.");
+    }
+    let mut outcomes = Vec::new();
+    for step in journaled.into_iter().rev() {
+        let ctx = env.context(StepOptions::default());
+        let outcome = match steps::controller(step).revert(&ctx).await {
+            Ok(report) => Outcome::Report(Box::new(report)),
+            Err(e) => Outcome::Failed(step, e),
+        };
+        if !args.json {
+            print_human(&outcome);
+        }
+        outcomes.push(outcome);
+    }
+    if args.json {
+        print_document(&env, &outcomes, true);
+    }
+    if outcomes.iter().any(|o| matches!(o, Outcome::Failed(..))) {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `emulator`: the emulated cloud, standalone.
+pub async fn emulator(args: &EmulatorArgs) -> i32 {
+    let faults = match args
+        .faults
+        .as_deref()
+        .map(FaultRule::parse_spec)
+        .transpose()
+    {
+        Ok(f) => f.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("error: --faults: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let config = EmulatorConfig {
+        port: args.port,
+        extra_users: args.users,
+        latency_ms: args.latency,
+        faults,
+        seed: args.seed,
+        state_file: args.state.clone(),
+    };
+    let handle = match Emulator::start(config).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    // The ready line is the one thing on stdout, so scripts can read it.
+    println!("{}", handle.ready_line());
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "Emulating the tenant \"{}\" at {} (admin {}). Press Ctrl+C to stop.",
+        handle.tenant_name, handle.graph_url, handle.admin_upn
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    handle.shutdown().await;
+    EXIT_OK
+}
+
+/// No subcommand: the whole demo lab, headless, with readable progress.
+pub async fn headless_demo(global: &GlobalArgs) -> i32 {
+    let mut demo = global.clone();
+    demo.demo = true;
+    run(&demo, &RunArgs::default()).await
+}

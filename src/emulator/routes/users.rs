@@ -1,0 +1,196 @@
+//! Directory reads: `/users` (with `$filter`, `$search`, `$select`, `$top`, paging), one user,
+//! `/me` and its directory roles (`memberOf`, `transitiveMemberOf`), and `/organization`.
+
+use super::common::with_context;
+use crate::emulator::caller::Caller;
+use crate::emulator::error::GraphErr;
+use crate::emulator::odata::{Filter, GraphQuery, PageBase, page, search_matches, select};
+use crate::emulator::scopes::*;
+use crate::emulator::state::SharedState;
+use crate::graph::ApiVersion;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use serde_json::{Value, json};
+
+/// User and tenant routes (the same on v1.0 and beta).
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/users", get(list_users))
+        .route("/users/{id}", get(get_user))
+        .route("/me", get(me))
+        .route("/me/memberOf", get(me_roles))
+        .route("/me/transitiveMemberOf", get(me_roles))
+        .route("/me/memberOf/microsoft.graph.directoryRole", get(me_roles))
+        .route(
+            "/me/transitiveMemberOf/microsoft.graph.directoryRole",
+            get(me_roles),
+        )
+        .route("/organization", get(organization))
+}
+
+const USERS_READ: &[&str] = &[
+    USER_READ_ALL,
+    DIRECTORY_READ_ALL,
+    "User.ReadWrite.All",
+    "User.ReadBasic.All",
+];
+const ME_READ: &[&str] = &[USER_READ, USER_READ_ALL, DIRECTORY_READ_ALL];
+const USER_FILTER_FIELDS: &[&str] = &[
+    "userPrincipalName",
+    "displayName",
+    "mail",
+    "accountEnabled",
+    "id",
+    "givenName",
+    "surname",
+    "userType",
+    "jobTitle",
+    "department",
+];
+
+async fn list_users(
+    State(state): State<SharedState>,
+    Extension(version): Extension<ApiVersion>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, GraphErr> {
+    caller.require_scope(USERS_READ)?;
+    let query = GraphQuery::parse(raw.as_deref());
+    let eventual = headers
+        .get("ConsistencyLevel")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
+    let search = query.get("search").map(str::to_string);
+    if search.is_some() && !eventual {
+        return Err(GraphErr::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "Request_UnsupportedQuery",
+            "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+        ));
+    }
+    let filter = match query.get("filter") {
+        Some(f) => Filter::parse(f, USER_FILTER_FIELDS, "User")?,
+        None => Filter::default(),
+    };
+    let users: Vec<Value> = state.read(|t| t.users.iter().map(|u| u.to_graph()).collect());
+    let mut items = Vec::new();
+    for user in users {
+        if !filter.matches(&user) {
+            continue;
+        }
+        if let Some(search) = &search
+            && !search_matches(search, &user)?
+        {
+            continue;
+        }
+        items.push(user);
+    }
+    let base = PageBase {
+        root: state.root_url(),
+        version: version.segment(),
+        path: "/users",
+        context: "users",
+    };
+    Ok(Json(page(items, &query, &base, 100, 999)?))
+}
+
+async fn get_user(
+    State(state): State<SharedState>,
+    Extension(version): Extension<ApiVersion>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, GraphErr> {
+    caller.require_scope(USERS_READ)?;
+    let user = state
+        .read(|t| t.user(&id).map(|u| u.to_graph()))
+        .ok_or_else(|| GraphErr::directory_not_found(&id))?;
+    let query = GraphQuery::parse(raw.as_deref());
+    Ok(Json(with_context(
+        select(user, &query),
+        &state,
+        version,
+        "users/$entity",
+    )))
+}
+
+async fn me(
+    State(state): State<SharedState>,
+    Extension(version): Extension<ApiVersion>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, GraphErr> {
+    caller.require_scope(ME_READ)?;
+    let user = state
+        .read(|t| t.user(caller.token.user_id.as_str()).map(|u| u.to_graph()))
+        .ok_or_else(|| GraphErr::directory_not_found(caller.token.user_id.as_str()))?;
+    let query = GraphQuery::parse(raw.as_deref());
+    Ok(Json(with_context(
+        select(user, &query),
+        &state,
+        version,
+        "users/$entity",
+    )))
+}
+
+async fn me_roles(
+    State(state): State<SharedState>,
+    Extension(version): Extension<ApiVersion>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, GraphErr> {
+    caller.require_scope(ME_READ)?;
+    let tenant = state.tenant_id();
+    let items: Vec<Value> = caller
+        .roles
+        .iter()
+        .map(|r| r.to_graph(tenant.as_str()))
+        .collect();
+    let query = GraphQuery::parse(raw.as_deref());
+    let base = PageBase {
+        root: state.root_url(),
+        version: version.segment(),
+        path: "/me/memberOf",
+        context: "directoryObjects",
+    };
+    Ok(Json(page(items, &query, &base, 100, 999)?))
+}
+
+async fn organization(
+    State(state): State<SharedState>,
+    Extension(version): Extension<ApiVersion>,
+    caller: Caller,
+) -> Result<Json<Value>, GraphErr> {
+    caller.require_scope(&[USER_READ, "Organization.Read.All", DIRECTORY_READ_ALL])?;
+    let org = state.read(|t| {
+        let mut plans = vec![json!({
+            "assignedDateTime": "2025-01-01T00:00:00Z", "capabilityStatus": "Enabled",
+            "service": "SCO", "servicePlanId": "c1ec4a95-1f05-45b3-a911-aa3fa01094f5",
+        })];
+        if t.has_premium {
+            plans.push(json!({
+                "assignedDateTime": "2025-01-01T00:00:00Z", "capabilityStatus": "Enabled",
+                "service": "AADPremiumService", "servicePlanId": "41781fb2-bc02-4b7c-bd55-b576c07bb09d",
+            }));
+        }
+        json!({
+            "id": t.tenant.id,
+            "displayName": t.tenant.display_name,
+            "tenantType": "AAD",
+            "countryLetterCode": "US",
+            "preferredLanguage": "en",
+            "assignedPlans": plans,
+            "verifiedDomains": [{
+                "capabilities": "Email, OfficeCommunicationsOnline",
+                "isDefault": true, "isInitial": true, "name": t.tenant.domain, "type": "Managed",
+            }],
+        })
+    });
+    Ok(Json(json!({
+        "@odata.context": super::common::context(&state, version, "organization"),
+        "value": [org],
+    })))
+}

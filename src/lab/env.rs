@@ -1,0 +1,181 @@
+//! The environment a lab runs in: the Graph client, the Hyper-V host and the session file, for a
+//! real tenant or for the demo (in-process emulator and emulated host). The CLI and the wizard
+//! both start here, so both run the very same code paths.
+
+use super::controller::{StepContext, StepOptions};
+use super::session_file::{SessionFile, SessionKind};
+use crate::graph::{GraphClient, GraphConfig, StaticToken, TokenSource};
+use crate::host::HyperVHost;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+/// The environment variable holding a bearer token that replaces sign-in.
+pub const ACCESS_TOKEN_ENV: &str = "HELLO_BOOTSTRAP_ACCESS_TOKEN";
+
+/// Where to find Microsoft's cloud and who we are there.
+#[derive(Clone, Debug, Default)]
+pub struct RealOptions {
+    /// Graph root without a version; Microsoft Graph when `None`.
+    pub graph_url: Option<String>,
+    pub login_url: Option<String>,
+    pub tenant: Option<String>,
+    pub client_id: Option<String>,
+}
+
+/// Everything a step needs, shared by all jobs of one run.
+pub struct LabEnv {
+    pub kind: SessionKind,
+    pub graph: Option<Arc<GraphClient>>,
+    pub host: Option<Arc<dyn HyperVHost>>,
+    pub session: Arc<Mutex<SessionFile>>,
+    /// Shown in the top bar and reports.
+    pub tenant_name: String,
+    /// The signed-in account, for the top bar.
+    pub account: String,
+    /// Keeps the in-process emulator alive in demo mode.
+    pub keepalive: Vec<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+/// Why an environment could not be set up; `is_usage` errors exit with code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct EnvError {
+    pub message: String,
+    pub is_usage: bool,
+}
+
+impl EnvError {
+    pub fn usage(message: impl Into<String>) -> Self {
+        EnvError {
+            message: message.into(),
+            is_usage: true,
+        }
+    }
+
+    pub fn failure(message: impl Into<String>) -> Self {
+        EnvError {
+            message: message.into(),
+            is_usage: false,
+        }
+    }
+}
+
+/// How the demo starts.
+#[derive(Clone, Debug, Default)]
+pub struct DemoOptions {
+    /// Forget the saved demo tenant, host and session first.
+    pub reset: bool,
+    /// Latency added to every emulated Graph call, to show progress on stage.
+    pub latency_ms: u64,
+}
+
+/// Files the demo keeps between runs, in the data and config directories.
+pub fn demo_files() -> Vec<std::path::PathBuf> {
+    vec![
+        super::paths::data_dir().join("demo-tenant.json"),
+        super::paths::data_dir().join("demo-host.json"),
+        SessionFile::path(SessionKind::Demo),
+    ]
+}
+
+impl LabEnv {
+    /// The demo: the emulator in-process on an ephemeral loopback port with the saved demo tenant,
+    /// reached through the same Graph client as a real tenant.
+    pub async fn demo(options: DemoOptions) -> Result<LabEnv, EnvError> {
+        if options.reset {
+            for file in demo_files() {
+                match std::fs::remove_file(&file) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(EnvError::failure(format!(
+                            "cannot reset the demo: {} ({e})",
+                            file.display()
+                        )));
+                    }
+                }
+            }
+        }
+        let config = crate::emulator::EmulatorConfig {
+            latency_ms: options.latency_ms,
+            state_file: Some(super::paths::data_dir().join("demo-tenant.json")),
+            ..Default::default()
+        };
+        let handle = crate::emulator::Emulator::start(config)
+            .await
+            .map_err(|e| EnvError::failure(format!("cannot start the demo tenant: {e}")))?;
+        let graph_config = GraphConfig::from_root(&handle.graph_url)
+            .map_err(|e| EnvError::failure(e.to_string()))?;
+        let tokens: Arc<dyn TokenSource> = Arc::new(StaticToken(handle.access_token()));
+        let graph =
+            GraphClient::new(graph_config, tokens).map_err(|e| EnvError::failure(e.to_string()))?;
+        let mut session = SessionFile::load(SessionKind::Demo).map_err(EnvError::failure)?;
+        if session.lab_user.is_none() {
+            session.lab_user = Some(handle.lab_user_upn.clone());
+        }
+        Ok(LabEnv {
+            kind: SessionKind::Demo,
+            graph: Some(Arc::new(graph)),
+            host: None,
+            session: Arc::new(Mutex::new(session)),
+            tenant_name: handle.tenant_name.clone(),
+            account: handle.admin_upn.to_string(),
+            keepalive: vec![Box::new(handle)],
+        })
+    }
+
+    /// A real tenant. The token comes from `HELLO_BOOTSTRAP_ACCESS_TOKEN` when set.
+    pub async fn real(
+        options: &RealOptions,
+        tokens: Option<Arc<dyn TokenSource>>,
+    ) -> Result<LabEnv, EnvError> {
+        let root = options
+            .graph_url
+            .as_deref()
+            .unwrap_or(GraphConfig::PUBLIC_ROOT);
+        let config = GraphConfig::from_root(root).map_err(|e| EnvError::usage(e.to_string()))?;
+        let tokens = match tokens {
+            Some(t) => t,
+            None => match std::env::var(ACCESS_TOKEN_ENV) {
+                Ok(token) if !token.trim().is_empty() => {
+                    Arc::new(StaticToken(crate::lab::Secret::new(token.trim())))
+                        as Arc<dyn TokenSource>
+                }
+                _ => {
+                    return Err(EnvError::usage(format!(
+                        "not signed in: run `hello-bootstrap signin`, set {ACCESS_TOKEN_ENV}, or try the demo with --demo"
+                    )));
+                }
+            },
+        };
+        let graph =
+            GraphClient::new(config, tokens).map_err(|e| EnvError::failure(e.to_string()))?;
+        let session = SessionFile::load(SessionKind::Real).map_err(EnvError::failure)?;
+        Ok(LabEnv {
+            kind: SessionKind::Real,
+            graph: Some(Arc::new(graph)),
+            host: None,
+            session: Arc::new(Mutex::new(session)),
+            tenant_name: options
+                .tenant
+                .clone()
+                .unwrap_or_else(|| "your tenant".into()),
+            account: String::new(),
+            keepalive: Vec::new(),
+        })
+    }
+
+    /// A context for one job, with its own cancel token.
+    pub fn context(&self, options: StepOptions) -> StepContext {
+        StepContext {
+            graph: self.graph.clone(),
+            host: self.host.clone(),
+            session: self.session.clone(),
+            kind: self.kind,
+            options,
+            cancel: CancellationToken::new(),
+            progress: None,
+        }
+    }
+}
