@@ -3,7 +3,7 @@
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use hello_bootstrap::lab::session::{Connection, IssuedTap, JobAction, LabState, StepState};
 use hello_bootstrap::lab::session_file::SessionKind;
 use hello_bootstrap::lab::{
@@ -17,6 +17,7 @@ const TAP_CODE: &str = "Tq7!mZ2#pL9x";
 
 fn offline_options() -> AppOptions {
     AppOptions {
+        demo: true,
         connector: Arc::new(|_| Box::pin(async { Err("offline test".to_string()) })),
         ..AppOptions::default()
     }
@@ -75,6 +76,10 @@ fn welcome_page_rejects_a_malformed_lab_user_and_keeps_what_was_typed() {
     harness.get_by_label("Welcome to Hello Bootstrap");
     harness
         .get_by_label("Lab user (who signs in at the VM)")
+        .focus();
+    harness.run();
+    harness
+        .get_by_label("Lab user (who signs in at the VM)")
         .type_text("adele");
     harness.run();
     harness.get_by_label("Start the demo").click();
@@ -120,18 +125,28 @@ fn next_stays_disabled_with_a_reason_until_the_step_validates() {
         "Automatic enrollment applies to no users.",
     );
     harness.state_mut().inject_state(lab.clone());
-    harness.state_mut().show_page(Page::Step(Step::MdmUserScope));
+    harness
+        .state_mut()
+        .show_page(Page::Step(Step::MdmUserScope));
     harness.run();
 
     let next = harness.get_by_label("Next");
-    assert!(next.accesskit_node().is_disabled(), "Next must wait for the step");
-    harness.get_by_label_contains("This step is not done yet");
+    assert!(
+        next.accesskit_node().is_disabled(),
+        "Next must wait for the step"
+    );
+    harness.get_by_label_contains("Apply this step first");
     harness.get_by_label("I did this another way");
     harness.get_by_label("Next").click();
     harness.run();
     assert_eq!(harness.state().page(), Page::Step(Step::MdmUserScope));
 
-    let lab = with_status(lab, Step::MdmUserScope, StepStatus::Applied, "Applies to all users.");
+    let lab = with_status(
+        lab,
+        Step::MdmUserScope,
+        StepStatus::Applied,
+        "Applies to all users.",
+    );
     harness.state_mut().inject_state(lab);
     harness.run();
     let next = harness.get_by_label("Next");
@@ -147,7 +162,12 @@ fn presenter_keys_move_between_pages_only_when_allowed() {
         presenter: true,
         ..offline_options()
     });
-    let lab = with_status(connected_lab(), Step::MdmUserScope, StepStatus::Applied, "ok");
+    let lab = with_status(
+        connected_lab(),
+        Step::MdmUserScope,
+        StepStatus::Applied,
+        "ok",
+    );
     harness.state_mut().inject_state(lab);
     harness.run();
     harness.key_press(egui::Key::PageDown);
@@ -172,7 +192,7 @@ fn presenter_keys_move_between_pages_only_when_allowed() {
 fn the_tap_shows_large_then_leaves_the_ui_tree_and_the_clipboard() {
     let mut harness: Harness<'static, HelloApp> = Harness::builder()
         .with_size([1180.0, 900.0])
-        .with_step_dt(1.0)
+        .with_step_dt(0.5)
         .build_eframe(|cc| build_app(cc, offline_options()).expect("app builds"));
     let mut lab = with_status(
         connected_lab(),
@@ -195,7 +215,7 @@ fn the_tap_shows_large_then_leaves_the_ui_tree_and_the_clipboard() {
     let copied = copied_texts(&harness);
     assert_eq!(copied, vec![TAP_CODE.to_string()]);
 
-    harness.run_steps(62);
+    harness.run_steps(124);
     assert!(
         harness.query_by_label(TAP_CODE).is_none(),
         "the pass must be gone from the UI tree after the countdown"
@@ -208,7 +228,7 @@ fn the_tap_shows_large_then_leaves_the_ui_tree_and_the_clipboard() {
 fn the_clipboard_is_cleared_a_minute_after_copying_the_tap() {
     let mut harness: Harness<'static, HelloApp> = Harness::builder()
         .with_size([1180.0, 900.0])
-        .with_step_dt(1.0)
+        .with_step_dt(0.5)
         .build_eframe(|cc| {
             build_app(
                 cc,
@@ -231,7 +251,7 @@ fn the_clipboard_is_cleared_a_minute_after_copying_the_tap() {
     harness.step();
     assert_eq!(copied_texts(&harness), vec![TAP_CODE.to_string()]);
     let mut cleared = false;
-    for _ in 0..70 {
+    for _ in 0..130 {
         harness.step();
         if copied_texts(&harness) == vec![String::new()] {
             cleared = true;
@@ -319,7 +339,7 @@ fn a_cloud_step_page_explains_offers_apply_and_shows_its_evidence() {
     harness.run();
     harness.get_by_label("Intune automatic enrollment");
     harness.get_by_label_contains("Turns on Intune automatic enrollment");
-    harness.get_by_label("Not done yet");
+    harness.get_by_label("This step is not done yet");
     harness.get_by_label("Open in the Intune admin center");
     harness.get_by_label_contains("\"appliesTo\": \"none\"");
     assert!(harness.query_by_label("Copy request").is_none());
@@ -328,7 +348,10 @@ fn a_cloud_step_page_explains_offers_apply_and_shows_its_evidence() {
     harness.get_by_label_contains("PATCH https://graph.microsoft.com/beta/policies");
     harness.get_by_role_and_label(Role::Button, "Apply").click();
     harness.run();
-    assert_eq!(harness.state().commands, vec![Command::Apply(Step::MdmUserScope)]);
+    assert_eq!(
+        harness.state().commands,
+        vec![Command::Apply(Step::MdmUserScope)]
+    );
 }
 
 #[test]
@@ -354,8 +377,20 @@ fn a_running_step_shows_progress_and_can_be_cancelled() {
 #[test]
 fn step_seven_shows_each_validation_row_with_its_verdict_and_fix() {
     let rows = vec![
-        row("device_joined", "Device is Entra joined", ValidationState::Passed, "AzureAdJoined : YES", None),
-        row("intune", "Device is Intune enrolled", ValidationState::Passed, "managed device found", None),
+        row(
+            "device_joined",
+            "Device is Entra joined",
+            ValidationState::Passed,
+            "AzureAdJoined : YES",
+            None,
+        ),
+        row(
+            "intune",
+            "Device is Intune enrolled",
+            ValidationState::Passed,
+            "managed device found",
+            None,
+        ),
         row(
             "whfb",
             "Windows Hello for Business is set up",
@@ -430,7 +465,11 @@ fn the_app_resumes_on_the_saved_page_and_says_so() {
     harness.get_by_label("Resumed at Step 4: Windows 11 lab VM");
     harness.get_by_label("Dismiss").click();
     harness.run();
-    assert!(harness.query_by_label("Resumed at Step 4: Windows 11 lab VM").is_none());
+    assert!(
+        harness
+            .query_by_label("Resumed at Step 4: Windows 11 lab VM")
+            .is_none()
+    );
 }
 
 #[derive(Default)]
@@ -458,7 +497,11 @@ fn reset_lab_asks_once_before_reverting() {
     harness.state_mut().inject_state(connected_lab());
     harness.state_mut().show_page(Page::Summary);
     harness.run();
-    harness.get_all_by_label("Reset lab").next().expect("a Reset lab button").click();
+    harness
+        .get_all_by_label("Reset lab")
+        .next()
+        .expect("a Reset lab button")
+        .click();
     harness.run();
     harness.get_by_label("Reset the lab?");
     harness.get_by_label("Keep the lab").click();

@@ -66,14 +66,29 @@ fn lab() -> LabState {
             },
         ),
     );
-    for step in [Step::WhfbEnrollment, Step::HypervFeature, Step::LabVm, Step::TapPolicy, Step::TapIssued] {
+    for step in [
+        Step::WhfbEnrollment,
+        Step::HypervFeature,
+        Step::LabVm,
+        Step::TapPolicy,
+        Step::TapIssued,
+    ] {
         lab.steps.insert(step, done("Done.", Evidence::default()));
     }
     let rows = [
         ("Device is Entra joined", "AzureAdJoined : YES"),
-        ("Device is Intune enrolled", "A managed device with this name exists"),
-        ("Windows Hello for Business is set up", "A WHfB method is registered for the lab user"),
-        ("Signed in with the TAP", "The sign-in log shows MFA satisfied by a claim in the token"),
+        (
+            "Device is Intune enrolled",
+            "A managed device with this name exists",
+        ),
+        (
+            "Windows Hello for Business is set up",
+            "A WHfB method is registered for the lab user",
+        ),
+        (
+            "Signed in with the TAP",
+            "The sign-in log shows MFA satisfied by a claim in the token",
+        ),
     ];
     lab.steps.insert(
         Step::Bootstrap,

@@ -159,6 +159,8 @@ pub struct Backend {
     pub info: BackendInfo,
     contexts: ContextFactory,
     controllers: ControllerLookup,
+    /// Whether step results and the current step are written to the session file.
+    persist: bool,
 }
 
 impl Backend {
@@ -168,7 +170,31 @@ impl Backend {
             info,
             contexts,
             controllers,
+            persist: true,
         }
+    }
+
+    /// A backend that never writes the session file (previews, and tests without a temp home).
+    pub fn ephemeral(mut self) -> Self {
+        self.persist = false;
+        self
+    }
+}
+
+impl Backend {
+    /// The backend of a lab environment with the shipped step controllers.
+    pub fn from_env(env: super::env::LabEnv) -> Self {
+        let info = BackendInfo {
+            tenant_name: env.tenant_name.clone(),
+            account: env.account.clone(),
+            kind: env.kind,
+        };
+        let env = Arc::new(env);
+        Backend::new(
+            info,
+            Arc::new(move |options| env.context(options)),
+            Arc::new(crate::steps::controller),
+        )
     }
 }
 
@@ -426,7 +452,9 @@ impl Session {
 
     /// Records the step the wizard shows, in the session file (for resume across the CLI too).
     pub fn remember_current_step(&self, step: Option<Step>) {
-        let Some(backend) = &self.backend else { return };
+        let Some(backend) = self.backend.as_ref().filter(|b| b.persist) else {
+            return;
+        };
         let ctx = (backend.contexts)(Default::default());
         self.runtime.spawn(async move {
             let mut file = ctx.session.lock().await;
@@ -466,6 +494,7 @@ impl Session {
         ctx.progress = Some(progress_tx);
         let cancel = ctx.cancel.clone();
         let controller = (backend.controllers)(step);
+        let persist = backend.persist;
         self.jobs.insert(step, (job, cancel));
         let state = self.state.step_mut(step);
         state.running = Some(RunningJob {
@@ -480,7 +509,7 @@ impl Session {
         self.runtime.spawn(async move {
             let (file, kind) = (ctx.session.clone(), ctx.kind);
             let result = run_job(controller, ctx, action).await;
-            if let Ok(report) = &result {
+            if let (Ok(report), true) = (&result, persist) {
                 remember_in_file(&file, kind, report).await;
             }
             events.send(JobEvent::Finished {
@@ -625,7 +654,11 @@ mod tests {
             self.step
         }
         async fn check(&self, _ctx: &StepContext) -> Result<StepReport, StepError> {
-            Ok(StepReport::new(self.step, StepStatus::NotApplied, "not yet"))
+            Ok(StepReport::new(
+                self.step,
+                StepStatus::NotApplied,
+                "not yet",
+            ))
         }
         async fn apply(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
             self.applies.fetch_add(1, Ordering::SeqCst);
@@ -637,7 +670,11 @@ mod tests {
             Err(StepError::Cancelled)
         }
         async fn revert(&self, _ctx: &StepContext) -> Result<StepReport, StepError> {
-            Ok(StepReport::new(self.step, StepStatus::NotApplied, "reverted"))
+            Ok(StepReport::new(
+                self.step,
+                StepStatus::NotApplied,
+                "reverted",
+            ))
         }
         fn evidence(&self, _ctx: &StepContext) -> Evidence {
             Evidence::default()
@@ -681,7 +718,8 @@ mod tests {
                     panic_on_apply,
                 }) as Arc<dyn StepController>
             }),
-        );
+        )
+        .ephemeral();
         session.connect(Box::pin(async move { Ok(backend) }));
         (session, applies, wakes)
     }
@@ -729,7 +767,11 @@ mod tests {
         wait_until(&mut session, |s| s.step(step).running.is_none());
         let state = session.state().step(step);
         assert!(state.error.unwrap().starts_with("Cancelled"));
-        assert_eq!(state.status, StepStatus::NotApplied, "cancel is not a failure");
+        assert_eq!(
+            state.status,
+            StepStatus::NotApplied,
+            "cancel is not a failure"
+        );
     }
 
     #[test]
@@ -754,7 +796,9 @@ mod tests {
     fn reset_lab_reverts_every_step_last_first() {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let (mut session, _, _) = session_with(&rt, false);
-        wait_until(&mut session, |s| !s.busy() && s.connection == Connection::Connected);
+        wait_until(&mut session, |s| {
+            !s.busy() && s.connection == Connection::Connected
+        });
         session.reset_lab();
         assert!(session.state().resetting);
         wait_until(&mut session, |s| !s.resetting);

@@ -137,14 +137,16 @@ impl HelloApp {
             match Upn::parse(lab_user) {
                 Ok(upn) => self.session.lab_user = Some(upn),
                 Err(e) => {
-                    self.saved.form.lab_user_error = Some(format!("{e}. Fix it, then start again."));
+                    self.saved.form.lab_user_error =
+                        Some(format!("{e}. Fix it, then start again."));
                     return;
                 }
             }
         }
         if !self.demo && self.session.lab_user.is_none() {
-            self.saved.form.lab_user_error =
-                Some("Enter the lab user's name (name@yourdomain.com): step 6 issues their pass.".into());
+            self.saved.form.lab_user_error = Some(
+                "Enter the lab user's name (name@yourdomain.com): step 6 issues their pass.".into(),
+            );
             return;
         }
         self.saved.form.lab_user_error = None;
@@ -172,7 +174,7 @@ impl HelloApp {
                 match state.status {
                     StepStatus::Applied | StepStatus::NotApplicable => Ok(()),
                     StepStatus::NotApplied => Err(
-                        "This step is not done yet: press \"Apply\", or \"I did this another way\" if you did it yourself.".into(),
+                        "Apply this step first, or choose \"I did this another way\" if you did it yourself.".into(),
                     ),
                     StepStatus::NeedsAction => {
                         Err("This step needs you: follow the instructions on the page, then \"Check again\".".into())
@@ -217,7 +219,8 @@ impl HelloApp {
                 }
             }
             Command::Next => {
-                if let (Ok(()), Some(next)) = (self.can_leave(self.saved.page), self.saved.page.next())
+                if let (Ok(()), Some(next)) =
+                    (self.can_leave(self.saved.page), self.saved.page.next())
                 {
                     self.go(next);
                 }
@@ -391,9 +394,7 @@ impl HelloApp {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let plus = ui.button("+").on_hover_text("Zoom in");
-                plus.widget_info(|| {
-                    egui::WidgetInfo::labeled(egui::Role::Button, true, "Zoom in")
-                });
+                plus.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "Zoom in"));
                 if plus.clicked() {
                     self.commands.push(Command::ZoomIn);
                 }
@@ -416,12 +417,16 @@ impl HelloApp {
                 }
                 let presenter = self.saved.presenter;
                 if ui
-                    .add(egui::Button::new((
-                        icons::PRESENTER.image(14.0, ui.visuals().text_color(), ""),
-                        "Presenter mode",
-                    ))
-                    .selected(presenter))
-                    .on_hover_text("Large text, high contrast, PageDown/PageUp to move, F11 full screen")
+                    .add(
+                        egui::Button::new((
+                            icons::PRESENTER.image(14.0, ui.visuals().text_color(), ""),
+                            "Presenter mode",
+                        ))
+                        .selected(presenter),
+                    )
+                    .on_hover_text(
+                        "Large text, high contrast, PageDown/PageUp to move, F11 full screen",
+                    )
                     .clicked()
                 {
                     self.commands.push(Command::TogglePresenter);
@@ -476,7 +481,9 @@ impl HelloApp {
         }
         if self.demo || self.session.state().kind == Some(SessionKind::Demo) {
             ui.add_space(tokens.space_l);
-            ui.muted_label("Demo mode: a simulated tenant and Hyper-V host on this PC. Nothing real changes.");
+            ui.muted_label(
+                "Demo mode: a simulated tenant and Hyper-V host on this PC. Nothing real changes.",
+            );
         }
     }
 
@@ -530,7 +537,9 @@ impl HelloApp {
         if let Some(page) = self.resumed {
             Alert::info().show(ui, |ui| {
                 ui.label(RichText::new(format!("Resumed at {page}")).strong());
-                ui.label("The wizard reopened where you left off and is checking every step again.");
+                ui.label(
+                    "The wizard reopened where you left off and is checking every step again.",
+                );
                 if ui.button("Dismiss").clicked() {
                     self.commands.push(Command::DismissResumed);
                 }

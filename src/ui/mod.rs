@@ -12,7 +12,8 @@ pub use app::HelloApp;
 pub use command::Command;
 pub use pages::Page;
 
-use crate::lab::session::Connecting;
+use crate::lab::env::{DemoOptions, LabEnv, RealOptions};
+use crate::lab::session::{Backend, Connecting};
 use std::sync::Arc;
 
 /// Connects the wizard to a lab: called with `true` for the demo tenant, `false` for a real one.
@@ -56,18 +57,34 @@ impl std::fmt::Debug for AppOptions {
     }
 }
 
-/// The connector of the shipped app.
+/// The connector of the shipped app with default options: the demo tenant as saved, or a real
+/// tenant signed in with `HELLO_BOOTSTRAP_ACCESS_TOKEN`.
 pub fn default_connector() -> Connector {
-    Arc::new(|_demo| {
-        Box::pin(async {
-            Err("this build cannot start a lab yet: the demo tenant and sign-in are not wired in"
-                .to_string())
+    lab_connector(RealOptions::default(), DemoOptions::default())
+}
+
+/// A connector that starts the demo (in-process emulator) or reaches a real tenant through
+/// [`LabEnv`], exactly as the command line does.
+pub fn lab_connector(real: RealOptions, demo: DemoOptions) -> Connector {
+    Arc::new(move |use_demo| {
+        let (real, demo) = (real.clone(), demo.clone());
+        Box::pin(async move {
+            let env = if use_demo {
+                LabEnv::demo(demo).await
+            } else {
+                LabEnv::real(&real, None).await
+            }
+            .map_err(|e| e.message)?;
+            Ok(Backend::from_env(env))
         })
     })
 }
 
 /// Builds the wizard on a creation context (eframe's or egui_kittest's).
-pub fn build_app(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Result<HelloApp, String> {
+pub fn build_app(
+    cc: &eframe::CreationContext<'_>,
+    options: AppOptions,
+) -> Result<HelloApp, String> {
     HelloApp::new(&cc.egui_ctx, cc.storage, options)
 }
 

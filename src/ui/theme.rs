@@ -49,45 +49,61 @@ impl Tokens {
     pub fn for_theme(theme: Theme, presenter: bool) -> Tokens {
         let dark = theme == Theme::Dark;
         let pick = |light: Color32, dark_c: Color32| if dark { dark_c } else { light };
-        let tone = |base: Color32, light_fill: Color32, dark_fill: Color32, light_text: Color32| Tone {
-            fill: pick(light_fill, dark_fill),
-            stroke: base,
-            text: pick(
-                light_text,
-                if presenter {
-                    Color32::WHITE
-                } else {
-                    Color32::from_gray(235)
-                },
-            ),
-            icon: base,
-        };
+        let tone =
+            |base: Color32, light_fill: Color32, dark_fill: Color32, light_text: Color32| Tone {
+                fill: pick(light_fill, dark_fill),
+                stroke: base,
+                text: pick(
+                    light_text,
+                    if presenter {
+                        Color32::WHITE
+                    } else {
+                        Color32::from_gray(235)
+                    },
+                ),
+                icon: base,
+            };
         Tokens {
             success: tone(
-                pick(Color32::from_rgb(22, 130, 60), Color32::from_rgb(74, 201, 120)),
+                pick(
+                    Color32::from_rgb(22, 130, 60),
+                    Color32::from_rgb(74, 201, 120),
+                ),
                 Color32::from_rgb(232, 247, 237),
                 Color32::from_rgb(18, 48, 30),
                 Color32::from_rgb(14, 60, 32),
             ),
             info: tone(
-                pick(Color32::from_rgb(30, 100, 210), Color32::from_rgb(100, 165, 250)),
+                pick(
+                    Color32::from_rgb(30, 100, 210),
+                    Color32::from_rgb(100, 165, 250),
+                ),
                 Color32::from_rgb(232, 241, 253),
                 Color32::from_rgb(20, 36, 62),
                 Color32::from_rgb(18, 45, 95),
             ),
             warning: tone(
-                pick(Color32::from_rgb(170, 105, 0), Color32::from_rgb(240, 180, 60)),
+                pick(
+                    Color32::from_rgb(170, 105, 0),
+                    Color32::from_rgb(240, 180, 60),
+                ),
                 Color32::from_rgb(253, 245, 226),
                 Color32::from_rgb(58, 42, 12),
                 Color32::from_rgb(90, 55, 0),
             ),
             error: tone(
-                pick(Color32::from_rgb(200, 40, 40), Color32::from_rgb(250, 110, 100)),
+                pick(
+                    Color32::from_rgb(200, 40, 40),
+                    Color32::from_rgb(250, 110, 100),
+                ),
                 Color32::from_rgb(253, 236, 236),
                 Color32::from_rgb(66, 24, 24),
                 Color32::from_rgb(110, 20, 20),
             ),
-            accent: pick(Color32::from_rgb(37, 99, 235), Color32::from_rgb(59, 130, 246)),
+            accent: pick(
+                Color32::from_rgb(37, 99, 235),
+                Color32::from_rgb(59, 130, 246),
+            ),
             on_accent: Color32::WHITE,
             muted: if presenter {
                 pick(Color32::from_gray(40), Color32::from_gray(220))
@@ -96,7 +112,10 @@ impl Tokens {
             },
             card_fill: pick(Color32::WHITE, Color32::from_gray(32)),
             card_stroke: pick(Color32::from_gray(218), Color32::from_gray(60)),
-            badge_fill: pick(Color32::from_rgb(124, 58, 237), Color32::from_rgb(139, 92, 246)),
+            badge_fill: pick(
+                Color32::from_rgb(124, 58, 237),
+                Color32::from_rgb(139, 92, 246),
+            ),
             badge_text: Color32::WHITE,
             radius: CornerRadius::same(8),
             space_s: 4.0,
@@ -133,11 +152,26 @@ pub fn apply_style(ctx: &egui::Context, presenter: bool) {
         };
         let scale = if presenter { 1.35 } else { 1.0 };
         style.text_styles = [
-            (TextStyle::Small, FontId::new(12.0 * scale, FontFamily::Proportional)),
-            (TextStyle::Body, FontId::new(15.0 * scale, FontFamily::Proportional)),
-            (TextStyle::Button, FontId::new(15.0 * scale, FontFamily::Proportional)),
-            (TextStyle::Monospace, FontId::new(13.0 * scale, FontFamily::Monospace)),
-            (TextStyle::Heading, FontId::new(20.0 * scale, FontFamily::Proportional)),
+            (
+                TextStyle::Small,
+                FontId::new(12.0 * scale, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Body,
+                FontId::new(15.0 * scale, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Button,
+                FontId::new(15.0 * scale, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Monospace,
+                FontId::new(13.0 * scale, FontFamily::Monospace),
+            ),
+            (
+                TextStyle::Heading,
+                FontId::new(20.0 * scale, FontFamily::Proportional),
+            ),
             (
                 TextStyle::Name(TITLE_STYLE.into()),
                 FontId::new(26.0 * scale, FontFamily::Proportional),

@@ -77,7 +77,12 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
         let reason = "Not connected: start the lab on the Welcome page first.";
         let done = state.status == StepStatus::Applied;
         let na = state.status == StepStatus::NotApplicable;
-        if !done && !na && ui.primary_button_enabled(enabled, "Apply", reason).clicked() {
+        if !done
+            && !na
+            && ui
+                .primary_button_enabled(enabled, "Apply", reason)
+                .clicked()
+        {
             cmds.push(Command::Apply(step));
         }
         if ui
@@ -112,10 +117,14 @@ fn result(ui: &mut Ui, state: &StepState, hint: &str) {
         return;
     }
     let heading = match (state.status, state.last_action) {
-        (StepStatus::Applied, Some(JobAction::Apply)) if state.changed => "Done: the change is in place",
+        (StepStatus::Applied, Some(JobAction::Apply)) if state.changed => {
+            "Done: the change is in place"
+        }
         (StepStatus::Applied, _) => "Done: already as the lab needs it",
-        (StepStatus::NotApplied, Some(JobAction::Revert)) => "Reverted: the original setting is back",
-        (StepStatus::NotApplied, _) => "Not done yet",
+        (StepStatus::NotApplied, Some(JobAction::Revert)) => {
+            "Reverted: the original setting is back"
+        }
+        (StepStatus::NotApplied, _) => "This step is not done yet",
         (StepStatus::NeedsAction, _) => "This step needs you",
         (StepStatus::NotApplicable, _) => "Not applicable here",
         (StepStatus::Error, _) => "This step failed",
@@ -140,7 +149,9 @@ fn result(ui: &mut Ui, state: &StepState, hint: &str) {
         StepStatus::NotApplicable | StepStatus::Unknown => Alert::info().show_text(
             ui,
             heading,
-            Some(detail.unwrap_or("Connect on the Welcome page; the wizard checks every step then.")),
+            Some(
+                detail.unwrap_or("Connect on the Welcome page; the wizard checks every step then."),
+            ),
         ),
     }
 }

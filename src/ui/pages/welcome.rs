@@ -51,13 +51,19 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
         ui.section_title("Where the lab runs");
         ui.add_enabled_ui(!connected, |ui| {
             if ui
-                .radio(view.demo, "Demo tenant \"Contoso Lab\" on this PC (offline, nothing real changes)")
+                .radio(
+                    view.demo,
+                    "Demo tenant \"Contoso Lab\" on this PC (offline, nothing real changes)",
+                )
                 .clicked()
             {
                 cmds.push(Command::UseDemo(true));
             }
             if ui
-                .radio(!view.demo, "My own Microsoft Entra tenant (sign in as an administrator)")
+                .radio(
+                    !view.demo,
+                    "My own Microsoft Entra tenant (sign in as an administrator)",
+                )
                 .clicked()
             {
                 cmds.push(Command::UseDemo(false));

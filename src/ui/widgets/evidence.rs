@@ -12,7 +12,9 @@ pub fn mask_secrets(text: &str, secrets: &[&Secret]) -> String {
     secrets
         .iter()
         .filter(|s| !s.expose().is_empty())
-        .fold(text.to_string(), |acc, s| acc.replace(s.expose(), &s.masked()))
+        .fold(text.to_string(), |acc, s| {
+            acc.replace(s.expose(), &s.masked())
+        })
 }
 
 /// What the evidence card shows.

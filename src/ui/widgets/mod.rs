@@ -35,7 +35,13 @@ pub trait UiExt {
     /// Red text with an error icon, e.g. under a field that has bad input.
     fn error_label(&mut self, text: impl Into<String>) -> Response {
         let tokens = self.tokens();
-        icon_label(self.ui(), icons::ERROR, tokens.error.icon, "Error", text.into())
+        icon_label(
+            self.ui(),
+            icons::ERROR,
+            tokens.error.icon,
+            "Error",
+            text.into(),
+        )
     }
 
     /// Green text with a check icon.
@@ -159,7 +165,12 @@ pub trait UiExt {
             .corner_radius(egui::CornerRadius::same(4))
             .inner_margin(egui::Margin::symmetric(8, 2))
             .show(self.ui(), |ui| {
-                ui.label(RichText::new(text).color(tokens.badge_text).strong().small())
+                ui.label(
+                    RichText::new(text)
+                        .color(tokens.badge_text)
+                        .strong()
+                        .small(),
+                )
             })
             .inner
     }
@@ -177,7 +188,10 @@ pub trait UiExt {
                 ui.horizontal_top(|ui| {
                     ui.add(egui::Label::new(RichText::new(text).monospace()).wrap());
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
-                        if ui.icon_button(icons::COPY, format!("Copy {what}")).clicked() {
+                        if ui
+                            .icon_button(icons::COPY, format!("Copy {what}"))
+                            .clicked()
+                        {
                             ui.ctx().copy_text(text.to_string());
                         }
                     });
@@ -207,7 +221,9 @@ pub trait UiExt {
                         if row.state == ValidationState::Failed
                             && let Some(fix) = &row.fix
                         {
-                            ui.label(RichText::new(format!("To fix: {fix}")).color(tokens.error.icon));
+                            ui.label(
+                                RichText::new(format!("To fix: {fix}")).color(tokens.error.icon),
+                            );
                         }
                     });
                     ui.end_row();
