@@ -634,13 +634,15 @@ impl eframe::App for HelloApp {
         });
         egui::Panel::left("steps")
             .resizable(false)
-            .exact_size(if self.saved.presenter { 360.0 } else { 290.0 })
+            .exact_size(if self.saved.presenter { 470.0 } else { 350.0 })
             .show(ui, |ui| self.step_list(ui));
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                ui.set_max_width(860.0);
-                self.page_ui(ui);
-            });
+            egui::ScrollArea::vertical()
+                .auto_shrink(false)
+                .show(ui, |ui| {
+                    ui.set_max_width((ui.available_width() - 18.0).min(900.0));
+                    self.page_ui(ui);
+                });
         });
         self.reset_dialog(&ctx);
         self.run_commands(&ctx);

@@ -200,6 +200,14 @@ pub fn apply_style(ctx: &egui::Context, presenter: bool) {
         ] {
             w.corner_radius = CornerRadius::same(6);
         }
+        v.widgets.noninteractive.fg_stroke.color = match theme {
+            Theme::Dark => Color32::from_gray(225),
+            Theme::Light => Color32::from_gray(25),
+        };
+        v.widgets.inactive.fg_stroke.color = match theme {
+            Theme::Dark => Color32::from_gray(235),
+            Theme::Light => Color32::from_gray(15),
+        };
         if theme == Theme::Light {
             v.panel_fill = Color32::from_gray(246);
             v.window_fill = Color32::from_gray(250);

@@ -65,15 +65,18 @@ pub trait UiExt {
 
     /// A page title.
     fn page_title(&mut self, text: impl Into<String>) -> Response {
-        self.ui()
-            .label(RichText::new(text.into()).text_style(TextStyle::Name(TITLE_STYLE.into())))
+        self.ui().label(
+            RichText::new(text.into())
+                .text_style(TextStyle::Name(TITLE_STYLE.into()))
+                .strong(),
+        )
     }
 
     /// A section heading inside a page.
     fn section_title(&mut self, text: impl Into<String>) -> Response {
         let ui = self.ui();
         ui.add_space(4.0);
-        ui.label(RichText::new(text.into()).heading())
+        ui.label(RichText::new(text.into()).heading().strong())
     }
 
     /// The main action of a page: accent fill, white text.
@@ -186,7 +189,12 @@ pub trait UiExt {
             .show(ui, |ui| {
                 ui.set_width(ui.available_width());
                 ui.horizontal_top(|ui| {
-                    ui.add(egui::Label::new(RichText::new(text).monospace()).wrap());
+                    let button_room = 170.0_f32.min(ui.available_width() / 2.0);
+                    let text_width = ui.available_width() - button_room;
+                    ui.allocate_ui(egui::vec2(text_width, 0.0), |ui| {
+                        ui.set_width(text_width);
+                        ui.add(egui::Label::new(RichText::new(text).monospace()).wrap());
+                    });
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
                         if ui
                             .icon_button(icons::COPY, format!("Copy {what}"))
