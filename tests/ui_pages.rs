@@ -509,3 +509,22 @@ fn reset_lab_asks_once_before_reverting() {
     assert!(harness.query_by_label("Reset the lab?").is_none());
     assert!(!harness.state().lab().resetting);
 }
+
+#[test]
+fn host_steps_show_the_vm_screen_when_the_host_sends_one() {
+    let mut harness = app_harness(offline_options());
+    let mut lab = with_status(connected_lab(), Step::LabVm, StepStatus::NeedsAction, "At OOBE.");
+    lab.vm_screen = Some(hello_bootstrap::lab::session::VmScreen {
+        width: 4,
+        height: 3,
+        rgba: vec![40u8; 4 * 3 * 4].into(),
+        captured_at: chrono::Utc::now(),
+    });
+    harness.state_mut().inject_state(lab);
+    harness.state_mut().show_page(Page::Step(Step::LabVm));
+    harness.run();
+    harness.get_by_label("The lab VM's screen");
+    harness.state_mut().show_page(Page::Step(Step::TapPolicy));
+    harness.run();
+    assert!(harness.query_by_label("The lab VM's screen").is_none());
+}

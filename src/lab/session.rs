@@ -104,6 +104,15 @@ pub struct IssuedTap {
     pub issued_at: DateTime<Utc>,
 }
 
+/// One frame of the lab VM's screen (RGBA, row-major), as the host captured it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VmScreen {
+    pub width: usize,
+    pub height: usize,
+    pub rgba: Arc<[u8]>,
+    pub captured_at: DateTime<Utc>,
+}
+
 /// The lab as the UI renders it.
 #[derive(Clone, Debug, Default)]
 pub struct LabState {
@@ -116,6 +125,8 @@ pub struct LabState {
     pub tap: Option<IssuedTap>,
     /// Whether "Reset lab" is running now.
     pub resetting: bool,
+    /// The latest frame of the VM's screen, when a host sends one (host steps show it).
+    pub vm_screen: Option<VmScreen>,
 }
 
 impl LabState {
@@ -224,6 +235,8 @@ pub enum JobEvent {
         action: JobAction,
         result: Result<StepReport, String>,
     },
+    /// A new frame of the VM's screen from the host.
+    Screen(VmScreen),
     /// What the session file remembered about each step (for resume), read after connecting.
     Remembered(BTreeMap<Step, StepStatus>),
     ResetDone,
@@ -285,6 +298,11 @@ impl Session {
     /// Replaces the state wholesale (tests and previews inject a state without any backend).
     pub fn set_state(&mut self, state: LabState) {
         self.state = state;
+    }
+
+    /// A sender for events from outside a job, such as a host watcher sending VM screens.
+    pub fn events(&self) -> EventSender {
+        self.events.clone()
     }
 
     /// Whether a backend is connected.
@@ -362,6 +380,7 @@ impl Session {
                     }
                 }
             }
+            JobEvent::Screen(screen) => self.state.vm_screen = Some(screen),
             JobEvent::ResetDone => {
                 self.state.resetting = false;
                 self.reset_cancel = None;

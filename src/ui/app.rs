@@ -56,6 +56,8 @@ pub struct HelloApp {
     confirm_reset: bool,
     resumed: Option<Page>,
     pending_advance: Option<Step>,
+    /// The VM screen as a texture, with the capture time it was made from.
+    screen_texture: Option<(DateTime<Utc>, egui::TextureHandle)>,
     commands: Commands,
 }
 
@@ -101,6 +103,7 @@ impl HelloApp {
             confirm_reset: false,
             resumed,
             pending_advance: None,
+            screen_texture: None,
             commands: Vec::new(),
         };
         if resumed.is_some() || options.auto_connect {
@@ -356,6 +359,29 @@ impl HelloApp {
         }
     }
 
+    /// Keeps the VM screen texture in step with the latest frame.
+    fn update_screen_texture(&mut self, ctx: &egui::Context) {
+        let Some(screen) = &self.session.state().vm_screen else {
+            self.screen_texture = None;
+            return;
+        };
+        if self
+            .screen_texture
+            .as_ref()
+            .is_some_and(|(at, _)| *at == screen.captured_at)
+        {
+            return;
+        }
+        if screen.rgba.len() != screen.width * screen.height * 4 {
+            tracing::warn!("ignoring a VM screen frame of the wrong size");
+            return;
+        }
+        let image =
+            egui::ColorImage::from_rgba_unmultiplied([screen.width, screen.height], &screen.rgba);
+        let texture = ctx.load_texture("vm_screen", image, egui::TextureOptions::LINEAR);
+        self.screen_texture = Some((screen.captured_at, texture));
+    }
+
     fn tap_view(&self, ctx: &egui::Context) -> Option<TapView<'_>> {
         let tap = self.session.state().tap.as_ref()?;
         Some(match self.tap.shown_until {
@@ -573,7 +599,11 @@ impl HelloApp {
                         None
                     },
                     secrets: lab.tap.iter().map(|t| &t.code).collect(),
-                    screen: None,
+                    screen: self
+                        .screen_texture
+                        .as_ref()
+                        .filter(|_| step.is_host_step())
+                        .map(|(_, texture)| texture),
                 };
                 let mut commands = Vec::new();
                 pages::step::show(ui, view, &mut commands);
@@ -614,6 +644,7 @@ impl HelloApp {
 impl eframe::App for HelloApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.session.drain();
+        self.update_screen_texture(ctx);
         self.tap_timers(ctx);
         self.advance_after_recheck();
         self.keys(ctx);
