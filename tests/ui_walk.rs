@@ -64,11 +64,14 @@ fn the_whole_demo_lab_from_welcome_to_summary() {
             );
             if step == Step::MdmUserScope {
                 // The re-check finds the step not done, so the wizard must stay here.
+                let checked_at = harness.state().lab().step(step).updated_at;
                 harness.get_by_label("I did this another way").click();
                 harness.run_steps(2);
                 wait_for(&mut harness, "the re-check", |app| {
-                    app.lab().step(step).running.is_none()
+                    let state = app.lab().step(step);
+                    state.running.is_none() && state.updated_at != checked_at
                 });
+                assert_eq!(harness.state().lab().status(step), StepStatus::NotApplied);
                 assert_eq!(harness.state().page(), Page::Step(step));
             }
             harness.get_by_role_and_label(Role::Button, "Apply").click();
