@@ -513,7 +513,12 @@ fn reset_lab_asks_once_before_reverting() {
 #[test]
 fn host_steps_show_the_vm_screen_when_the_host_sends_one() {
     let mut harness = app_harness(offline_options());
-    let mut lab = with_status(connected_lab(), Step::LabVm, StepStatus::NeedsAction, "At OOBE.");
+    let mut lab = with_status(
+        connected_lab(),
+        Step::LabVm,
+        StepStatus::NeedsAction,
+        "At OOBE.",
+    );
     lab.vm_screen = Some(hello_bootstrap::lab::session::VmScreen {
         width: 4,
         height: 3,

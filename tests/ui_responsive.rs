@@ -46,7 +46,10 @@ fn frames_stay_fast_while_slow_calls_run_and_idle_means_no_repaint() {
         if lab.connection == Connection::Connected && !lab.busy() {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(90), "the demo never settled");
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the demo never settled"
+        );
         let frame = Instant::now();
         harness.step();
         slowest = slowest.max(frame.elapsed());
@@ -57,7 +60,10 @@ fn frames_stay_fast_while_slow_calls_run_and_idle_means_no_repaint() {
         started.elapsed() >= Duration::from_secs(2),
         "the 2 s latency must have applied, or this test proves nothing"
     );
-    assert!(frames_while_busy > 40, "the UI kept rendering while calls were in flight");
+    assert!(
+        frames_while_busy > 40,
+        "the UI kept rendering while calls were in flight"
+    );
     assert!(
         slowest < Duration::from_millis(500),
         "a frame took {slowest:?}: something blocks the UI thread"

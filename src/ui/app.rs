@@ -415,7 +415,7 @@ impl HelloApp {
                 ui.separator();
                 ui.label(tenant);
             }
-            if let Some(account) = &lab.account {
+            if let Some(account) = lab.account.as_ref().filter(|_| !self.saved.presenter) {
                 ui.label(RichText::new(account).color(tokens.muted));
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -665,7 +665,7 @@ impl eframe::App for HelloApp {
         });
         egui::Panel::left("steps")
             .resizable(false)
-            .exact_size(if self.saved.presenter { 470.0 } else { 350.0 })
+            .exact_size(if self.saved.presenter { 440.0 } else { 350.0 })
             .show(ui, |ui| self.step_list(ui));
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical()

@@ -12,7 +12,6 @@ pub use app::HelloApp;
 pub use command::Command;
 pub use pages::Page;
 
-
 use crate::lab::env::{DemoOptions, LabEnv, RealOptions};
 use crate::lab::session::{Backend, Connecting};
 use std::sync::Arc;
