@@ -341,3 +341,57 @@ fn the_demo_tenant_survives_a_restart_and_demo_reset_starts_fresh() {
         "--demo-reset starts afresh"
     );
 }
+
+#[test]
+fn demo_run_writes_a_report_without_the_tap_and_the_help_desk_issues_passes() {
+    let home = tempfile::tempdir().unwrap();
+    let report = home.path().join("lab report.html");
+    let out = Command::new(BIN)
+        .args(["run", "--demo", "--steps", "5,6", "--report"])
+        .arg(&report)
+        .env("HELLO_BOOTSTRAP_HOME", home.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let tap = stdout.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(
+        stdout.starts_with("Temporary Access Pass: ") && tap.len() >= 8,
+        "{stdout}"
+    );
+    let html = std::fs::read_to_string(&report).unwrap();
+    let json = std::fs::read_to_string(report.with_extension("json")).unwrap();
+    assert!(html.contains("Temporary Access Pass policy") && json.contains("tap_issued"));
+    assert!(
+        !html.contains(&tap) && !json.contains(&tap),
+        "the TAP leaked into the report"
+    );
+
+    let out = Command::new(BIN)
+        .args([
+            "tap",
+            "issue",
+            "--demo",
+            "--json",
+            "miriam.graham@contosolab.onmicrosoft.com",
+            "--lifetime",
+            "60",
+        ])
+        .env("HELLO_BOOTSTRAP_HOME", home.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc[0]["status"], "issued", "{doc}");
+    assert!(
+        doc[0]["temporary_access_pass"]
+            .as_str()
+            .is_some_and(|t| t.len() >= 8)
+    );
+}

@@ -162,6 +162,21 @@ async fn the_right_tap_joins_the_device_and_leaves_evidence_in_graph() {
         beta[2]["authenticationDetails"][0]["authenticationMethod"],
         "Temporary Access Pass"
     );
+    let log = lab
+        .http
+        .get(format!("{}/_emulator/requests", lab.emu.graph_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains("/_emulator/oobe-signin"));
+    assert!(!log.contains(&tap), "the request log never holds a TAP");
+    assert!(
+        !log.contains(lab.emu.access_token().expose()),
+        "nor a token"
+    );
     let v1 = lab.graph.get_all(ApiVersion::V1, &filter).await.unwrap();
     assert_eq!(v1.len(), 3);
     assert!(
@@ -288,6 +303,23 @@ async fn unknown_and_disabled_users_and_a_switched_off_policy_are_explained() {
             .unwrap()
             .contains("turned off")
     );
+    // Enabled again but excluding the lab user: still refused at sign-in.
+    let user_id = lab
+        .emu
+        .state()
+        .read(|t| t.user(lab.emu.lab_user_upn.as_str()).unwrap().id.clone());
+    lab.graph
+        .patch(
+            ApiVersion::V1,
+            TAP_POLICY,
+            &json!({ "@odata.type": TAP_CONFIG_TYPE, "state": "enabled",
+                     "excludeTargets": [{ "targetType": "user", "id": user_id.as_str() }] }),
+        )
+        .await
+        .unwrap();
+    let (status, body) = lab.oobe(lab.emu.lab_user_upn.as_str(), &tap).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"]["code"], "InvalidTap");
     lab.emu.shutdown().await;
 }
 
@@ -321,5 +353,90 @@ async fn reset_puts_the_tenant_back_to_its_seed() {
             .unwrap()
             .is_empty()
     );
+    lab.emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn step_7_clean_up_deletes_device_managed_device_and_key() {
+    let lab = Lab::start().await;
+    lab.graph
+        .patch(
+            ApiVersion::Beta,
+            &format!("/policies/mobileDeviceManagementPolicies/{MDM_POLICY_ID}"),
+            &json!({ "appliesTo": "all" }),
+        )
+        .await
+        .unwrap();
+    let tap = lab.issue(json!({})).await;
+    let upn = lab.emu.lab_user_upn.to_string();
+    let (_, joined) = lab.oobe(&upn, &tap).await;
+    let key_path = format!(
+        "/users/{upn}/authentication/windowsHelloForBusinessMethods/{}",
+        joined["whfb_method_id"].as_str().unwrap()
+    );
+    let key = lab
+        .graph
+        .get(ApiVersion::V1, &format!("{key_path}?$expand=device"))
+        .await
+        .unwrap();
+    assert_eq!(key["device"]["deviceId"], joined["device_id"]);
+
+    // A Helpdesk Administrator may not delete the device; the demo admin may.
+    let helpdesk = lab
+        .emu
+        .mint_token(
+            "lee.gu@contosolab.onmicrosoft.com",
+            hello_bootstrap::emulator::scopes::ALL_GRAPH_SCOPES,
+        )
+        .unwrap();
+    let graph_helpdesk = GraphClient::new(
+        GraphConfig::from_root(&lab.emu.graph_url).unwrap(),
+        Arc::new(StaticToken(helpdesk)),
+    )
+    .unwrap();
+    let device_path = format!("/devices/{}", joined["device_object_id"].as_str().unwrap());
+    let err = graph_helpdesk
+        .delete(ApiVersion::V1, &device_path)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403));
+
+    lab.graph.delete(ApiVersion::V1, &key_path).await.unwrap();
+    lab.graph
+        .delete(ApiVersion::V1, &device_path)
+        .await
+        .unwrap();
+    lab.graph
+        .delete(
+            ApiVersion::V1,
+            &format!(
+                "/deviceManagement/managedDevices/{}",
+                joined["managed_device_id"].as_str().unwrap()
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(
+        lab.graph
+            .get_all(ApiVersion::V1, "/devices")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        lab.graph
+            .get_all(ApiVersion::V1, "/deviceManagement/managedDevices")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let err = lab.graph.get(ApiVersion::V1, &key_path).await.unwrap_err();
+    assert_eq!(err.code(), Some("itemNotFound"));
+    let err = lab
+        .graph
+        .delete(ApiVersion::V1, &device_path)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("Request_ResourceNotFound"));
     lab.emu.shutdown().await;
 }

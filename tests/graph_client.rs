@@ -450,6 +450,11 @@ async fn user_filters_and_search_behave_like_graph() {
         .unwrap();
     assert_eq!(starts.len(), 2);
     let err = graph
+        .get(ApiVersion::V1, "/users?$count=true")
+        .await
+        .unwrap_err();
+    assert!(api(&err).message.contains("ConsistencyLevel"));
+    let err = graph
         .get(ApiVersion::V1, "/users?$search=\"displayName:lab\"")
         .await
         .unwrap_err();
@@ -763,5 +768,122 @@ async fn latency_is_added_to_graph_calls() {
         "{:?}",
         started.elapsed()
     );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn batch_depends_on_gives_424_after_a_failed_dependency() {
+    let emu = start(EmulatorConfig::default()).await;
+    let body = json!({ "requests": [
+        { "id": "1", "method": "PATCH", "url": TAP_POLICY, "headers": {"Content-Type": "application/json"}, "body": {"state": "enabled"} },
+        { "id": "2", "dependsOn": ["1"], "method": "GET", "url": TAP_POLICY },
+        { "id": "3", "method": "PATCH", "url": TAP_POLICY, "headers": {"Content-Type": "application/json"}, "body": {"@odata.type": TAP_CONFIG_TYPE, "state": "enabled"} },
+        { "id": "4", "dependsOn": ["3"], "method": "GET", "url": TAP_POLICY },
+    ]});
+    let reply: Value = reqwest::Client::new()
+        .post(format!("{}/v1.0/$batch", emu.graph_url))
+        .bearer_auth(emu.access_token().expose())
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<(String, u64)> = reply["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("1".into(), 400),
+            ("2".into(), 424),
+            ("3".into(), 204),
+            ("4".into(), 200)
+        ]
+    );
+    assert_eq!(reply["responses"][3]["body"]["state"], "enabled");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn framework_errors_still_come_in_graphs_shape() {
+    let emu = start(EmulatorConfig::default()).await;
+    let response = reqwest::Client::new()
+        .put(format!("{}/v1.0/organization", emu.graph_url))
+        .bearer_auth(emu.access_token().expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert!(response.headers().contains_key("request-id"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "Request_BadRequest");
+    assert!(body["error"]["innerError"]["request-id"].is_string());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn reads_need_the_roles_the_contract_names_except_about_oneself() {
+    let emu = start(EmulatorConfig::default()).await;
+    let all = hello_bootstrap::emulator::scopes::ALL_GRAPH_SCOPES;
+    let lab = emu.lab_user_upn.to_string();
+    let as_user = |upn: &str| client(&emu, emu.mint_token(upn, all).unwrap());
+    let own_keys = format!("/users/{lab}/authentication/windowsHelloForBusinessMethods");
+    assert!(
+        as_user(&lab)
+            .get_all(ApiVersion::V1, &own_keys)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let other_keys =
+        "/users/admin@contosolab.onmicrosoft.com/authentication/windowsHelloForBusinessMethods";
+    let err = as_user(&lab)
+        .get_all(ApiVersion::V1, other_keys)
+        .await
+        .unwrap_err();
+    assert!(api(&err).message.contains("Authentication Administrator"));
+    assert!(
+        as_user("miriam.graham@contosolab.onmicrosoft.com")
+            .get_all(ApiVersion::V1, other_keys)
+            .await
+            .is_ok()
+    );
+
+    let err = as_user(&lab)
+        .get_all(ApiVersion::Beta, "/auditLogs/signIns")
+        .await
+        .unwrap_err();
+    assert!(api(&err).message.contains("Reports Reader"));
+    assert!(
+        as_user("lynne.robbins@contosolab.onmicrosoft.com")
+            .get_all(ApiVersion::Beta, "/auditLogs/signIns")
+            .await
+            .is_ok()
+    );
+
+    let err = as_user("lee.gu@contosolab.onmicrosoft.com")
+        .get(ApiVersion::V1, TAP_POLICY)
+        .await
+        .unwrap_err();
+    assert!(
+        api(&err)
+            .message
+            .contains("Authentication Policy Administrator")
+    );
+    let err = as_user(&lab)
+        .get_all(ApiVersion::V1, "/deviceManagement/managedDevices")
+        .await
+        .unwrap_err();
+    assert!(api(&err).message.contains("Intune Administrator"));
     emu.shutdown().await;
 }

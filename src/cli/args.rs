@@ -50,6 +50,18 @@ pub enum Command {
     Revert(LabArgs),
     /// Run the emulated Microsoft cloud standalone.
     Emulator(EmulatorArgs),
+    /// Parse `dsregcmd /status` output (a file, or `-`/nothing for stdin).
+    Dsregcmd(DsregcmdArgs),
+    /// Help desk: Temporary Access Passes.
+    #[command(subcommand)]
+    Tap(TapCommand),
+}
+
+/// `tap` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TapCommand {
+    /// Issue a TAP to one or more users, or to every user of a CSV file; shown once.
+    Issue(crate::helpdesk::cli::TapIssueArgs),
 }
 
 /// Options of `check` and `revert`.
@@ -80,6 +92,9 @@ pub struct RunArgs {
     /// Windows 11 ISO for the lab VM (step 4).
     #[arg(long, value_name = "FILE")]
     pub iso: Option<PathBuf>,
+    /// Also write a self-contained HTML lab report (and JSON beside it) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 /// Options of `emulator`.
@@ -103,4 +118,15 @@ pub struct EmulatorArgs {
     /// Keep state in this file (default: memory only).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+}
+
+/// Options of `dsregcmd`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DsregcmdArgs {
+    /// The saved output; `-` or nothing reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -4,11 +4,14 @@ use super::args::{EmulatorArgs, GlobalArgs, LabArgs, RunArgs};
 use super::output::{Outcome, print_human};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::emulator::{Emulator, EmulatorConfig, FaultRule};
+use crate::lab::StepReport;
 use crate::lab::controller::StepOptions;
 use crate::lab::env::{DemoOptions, EnvError, LabEnv, RealOptions};
 use crate::lab::session_file::SessionKind;
-use crate::lab::{Secret, Step, Upn};
+use crate::lab::{Secret, Step, StepStatus, Upn};
+use crate::report::{ReportData, StepEntry};
 use crate::steps;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 /// Builds the environment the flags ask for.
@@ -143,8 +146,33 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs) -> i32 {
         Ok(u) => u,
         Err(code) => return code,
     };
-    let outcomes = run_steps(&env, &selected, user, args, !args.lab.json).await;
+    let (outcomes, times) = run_steps(&env, &selected, user, args, !args.lab.json).await;
     save_outcomes(&env, &outcomes).await;
+    if let Some(path) = &args.report {
+        let mut data = ReportData::new(env.tenant_name.clone(), env.kind);
+        for (outcome, (started, finished)) in outcomes.iter().zip(&times) {
+            let report = match outcome {
+                Outcome::Report(r) => (**r).clone(),
+                other => StepReport::new(other.step(), other.status(), other.detail()),
+            };
+            data.steps.push(StepEntry::from_report(
+                &report,
+                Some(*started),
+                Some(*finished),
+            ));
+        }
+        match crate::report::write_report(path, &data) {
+            Ok((html, json)) => eprintln!(
+                "Lab report written to {} and {}.",
+                html.display(),
+                json.display()
+            ),
+            Err(e) => {
+                eprintln!("error: cannot write the report: {e}");
+                return EXIT_FAILED;
+            }
+        }
+    }
     if args.lab.json {
         print_document(&env, &outcomes, true);
     } else {
@@ -176,13 +204,15 @@ pub async fn run_steps(
     user: Option<Upn>,
     args: &RunArgs,
     human: bool,
-) -> Vec<Outcome> {
+) -> (Vec<Outcome>, Vec<(DateTime<Utc>, DateTime<Utc>)>) {
     let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut times = Vec::new();
     let mut tap: Option<Secret> = None;
     for &step in selected {
         if let Some(failed) = outcomes.iter().find(|o| !o.ok()) {
             let why = format!("skipped: step {} did not succeed", failed.step().number());
             outcomes.push(Outcome::Skipped(step, why));
+            times.push((Utc::now(), Utc::now()));
             continue;
         }
         if human {
@@ -197,7 +227,22 @@ pub async fn run_steps(
             ..StepOptions::default()
         };
         let ctx = env.context(options);
-        let outcome = match steps::controller(step).apply(&ctx).await {
+        let started = Utc::now();
+        let mut result = steps::controller(step).apply(&ctx).await;
+        if let Some(demo_host) = env.host.as_deref().and_then(|h| h.as_emulated())
+            && step == Step::HypervFeature
+            && matches!(&result, Ok(r) if r.status == StepStatus::NeedsAction)
+        {
+            // The emulated PC needs its restart too; in the demo we do it for the presenter.
+            if human {
+                eprintln!("       Demo: restarting the emulated PC to finish the Hyper-V install…");
+            }
+            result = match demo_host.reboot().await {
+                Ok(()) => steps::controller(step).apply(&ctx).await,
+                Err(e) => Err(e.into()),
+            };
+        }
+        let outcome = match result {
             Ok(report) => {
                 if report.secret.is_some() {
                     tap = report.secret.clone();
@@ -210,8 +255,9 @@ pub async fn run_steps(
             print_human(&outcome);
         }
         outcomes.push(outcome);
+        times.push((started, Utc::now()));
     }
-    outcomes
+    (outcomes, times)
 }
 
 /// `revert`: undo journaled changes, last step first.
@@ -250,6 +296,21 @@ pub async fn revert(global: &GlobalArgs, args: &LabArgs) -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+/// `tap issue`: the help desk's TAPs for one user or a CSV of users.
+pub async fn tap_issue(global: &GlobalArgs, args: &crate::helpdesk::cli::TapIssueArgs) -> i32 {
+    let env = match environment(global).await {
+        Ok(env) => env,
+        Err(e) => return env_failure(e),
+    };
+    let Some(graph) = env.graph.clone() else {
+        eprintln!("error: no Microsoft Graph connection");
+        return EXIT_FAILED;
+    };
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    crate::helpdesk::cli::run(args, &graph, &mut out, &mut err).await
 }
 
 /// `emulator`: the emulated cloud, standalone.

@@ -42,6 +42,12 @@ pub fn main() -> i32 {
         Some(Command::Run(args)) => runtime.block_on(lab_cmds::run(&global, &args)),
         Some(Command::Revert(args)) => runtime.block_on(lab_cmds::revert(&global, &args)),
         Some(Command::Emulator(args)) => runtime.block_on(lab_cmds::emulator(&args)),
+        Some(Command::Dsregcmd(args)) => {
+            crate::host::dsregcmd::run_cli(args.file.as_deref(), args.json)
+        }
+        Some(Command::Tap(args::TapCommand::Issue(args))) => {
+            runtime.block_on(lab_cmds::tap_issue(&global, &args))
+        }
         None => runtime.block_on(lab_cmds::headless_demo(&global)),
     }
 }

@@ -29,6 +29,19 @@ impl Caller {
         }
     }
 
+    /// Reads about oneself need no role; reads about others need one of `needed`.
+    pub fn require_self_or_role(
+        &self,
+        target: &crate::lab::UserId,
+        needed: &[DirectoryRole],
+    ) -> Result<(), GraphErr> {
+        if &self.token.user_id == target {
+            Ok(())
+        } else {
+            self.require_role(needed)
+        }
+    }
+
     /// Passes when the user holds any of `needed` (Global Administrator always passes).
     pub fn require_role(&self, needed: &[DirectoryRole]) -> Result<(), GraphErr> {
         if roles::holds_any(&self.roles, needed) {

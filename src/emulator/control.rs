@@ -136,11 +136,11 @@ fn check_tap<'a>(
     if !record.matches(tap) {
         return Err(invalid());
     }
-    if !policy_enabled {
+    if !policy_enabled || !t.tap_policy_targets(user) {
         return Err(fail(
             StatusCode::UNAUTHORIZED,
             "InvalidTap",
-            "Temporary Access Pass sign-in is turned off in this organization. Ask your administrator to enable the Temporary Access Pass policy.",
+            "Temporary Access Pass sign-in is turned off for your account in this organization. Ask your administrator to enable the Temporary Access Pass policy for you.",
         ));
     }
     if record.used && record.is_usable_once {

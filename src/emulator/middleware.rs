@@ -53,6 +53,12 @@ pub(crate) async fn envelope(
         }
     };
 
+    if graph
+        && response.status().as_u16() >= 400
+        && response.extensions().get::<PendingError>().is_none()
+    {
+        response = plain_error_to_graph(response).await;
+    }
     if let Some(pending) = response.extensions_mut().remove::<PendingError>() {
         let date = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
         let body = error_body(
@@ -87,6 +93,24 @@ pub(crate) async fn envelope(
         });
     }
     response
+}
+
+/// Framework answers (405, path or body rejections) get Graph's error shape too.
+async fn plain_error_to_graph(response: Response) -> Response {
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "Request_BadRequest",
+            "Specified HTTP method is not allowed for the request target.".to_string(),
+        ),
+        _ if text.trim().is_empty() => ("BadRequest", format!("The request failed ({status}).")),
+        _ => ("BadRequest", text.trim().to_string()),
+    };
+    GraphErr::new(status, code, message).into_response()
 }
 
 fn fault_text(status: StatusCode) -> (&'static str, &'static str) {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod login;
 pub(crate) mod middleware;
 pub mod odata;
+pub mod records;
 pub mod roles;
 pub mod routes;
 pub mod scopes;

@@ -73,55 +73,134 @@ struct Clause {
     value: Literal,
 }
 
-/// A parsed `$filter`: clauses that must all hold.
+/// A `$filter` expression: clauses combined with `and`, `or` and parentheses.
+#[derive(Clone, Debug, PartialEq)]
+enum Expr {
+    Any(Vec<Expr>),
+    All(Vec<Expr>),
+    Clause(Clause),
+}
+
+impl Expr {
+    fn matches(&self, item: &Value) -> bool {
+        match self {
+            Expr::Any(xs) => xs.iter().any(|x| x.matches(item)),
+            Expr::All(xs) => xs.iter().all(|x| x.matches(item)),
+            Expr::Clause(c) => clause_matches(c, item),
+        }
+    }
+
+    fn clauses(&self) -> Vec<&Clause> {
+        match self {
+            Expr::Any(xs) | Expr::All(xs) => xs.iter().flat_map(Expr::clauses).collect(),
+            Expr::Clause(c) => vec![c],
+        }
+    }
+}
+
+/// A parsed `$filter`; the default passes everything.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Filter {
-    clauses: Vec<Clause>,
+    expr: Option<Expr>,
 }
 
 impl Filter {
     /// Parses `$filter`; `allowed` lists the properties this collection filters on (as Graph
     /// answers 400 for others), `resource` names the entity in error messages.
     pub fn parse(text: &str, allowed: &[&str], resource: &str) -> Result<Filter, GraphErr> {
-        let mut clauses = Vec::new();
-        for part in split_and(text) {
-            let clause = parse_clause(part.trim()).ok_or_else(|| {
-                GraphErr::new(
-                    axum::http::StatusCode::BAD_REQUEST,
-                    "BadRequest",
-                    format!("Invalid filter clause: '{}'.", part.trim()),
-                )
-            })?;
-            if !allowed
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(&clause.field))
-            {
-                return Err(GraphErr::unsupported_query(format!(
-                    "Unsupported or invalid query filter clause specified for property '{}' of resource '{resource}'.",
-                    clause.field
-                )));
-            }
-            clauses.push(clause);
-        }
-        Ok(Filter { clauses })
+        Ok(Filter {
+            expr: Some(parse_expr(text, allowed, resource, 0)?),
+        })
     }
 
-    /// Whether an object passes every clause.
+    /// Whether an object passes the filter.
     pub fn matches(&self, item: &Value) -> bool {
-        self.clauses.iter().all(|c| clause_matches(c, item))
+        self.expr.as_ref().is_none_or(|e| e.matches(item))
     }
 
     /// The string compared with `eq` on a property, if the filter has one.
     pub fn eq_value(&self, field: &str) -> Option<&str> {
-        self.clauses.iter().find_map(|c| match (&c.op, &c.value) {
+        let clauses = self.expr.as_ref().map(Expr::clauses).unwrap_or_default();
+        clauses.into_iter().find_map(|c| match (&c.op, &c.value) {
             (Op::Eq, Literal::Str(s)) if c.field.eq_ignore_ascii_case(field) => Some(s.as_str()),
             _ => None,
         })
     }
 }
 
-/// Splits on ` and ` outside quotes and parentheses.
-fn split_and(text: &str) -> Vec<&str> {
+fn parse_expr(
+    text: &str,
+    allowed: &[&str],
+    resource: &str,
+    depth: usize,
+) -> Result<Expr, GraphErr> {
+    let text = strip_parens(text);
+    let invalid = || {
+        GraphErr::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "BadRequest",
+            format!("Invalid filter clause: '{text}'."),
+        )
+    };
+    if depth > 16 || text.is_empty() {
+        return Err(invalid());
+    }
+    for (sep, combine) in [
+        (" or ", Expr::Any as fn(Vec<Expr>) -> Expr),
+        (" and ", Expr::All),
+    ] {
+        let parts = split_top(text, sep);
+        if parts.len() > 1 {
+            let exprs = parts
+                .into_iter()
+                .map(|p| parse_expr(p, allowed, resource, depth + 1))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(combine(exprs));
+        }
+    }
+    let clause = parse_clause(text).ok_or_else(invalid)?;
+    if !allowed
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(&clause.field))
+    {
+        return Err(GraphErr::unsupported_query(format!(
+            "Unsupported or invalid query filter clause specified for property '{}' of resource '{resource}'.",
+            clause.field
+        )));
+    }
+    Ok(Expr::Clause(clause))
+}
+
+/// Removes parentheses wrapping the whole text, like `(a eq 'x')`.
+fn strip_parens(text: &str) -> &str {
+    let mut t = text.trim();
+    while t.starts_with('(') && closing_paren(t) == Some(t.len() - 1) {
+        t = t[1..t.len() - 1].trim();
+    }
+    t
+}
+
+/// Index of the parenthesis closing the one at index 0, outside quotes.
+fn closing_paren(text: &str) -> Option<usize> {
+    let (mut depth, mut quoted) = (0i32, false);
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'\'' => quoted = !quoted,
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Splits on `sep` (` and `, ` or `) outside quotes and parentheses.
+fn split_top<'a>(text: &'a str, sep: &str) -> Vec<&'a str> {
     let lower = text.to_ascii_lowercase();
     let bytes = lower.as_bytes();
     let mut parts = Vec::new();
@@ -131,9 +210,9 @@ fn split_and(text: &str) -> Vec<&str> {
             b'\'' => quoted = !quoted,
             b'(' if !quoted => depth += 1,
             b')' if !quoted => depth -= 1,
-            b' ' if !quoted && depth == 0 && lower[i..].starts_with(" and ") => {
+            _ if !quoted && depth == 0 && bytes[i..].starts_with(sep.as_bytes()) => {
                 parts.push(&text[start..i]);
-                i += 5;
+                i += sep.len();
                 start = i;
                 continue;
             }
@@ -191,7 +270,11 @@ fn parse_clause(text: &str) -> Option<Clause> {
 
 fn parse_literal(text: &str) -> Option<Literal> {
     if text.len() >= 2 && text.starts_with('\'') && text.ends_with('\'') {
-        return Some(Literal::Str(text[1..text.len() - 1].replace("''", "'")));
+        let inner = &text[1..text.len() - 1];
+        if inner.replace("''", "").contains('\'') {
+            return None;
+        }
+        return Some(Literal::Str(inner.replace("''", "'")));
     }
     match text.to_ascii_lowercase().as_str() {
         "true" => return Some(Literal::Bool(true)),
@@ -422,6 +505,41 @@ mod tests {
         assert!(!f.matches(&adele));
         let f = Filter::parse("displayName eq 'O''Brien and Co'", USER_FIELDS, "User").unwrap();
         assert!(f.matches(&json!({"displayName": "O'Brien and Co"})));
+    }
+
+    #[test]
+    fn or_parentheses_and_non_ascii_text_work() {
+        let f = Filter::parse(
+            "(startswith(displayName,'Zoë') or startswith(mail,'lee')) and accountEnabled eq true",
+            USER_FIELDS,
+            "User",
+        );
+        let f = f.unwrap();
+        assert!(f.matches(
+            &json!({"displayName": "Lee Gu", "mail": "lee@c.com", "accountEnabled": true})
+        ));
+        assert!(!f.matches(
+            &json!({"displayName": "Lee Gu", "mail": "lee@c.com", "accountEnabled": false})
+        ));
+        let f = Filter::parse(
+            "startswith(displayName,'Zoë') or startswith(mail,'lee')",
+            USER_FIELDS,
+            "User",
+        )
+        .unwrap();
+        assert!(f.matches(&json!({"displayName": "Zoë Müller", "mail": "z@c.com"})));
+        assert!(f.matches(&json!({"displayName": "Lee Gu", "mail": "lee@c.com"})));
+        assert!(!f.matches(&json!({"displayName": "Adele", "mail": "adele@c.com"})));
+        let f = Filter::parse("(displayName eq 'Lee Gu')", USER_FIELDS, "User").unwrap();
+        assert!(f.matches(&json!({"displayName": "Lee Gu"})));
+        assert!(
+            Filter::parse(
+                "startswith(displayName,'a') or displayName eq 'it's'",
+                USER_FIELDS,
+                "User"
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -1,5 +1,77 @@
 //! The Hyper-V host behind one trait: PowerShell on Windows, an emulated host for demo mode and tests.
 
-/// A Hyper-V host. Implemented by the PowerShell host (Windows) and the emulated host.
+pub mod dsregcmd;
+pub mod emulated;
+pub mod error;
+pub mod powershell;
+pub mod screens;
+pub mod types;
+
+pub use emulated::{EmulatedHost, EmulatedHostConfig};
+pub use error::HostError;
+pub use types::{
+    Checkpoint, FeatureState, GuestCommand, KeyboardText, ScreenImage, VmInfo, VmSpec, VmState,
+};
+
+/// A Hyper-V host: the Windows feature, the lab VM's life cycle, its screen and keyboard, and a
+/// command channel into the guest. Implemented by the PowerShell host (Windows) and the emulated
+/// host (demo mode and tests), so step controllers never know which one they drive.
 #[async_trait::async_trait]
-pub trait HyperVHost: Send + Sync {}
+pub trait HyperVHost: Send + Sync {
+    /// The state of the Hyper-V optional feature, or why Hyper-V cannot run here.
+    async fn feature_state(&self) -> Result<FeatureState, HostError>;
+
+    /// Enables Hyper-V; returns whether Windows needs a restart before Hyper-V works.
+    async fn enable_feature(&self) -> Result<bool, HostError>;
+
+    /// Whether a restart is pending before Hyper-V can be used.
+    async fn restart_needed(&self) -> Result<bool, HostError>;
+
+    /// Every VM this host shows the caller.
+    async fn list_vms(&self) -> Result<Vec<VmInfo>, HostError>;
+
+    /// One VM by exact name (no wildcards), or `None`.
+    async fn vm(&self, name: &str) -> Result<Option<VmInfo>, HostError>;
+
+    /// Creates a VM as the spec says (it stays off).
+    async fn create_vm(&self, spec: &VmSpec) -> Result<VmInfo, HostError>;
+
+    async fn start_vm(&self, name: &str) -> Result<(), HostError>;
+
+    /// Turns the VM off (hard stop: the lab VM has nothing to save at OOBE).
+    async fn stop_vm(&self, name: &str) -> Result<(), HostError>;
+
+    async fn vm_state(&self, name: &str) -> Result<VmState, HostError>;
+
+    async fn create_checkpoint(&self, vm: &str, checkpoint: &str) -> Result<(), HostError>;
+
+    /// Restores a checkpoint; the VM comes back in the state it was saved in.
+    async fn restore_checkpoint(&self, vm: &str, checkpoint: &str) -> Result<(), HostError>;
+
+    async fn list_checkpoints(&self, vm: &str) -> Result<Vec<Checkpoint>, HostError>;
+
+    /// Host-wide enhanced session mode policy.
+    async fn enhanced_session_mode(&self) -> Result<bool, HostError>;
+
+    async fn set_enhanced_session_mode(&self, enabled: bool) -> Result<(), HostError>;
+
+    /// What the VM's console shows now, as an RGBA image.
+    async fn screenshot(&self, vm: &str) -> Result<ScreenImage, HostError>;
+
+    /// Types text through Hyper-V's virtual keyboard, then presses Enter when asked. Secret text
+    /// travels as data and is never logged.
+    async fn type_text(
+        &self,
+        vm: &str,
+        text: KeyboardText<'_>,
+        press_enter: bool,
+    ) -> Result<(), HostError>;
+
+    /// Runs a known command in the guest and returns its text output.
+    async fn run_in_vm(&self, vm: &str, command: GuestCommand) -> Result<String, HostError>;
+
+    /// The emulated host's demo-only actions (PIN setup, opening My Apps), when this is one.
+    fn as_emulated(&self) -> Option<&EmulatedHost> {
+        None
+    }
+}

@@ -79,6 +79,19 @@ pub fn demo_files() -> Vec<std::path::PathBuf> {
     ]
 }
 
+/// The Hyper-V host of this machine: PowerShell on Windows, none elsewhere (host steps then say
+/// they are not applicable).
+fn system_host() -> Option<Arc<dyn HyperVHost>> {
+    #[cfg(windows)]
+    {
+        Some(Arc::new(crate::host::powershell::PowerShellHost::system()))
+    }
+    #[cfg(not(windows))]
+    {
+        None
+    }
+}
+
 impl LabEnv {
     /// The demo: the emulator in-process on an ephemeral loopback port with the saved demo tenant,
     /// reached through the same Graph client as a real tenant.
@@ -110,6 +123,10 @@ impl LabEnv {
         let tokens: Arc<dyn TokenSource> = Arc::new(StaticToken(handle.access_token()));
         let graph =
             GraphClient::new(graph_config, tokens).map_err(|e| EnvError::failure(e.to_string()))?;
+        let emulator_root = url::Url::parse(&handle.graph_url)
+            .map_err(|e| EnvError::failure(format!("the demo tenant's URL: {e}")))?;
+        let host = crate::host::EmulatedHost::demo(emulator_root)
+            .map_err(|e| EnvError::failure(format!("cannot start the demo Hyper-V host: {e}")))?;
         let mut session = SessionFile::load(SessionKind::Demo).map_err(EnvError::failure)?;
         if session.lab_user.is_none() {
             session.lab_user = Some(handle.lab_user_upn.clone());
@@ -117,7 +134,7 @@ impl LabEnv {
         Ok(LabEnv {
             kind: SessionKind::Demo,
             graph: Some(Arc::new(graph)),
-            host: None,
+            host: Some(Arc::new(host)),
             session: Arc::new(Mutex::new(session)),
             tenant_name: handle.tenant_name.clone(),
             account: handle.admin_upn.to_string(),
@@ -155,7 +172,7 @@ impl LabEnv {
         Ok(LabEnv {
             kind: SessionKind::Real,
             graph: Some(Arc::new(graph)),
-            host: None,
+            host: system_host(),
             session: Arc::new(Mutex::new(session)),
             tenant_name: options
                 .tenant

@@ -1,6 +1,8 @@
 //! One controller per lab step: UI-free, async, cancellable, idempotent.
 
-pub mod host_pending;
+pub mod bootstrap;
+pub mod hyperv_feature;
+pub mod lab_vm;
 pub mod mdm_user_scope;
 pub mod policy;
 pub mod tap_issued;
@@ -18,8 +20,8 @@ pub fn controller(step: Step) -> Arc<dyn StepController> {
         Step::WhfbEnrollment => Arc::new(PolicyStep(whfb_enrollment::WhfbEnrollment)),
         Step::TapPolicy => Arc::new(PolicyStep(tap_policy::TapPolicy)),
         Step::TapIssued => Arc::new(tap_issued::TapIssued),
-        Step::HypervFeature | Step::LabVm | Step::Bootstrap => {
-            Arc::new(host_pending::HostPending(step))
-        }
+        Step::HypervFeature => Arc::new(hyperv_feature::HypervFeature),
+        Step::LabVm => Arc::new(lab_vm::LabVm),
+        Step::Bootstrap => Arc::new(bootstrap::Bootstrap),
     }
 }

@@ -2,7 +2,7 @@
 //! list with the `$filter`s the lab uses, get, and delete (step 7 clean-up).
 
 use super::common::with_context;
-use super::policies::id_is;
+use super::id_is;
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
 use crate::emulator::odata::{Filter, GraphQuery, PageBase, page, select};
@@ -124,6 +124,7 @@ async fn list_managed(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(MANAGED_READ)?;
+    caller.require_role(super::enrollment::INTUNE_READERS)?;
     let query = GraphQuery::parse(raw.as_deref());
     let filter = match query.get("filter") {
         Some(f) => Filter::parse(
@@ -163,6 +164,7 @@ async fn get_managed(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(MANAGED_READ)?;
+    caller.require_role(super::enrollment::INTUNE_READERS)?;
     let device = state
         .read(|t| {
             t.managed_devices

@@ -40,6 +40,12 @@ pub fn routes() -> Router<SharedState> {
 }
 
 const METHODS_READ: &[&str] = &[USER_AUTH_METHOD_READ, USER_AUTH_METHOD_RW];
+/// Who may read other users' authentication methods.
+const METHOD_READERS: &[DirectoryRole] = &[
+    DirectoryRole::GlobalReader,
+    DirectoryRole::AuthenticationAdministrator,
+    DirectoryRole::PrivilegedAuthenticationAdministrator,
+];
 
 /// The message Graph gives when the TAP policy is off or does not target the user.
 pub const POLICY_REFUSES_TAP: &str = "Converged UserCredentialPolicy does not allow creating or updating this authentication method. AuthMethodType [TemporaryAccessPass].";
@@ -71,6 +77,7 @@ async fn list_taps(
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(METHODS_READ)?;
     let user = find_user(&state, &id)?;
+    caller.require_self_or_role(&user.id, METHOD_READERS)?;
     let enabled = state.read(|t| t.tap_policy_enabled());
     let now = Utc::now();
     let value: Vec<Value> = user.tap.iter().map(|t| t.to_graph(now, enabled)).collect();
@@ -88,6 +95,7 @@ async fn get_tap(
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(METHODS_READ)?;
     let user = find_user(&state, &id)?;
+    caller.require_self_or_role(&user.id, METHOD_READERS)?;
     let tap = user
         .tap
         .filter(|t| t.id.eq_ignore_ascii_case(&method))
@@ -271,6 +279,7 @@ async fn list_whfb(
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(METHODS_READ)?;
     let user = find_user(&state, &id)?;
+    caller.require_self_or_role(&user.id, METHOD_READERS)?;
     let value: Vec<Value> = user.whfb_methods.iter().map(|m| m.to_graph()).collect();
     Ok(Json(json!({
         "@odata.context": super::common::context(&state, version, &format!("users('{}')/authentication/windowsHelloForBusinessMethods", user.id)),
@@ -287,6 +296,7 @@ async fn get_whfb(
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(METHODS_READ)?;
     let user = find_user(&state, &id)?;
+    caller.require_self_or_role(&user.id, METHOD_READERS)?;
     let key = user
         .whfb_methods
         .iter()

@@ -2,10 +2,11 @@
 //! with `authenticationDetails`, the basic shape on v1.0, and the Entra ID P1 licence check.
 
 use super::common::with_context;
-use super::policies::id_is;
+use super::id_is;
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
 use crate::emulator::odata::{Filter, GraphQuery, PageBase, page};
+use crate::emulator::roles::DirectoryRole;
 use crate::emulator::scopes::*;
 use crate::emulator::state::SharedState;
 use crate::graph::ApiVersion;
@@ -23,6 +24,12 @@ pub fn routes() -> Router<SharedState> {
 }
 
 const READ: &[&str] = &[AUDIT_LOG_READ, DIRECTORY_READ_ALL];
+/// Roles that may read sign-in logs (Reports Reader is the least privileged).
+const SIGN_IN_READERS: &[DirectoryRole] = &[
+    DirectoryRole::ReportsReader,
+    DirectoryRole::GlobalReader,
+    DirectoryRole::SecurityReader,
+];
 /// Properties only the beta resource has.
 const BETA_ONLY: &[&str] = &[
     "authenticationDetails",
@@ -78,6 +85,7 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(READ)?;
+    caller.require_role(SIGN_IN_READERS)?;
     check_licence(&state)?;
     let query = GraphQuery::parse(raw.as_deref());
     let mut fields = FILTER_FIELDS.to_vec();
@@ -112,6 +120,7 @@ async fn one(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(READ)?;
+    caller.require_role(SIGN_IN_READERS)?;
     check_licence(&state)?;
     let entry = state
         .read(|t| t.sign_ins.iter().find(|e| id_is(e, &id)).cloned())

@@ -71,6 +71,17 @@ async fn list_users(
             "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
         ));
     }
+    if query
+        .get("count")
+        .is_some_and(|c| c.eq_ignore_ascii_case("true"))
+        && !eventual
+    {
+        return Err(GraphErr::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "Request_BadRequest",
+            "$count on directory objects needs the request header 'ConsistencyLevel: eventual'.",
+        ));
+    }
     let filter = match query.get("filter") {
         Some(f) => Filter::parse(f, USER_FILTER_FIELDS, "User")?,
         None => Filter::default(),

@@ -1,0 +1,241 @@
+//! The fixed PowerShell scripts the host runs. Every untrusted value (VM name, ISO path, switch
+//! name, typed text) arrives as JSON on stdin (`$in`), never in the script text, so the text and
+//! the `-EncodedCommand` argument are the same whatever the input. VMs are looked up with
+//! `Where-Object Name -eq` (exact, no wildcards) and then passed as objects (`-VM $vm`).
+
+/// Wraps a script body in the shared prologue (strict errors, UTF-8 output, input from stdin,
+/// helper functions) and epilogue (one compressed JSON line `{ok,data}` or `{ok,code,error}`).
+macro_rules! ps_script {
+    ($body:literal) => {
+        concat!(
+            r#"$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+[Console]::OutputEncoding = [System.Text.Encoding]::UTF8
+$script:failCode = 'Failed'
+function Fail([string]$code, [string]$message) { $script:failCode = $code; throw $message }
+function Test-Elevated {
+  $id = [Security.Principal.WindowsIdentity]::GetCurrent()
+  $principal = [Security.Principal.WindowsPrincipal]::new($id)
+  $admin = $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+  $hvAdmin = @($id.Groups | Where-Object Value -eq 'S-1-5-32-578').Count -gt 0
+  $admin -or $hvAdmin
+}
+function Assert-HyperVEdition {
+  $edition = (Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion').EditionID
+  if ([string]$edition -like 'Core*') { Fail 'EditionUnsupported' ('Windows Home (' + $edition + ')') }
+}
+function Assert-Elevated { if (-not (Test-Elevated)) { Fail 'NotElevated' 'not elevated' } }
+function Get-LabVm([string]$name) {
+  $found = @(Get-VM | Where-Object Name -eq $name)
+  if ($found.Count -eq 0) { Fail 'VmNotFound' $name }
+  $found[0]
+}
+function Get-VmSystem($vm) {
+  $id = $vm.Id.ToString()
+  $cs = @(Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_ComputerSystem | Where-Object Name -eq $id)
+  if ($cs.Count -eq 0) { Fail 'VmNotFound' $vm.Name }
+  $cs[0]
+}
+function ConvertTo-VmInfo($vm) {
+  $fw = $null
+  if ($vm.Generation -eq 2) { $fw = Get-VMFirmware -VM $vm }
+  $tpm = $false
+  try { $tpm = [bool](Get-VMSecurity -VM $vm).TpmEnabled } catch { $tpm = $false }
+  $nic = @(Get-VMNetworkAdapter -VM $vm) | Select-Object -First 1
+  [ordered]@{
+    name = [string]$vm.Name
+    state = $vm.State.ToString()
+    generation = [int]$vm.Generation
+    cpu_count = [int]$vm.ProcessorCount
+    memory_bytes = [int64]$vm.MemoryStartup
+    tpm_enabled = $tpm
+    secure_boot_template = $(if ($fw) { [string]$fw.SecureBootTemplate } else { $null })
+    switch_name = $(if ($nic) { [string]$nic.SwitchName } else { $null })
+  }
+}
+try {
+  $in = [Console]::In.ReadToEnd() | ConvertFrom-Json
+  $result = & {
+"#,
+            $body,
+            r#"
+  }
+  $out = [ordered]@{ ok = $true; data = $result }
+  $exitCode = 0
+} catch {
+  $out = [ordered]@{ ok = $false; code = $script:failCode; error = $_.Exception.Message }
+  $exitCode = 1
+}
+ConvertTo-Json -InputObject $out -Depth 5 -Compress
+exit $exitCode
+"#
+        )
+    };
+}
+
+/// The state of the Hyper-V feature and whether a restart is pending.
+pub const FEATURE_STATE: &str = ps_script!(
+    r#"Assert-HyperVEdition
+Assert-Elevated
+$f = Get-WindowsOptionalFeature -Online -FeatureName 'Microsoft-Hyper-V-All'
+if ($null -eq $f) { Fail 'Unavailable' 'this Windows does not offer the Microsoft-Hyper-V-All feature' }
+[ordered]@{ state = $f.State.ToString(); restart_needed = [bool]$f.RestartNeeded }"#
+);
+
+/// Enables Hyper-V and its management tools without restarting.
+pub const ENABLE_FEATURE: &str = ps_script!(
+    r#"Assert-HyperVEdition
+Assert-Elevated
+$r = Enable-WindowsOptionalFeature -Online -FeatureName 'Microsoft-Hyper-V-All' -All -NoRestart
+[ordered]@{ restart_needed = [bool]$r.RestartNeeded }"#
+);
+
+/// Every VM the caller can see.
+pub const LIST_VMS: &str = ps_script!(
+    r#"Assert-Elevated
+, @(Get-VM | ForEach-Object { ConvertTo-VmInfo $_ })"#
+);
+
+/// One VM by exact name (`$in.name`), or null.
+pub const GET_VM: &str = ps_script!(
+    r#"Assert-Elevated
+$found = @(Get-VM | Where-Object Name -eq ([string]$in.name))
+if ($found.Count -eq 0) { $null } else { ConvertTo-VmInfo $found[0] }"#
+);
+
+/// Creates the lab VM from a `VmSpec` in `$in`: Gen 2, static memory, vTPM with a local key
+/// protector, Secure Boot template, ISO as first boot device, standard checkpoints.
+pub const CREATE_VM: &str = ps_script!(
+    r#"Assert-Elevated
+$name = [string]$in.name
+if (@(Get-VM | Where-Object Name -eq $name).Count -gt 0) { Fail 'BadInput' ('a VM with this name already exists: ' + $name) }
+if ($in.iso_path -and -not (Test-Path -LiteralPath ([string]$in.iso_path) -PathType Leaf)) { Fail 'BadInput' ('the ISO file was not found: ' + [string]$in.iso_path) }
+if (@(Get-VMSwitch | Where-Object Name -eq ([string]$in.switch_name)).Count -eq 0) { Fail 'BadInput' ('there is no virtual switch named ' + [string]$in.switch_name) }
+$safe = $name -replace '[^A-Za-z0-9._-]', '_'
+if ($safe.Length -gt 40) { $safe = $safe.Substring(0, 40) }
+$vhd = Join-Path (Get-VMHost).VirtualHardDiskPath ($safe + '-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.vhdx')
+$vm = New-VM -Name $name -Generation 2 -MemoryStartupBytes ([int64]$in.memory_bytes) -NewVHDPath $vhd -NewVHDSizeBytes ([uint64]$in.disk_bytes) -SwitchName ([string]$in.switch_name)
+Set-VMProcessor -VM $vm -Count ([int]$in.cpu_count)
+Set-VMMemory -VM $vm -DynamicMemoryEnabled $false
+if ($in.iso_path) {
+  Add-VMDvdDrive -VM $vm -Path ([string]$in.iso_path)
+  $dvd = Get-VMDvdDrive -VM $vm
+  Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate ([string]$in.secure_boot_template) -FirstBootDevice $dvd
+} else {
+  Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate ([string]$in.secure_boot_template)
+}
+if ($in.vtpm) {
+  Set-VMKeyProtector -VM $vm -NewLocalKeyProtector
+  Enable-VMTPM -VM $vm
+}
+Set-VM -VM $vm -CheckpointType Standard -AutomaticCheckpointsEnabled $false
+ConvertTo-VmInfo (Get-VM -Id $vm.Id)"#
+);
+
+/// Starts `$in.name`.
+pub const START_VM: &str = ps_script!(
+    r#"Assert-Elevated
+Start-VM -VM (Get-LabVm ([string]$in.name))
+$true"#
+);
+
+/// Turns `$in.name` off.
+pub const STOP_VM: &str = ps_script!(
+    r#"Assert-Elevated
+Stop-VM -VM (Get-LabVm ([string]$in.name)) -TurnOff -Force
+$true"#
+);
+
+/// The state of `$in.name` as the enum's name.
+pub const VM_STATE: &str = ps_script!(
+    r#"Assert-Elevated
+(Get-LabVm ([string]$in.name)).State.ToString()"#
+);
+
+/// Takes checkpoint `$in.name` of VM `$in.vm`.
+pub const CREATE_CHECKPOINT: &str = ps_script!(
+    r#"Assert-Elevated
+Checkpoint-VM -VM (Get-LabVm ([string]$in.vm)) -SnapshotName ([string]$in.name)
+$true"#
+);
+
+/// Restores checkpoint `$in.name` of VM `$in.vm` (exact name match).
+pub const RESTORE_CHECKPOINT: &str = ps_script!(
+    r#"Assert-Elevated
+$vm = Get-LabVm ([string]$in.vm)
+$snap = @(Get-VMSnapshot -VM $vm | Where-Object Name -eq ([string]$in.name))
+if ($snap.Count -eq 0) { Fail 'CheckpointNotFound' ([string]$in.name) }
+Restore-VMSnapshot -VMSnapshot $snap[0] -Confirm:$false
+$true"#
+);
+
+/// Checkpoints of VM `$in.vm`.
+pub const LIST_CHECKPOINTS: &str = ps_script!(
+    r#"Assert-Elevated
+, @(Get-VMSnapshot -VM (Get-LabVm ([string]$in.vm)) | ForEach-Object { [ordered]@{ name = [string]$_.Name; created = $_.CreationTime.ToUniversalTime().ToString('o') } })"#
+);
+
+/// The host-wide enhanced session mode policy.
+pub const GET_ENHANCED_SESSION: &str = ps_script!(
+    r#"Assert-Elevated
+[bool](Get-VMHost).EnableEnhancedSessionMode"#
+);
+
+/// Sets the host-wide enhanced session mode policy to `$in.enabled`.
+pub const SET_ENHANCED_SESSION: &str = ps_script!(
+    r#"Assert-Elevated
+Set-VMHost -EnableEnhancedSessionMode ([bool]$in.enabled)
+$true"#
+);
+
+/// A thumbnail of VM `$in.vm` at `$in.width` x `$in.height`, base64 RGB565.
+pub const SCREENSHOT: &str = ps_script!(
+    r#"Assert-Elevated
+$cs = Get-VmSystem (Get-LabVm ([string]$in.vm))
+$vmms = Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_VirtualSystemManagementService
+$vssd = Get-CimAssociatedInstance -InputObject $cs -ResultClassName Msvm_VirtualSystemSettingData | Where-Object VirtualSystemType -eq 'Microsoft:Hyper-V:System:Realized'
+$r = Invoke-CimMethod -InputObject $vmms -MethodName GetVirtualSystemThumbnailImage -Arguments @{ TargetSystem = $vssd; WidthPixels = [uint16]$in.width; HeightPixels = [uint16]$in.height }
+if ($r.ReturnValue -ne 0) { Fail 'Failed' ('GetVirtualSystemThumbnailImage returned ' + $r.ReturnValue) }
+[ordered]@{ width = [int]$in.width; height = [int]$in.height; rgb565 = [Convert]::ToBase64String([byte[]]$r.ImageData) }"#
+);
+
+/// Types `$in.text` on VM `$in.vm`'s virtual keyboard, then Enter if `$in.press_enter`. The text
+/// never appears in an error message.
+pub const TYPE_TEXT: &str = ps_script!(
+    r#"Assert-Elevated
+$cs = Get-VmSystem (Get-LabVm ([string]$in.vm))
+$kb = Get-CimAssociatedInstance -InputObject $cs -ResultClassName Msvm_Keyboard
+$r = Invoke-CimMethod -InputObject $kb -MethodName TypeText -Arguments @{ asciiText = [string]$in.text }
+if ($r.ReturnValue -ne 0) { Fail 'Failed' ('the virtual keyboard refused the text (TypeText returned ' + $r.ReturnValue + ')') }
+if ($in.press_enter) { $null = Invoke-CimMethod -InputObject $kb -MethodName TypeKey -Arguments @{ keyCode = [uint32]13 } }
+$true"#
+);
+
+/// Runs `dsregcmd /status` in VM `$in.vm` through PowerShell Direct as `$in.user`.
+pub const RUN_DSREGCMD: &str = ps_script!(
+    r#"Assert-Elevated
+$vm = Get-LabVm ([string]$in.vm)
+$cred = [pscredential]::new([string]$in.user, (ConvertTo-SecureString ([string]$in.password) -AsPlainText -Force))
+$text = Invoke-Command -VMId $vm.Id -Credential $cred -ScriptBlock { (dsregcmd /status) -join "`r`n" }
+[string]$text"#
+);
+
+/// Every script, for tests that check all of them.
+pub const ALL: [&str; 16] = [
+    FEATURE_STATE,
+    ENABLE_FEATURE,
+    LIST_VMS,
+    GET_VM,
+    CREATE_VM,
+    START_VM,
+    STOP_VM,
+    VM_STATE,
+    CREATE_CHECKPOINT,
+    RESTORE_CHECKPOINT,
+    LIST_CHECKPOINTS,
+    GET_ENHANCED_SESSION,
+    SET_ENHANCED_SESSION,
+    SCREENSHOT,
+    TYPE_TEXT,
+    RUN_DSREGCMD,
+];

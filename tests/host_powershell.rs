@@ -1,0 +1,263 @@
+//! The PowerShell host's safety and process handling, with a fake `powershell` (a shell script in
+//! tests/fake_powershell/) standing in for Windows PowerShell: hostile names travel as data and
+//! never change the command line; exit codes, stderr, timeouts, cancellation and unreadable
+//! output each give a typed error.
+
+#![cfg(unix)]
+
+use hello_bootstrap::host::powershell::protocol::{FIXED_ARGS, command_args, encode_command};
+use hello_bootstrap::host::powershell::{PowerShellHost, PowerShellRunner, scripts};
+use hello_bootstrap::host::{HostError, HyperVHost, KeyboardText, VmState};
+use hello_bootstrap::lab::Secret;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+fn fake() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fake_powershell/powershell")
+}
+
+fn runner(timeout: Duration) -> PowerShellRunner {
+    PowerShellRunner::new(fake(), timeout)
+}
+
+fn hostile_names() -> Vec<String> {
+    vec![
+        "Lab'; Remove-VM -Name * -Force; '".into(),
+        "Lab\"; Stop-Computer; \"".into(),
+        "$(Stop-Computer -Force)".into(),
+        "`$env:USERNAME`n".into(),
+        "a; b | c & d".into(),
+        "line one\nline two\r\nline three".into(),
+        "*".into(),
+        "Lab[0-9]?*".into(),
+        "C:\\ISO\\Win 11 (eval)\\x.iso".into(),
+        "ünïcødé ✓ 名前".into(),
+        "x".repeat(5000),
+    ]
+}
+
+#[tokio::test]
+async fn hostile_names_arrive_intact_and_never_change_the_command_line() {
+    let r = runner(Duration::from_secs(20));
+    let cancel = CancellationToken::new();
+    let expected_args = command_args(scripts::GET_VM).join(" ");
+    for name in hostile_names() {
+        let input = json!({ "name": name });
+        let out = r.run(scripts::GET_VM, &input, &cancel).await.unwrap();
+        assert_eq!(
+            out["args"],
+            Value::String(expected_args.clone()),
+            "args changed for {name:?}"
+        );
+        assert_eq!(
+            out["input"]["name"],
+            Value::String(name.clone()),
+            "value damaged: {name:?}"
+        );
+    }
+}
+
+#[test]
+fn scripts_are_fixed_text_that_never_splices_or_wildcards() {
+    for script in scripts::ALL {
+        assert!(script.contains("$in = [Console]::In.ReadToEnd() | ConvertFrom-Json"));
+        assert!(script.contains("ConvertTo-Json -InputObject $out -Depth 5 -Compress"));
+        for banned in [
+            "Invoke-Expression",
+            "iex ",
+            "-VMName",
+            "Get-VM -Name",
+            "ElementName=",
+            "-Filter \"",
+            "$($in",
+        ] {
+            assert!(!script.contains(banned), "a script contains {banned:?}");
+        }
+        // The encoded argument is a pure function of the fixed script.
+        assert_eq!(encode_command(script), encode_command(script));
+        assert_eq!(
+            command_args(script)[..FIXED_ARGS.len()],
+            FIXED_ARGS.map(String::from)
+        );
+    }
+    // VMs are found by exact name only.
+    assert!(scripts::GET_VM.contains("Where-Object Name -eq ([string]$in.name)"));
+    assert!(scripts::RESTORE_CHECKPOINT.contains("Where-Object Name -eq ([string]$in.name)"));
+}
+
+#[tokio::test]
+async fn an_answer_with_ok_false_becomes_a_typed_error() {
+    let err = runner(Duration::from_secs(20))
+        .run(
+            scripts::LIST_VMS,
+            &json!({ "fake": "denied" }),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err, HostError::NotElevated);
+    assert!(err.to_string().contains("Hyper-V Administrators"));
+}
+
+#[tokio::test]
+async fn a_crash_reports_its_exit_code_and_stderr() {
+    let err = runner(Duration::from_secs(20))
+        .run(
+            scripts::LIST_VMS,
+            &json!({ "fake": "crash" }),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap_err();
+    match err {
+        HostError::PowerShell { exit_code, message } => {
+            assert_eq!(exit_code, Some(3));
+            assert!(
+                message.contains("is not recognized as the name of a cmdlet"),
+                "{message}"
+            );
+            assert!(message.contains("At line:1"), "{message}");
+        }
+        other => panic!("expected a PowerShell error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn output_without_a_json_answer_is_a_parse_error() {
+    let err = runner(Duration::from_secs(20))
+        .run(
+            scripts::LIST_VMS,
+            &json!({ "fake": "garbage" }),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap_err();
+    match err {
+        HostError::Parse { excerpt, .. } => assert_eq!(excerpt, "WARNING: the module is old"),
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+}
+
+fn process_is_gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        // A killed child may linger as a zombie until reaped: it no longer runs.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+async fn wait_gone(pid: u32) -> bool {
+    for _ in 0..50 {
+        if process_is_gone(pid) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+async fn read_pid(file: &std::path::Path) -> u32 {
+    for _ in 0..50 {
+        if let Ok(text) = std::fs::read_to_string(file)
+            && let Ok(pid) = text.trim().parse()
+        {
+            return pid;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the fake never wrote its pid");
+}
+
+#[tokio::test]
+async fn a_timeout_kills_the_child() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let started = Instant::now();
+    let err = runner(Duration::from_millis(800))
+        .run(
+            scripts::LIST_VMS,
+            &json!({ "fake": "hang", "pid_file": pid_file }),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HostError::Timeout { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let pid = read_pid(&pid_file).await;
+    assert!(
+        wait_gone(pid).await,
+        "process {pid} still runs after the timeout"
+    );
+}
+
+#[tokio::test]
+async fn cancellation_kills_the_child() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        trigger.cancel();
+    });
+    let err = runner(Duration::from_secs(60))
+        .run(
+            scripts::LIST_VMS,
+            &json!({ "fake": "hang", "pid_file": pid_file }),
+            &cancel,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err, HostError::Cancelled);
+    let pid = read_pid(&pid_file).await;
+    assert!(
+        wait_gone(pid).await,
+        "process {pid} still runs after cancellation"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_executable_says_so() {
+    let err = PowerShellRunner::new("/nonexistent/powershell.exe", Duration::from_secs(5))
+        .run(scripts::LIST_VMS, &json!({}), &CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, HostError::Launch { ref reason, .. } if reason.contains("not found")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_host_decodes_vms_and_keeps_secrets_out_of_errors() {
+    let host = PowerShellHost::new(runner(Duration::from_secs(20)));
+    let vm = host.vm("Lab").await.unwrap().expect("the fake knows Lab");
+    assert_eq!(vm.state, VmState::Running);
+    assert_eq!(vm.secure_boot_template.as_deref(), Some("MicrosoftWindows"));
+    assert!(vm.tpm_enabled);
+    // Through the fake's echo, an unknown VM's answer is not a VM: a parse error, not a panic.
+    assert!(matches!(
+        host.vm("Other").await.unwrap_err(),
+        HostError::Parse { .. }
+    ));
+    // Non-ASCII cannot be typed by Msvm_Keyboard.TypeText: refused before anything runs.
+    let tap = Secret::new("Pässwörd");
+    let err = host
+        .type_text("Lab", KeyboardText::Secret(&tap), true)
+        .await
+        .unwrap_err();
+    assert!(!err.to_string().contains("Pässwörd"));
+    // Without a guest account, dsregcmd cannot run through PowerShell Direct; the error says what to do.
+    let err = host
+        .run_in_vm("Lab", hello_bootstrap::host::GuestCommand::DsregcmdStatus)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("hello-bootstrap dsregcmd FILE"),
+        "{err}"
+    );
+}
