@@ -313,6 +313,7 @@ fn step_page_harness(step: Step, state: StepState) -> Harness<'static, StepPageS
                     step: s.step,
                     state: &s.state,
                     connected: true,
+                    demo: false,
                     tap: None,
                     secrets: vec![],
                     screen: None,

@@ -27,6 +27,8 @@ pub enum JobAction {
     Check,
     Apply,
     Revert,
+    /// Demo only: restart the emulated PC (Hyper-V's restart), then apply again.
+    RestartDemoPc,
 }
 
 impl JobAction {
@@ -36,6 +38,7 @@ impl JobAction {
             JobAction::Check => "Checking",
             JobAction::Apply => "Applying",
             JobAction::Revert => "Reverting",
+            JobAction::RestartDemoPc => "Restarting the demo PC",
         }
     }
 
@@ -44,9 +47,10 @@ impl JobAction {
     pub fn time_limit(self, step: Step) -> Duration {
         match (self, step) {
             (JobAction::Check, _) => Duration::from_secs(90),
-            (JobAction::Apply, Step::Bootstrap | Step::LabVm | Step::HypervFeature) => {
-                Duration::from_secs(30 * 60)
-            }
+            (
+                JobAction::Apply | JobAction::RestartDemoPc,
+                Step::Bootstrap | Step::LabVm | Step::HypervFeature,
+            ) => Duration::from_secs(30 * 60),
             _ => Duration::from_secs(5 * 60),
         }
     }
@@ -371,6 +375,9 @@ impl Session {
                 }
                 self.jobs.remove(&step);
                 self.finish(step, action, result);
+                if step.is_host_step() {
+                    self.capture_screen();
+                }
             }
             JobEvent::Remembered(memo) => {
                 for (step, status) in memo {
@@ -445,6 +452,32 @@ impl Session {
                 .collect();
             events.send(JobEvent::Remembered(memo));
         });
+    }
+
+    /// Asks the host for the VM's screen; the frame arrives as an event. Quietly does nothing
+    /// without a host or a VM (the page then shows no screen).
+    pub fn capture_screen(&self) {
+        let Some(backend) = &self.backend else { return };
+        let ctx = (backend.contexts)(super::controller::StepOptions::default());
+        let events = self.events.clone();
+        self.runtime.spawn(async move {
+            let Some(host) = ctx.host.clone() else { return };
+            let name = crate::steps::lab_vm::vm_name(&ctx);
+            let shot = tokio::time::timeout(Duration::from_secs(20), host.screenshot(&name)).await;
+            if let Ok(Ok(image)) = shot {
+                events.send(JobEvent::Screen(VmScreen {
+                    width: image.width as usize,
+                    height: image.height as usize,
+                    rgba: image.pixels.into(),
+                    captured_at: Utc::now(),
+                }));
+            }
+        });
+    }
+
+    /// Demo only: restarts the emulated PC for step 3, then applies it again.
+    pub fn restart_demo_pc(&mut self, step: Step) {
+        self.start(step, JobAction::RestartDemoPc);
     }
 
     /// Runs the read-only check of a step.
@@ -618,6 +651,15 @@ async fn run_job(
             JobAction::Check => controller.check(&ctx).await,
             JobAction::Apply => controller.apply(&ctx).await,
             JobAction::Revert => controller.revert(&ctx).await,
+            JobAction::RestartDemoPc => {
+                let demo_pc = ctx.host()?.as_emulated().ok_or_else(|| {
+                    super::StepError::Precondition(
+                        "only the demo PC restarts from here: restart this PC yourself, then reopen Hello Bootstrap".into(),
+                    )
+                })?;
+                demo_pc.reboot().await?;
+                controller.apply(&ctx).await
+            }
         }
     };
     let guarded = AssertUnwindSafe(tokio::time::timeout(limit, work)).catch_unwind();

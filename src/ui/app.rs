@@ -244,6 +244,8 @@ impl HelloApp {
             Command::Apply(step) => self.session.apply(step),
             Command::Revert(step) => self.session.revert(step),
             Command::Cancel(step) => self.session.cancel(step),
+            Command::RestartDemoPc(step) => self.session.restart_demo_pc(step),
+            Command::RefreshScreen => self.session.capture_screen(),
             Command::DidItAnotherWay(step) => {
                 self.pending_advance = Some(step);
                 self.session.check(step);
@@ -593,6 +595,7 @@ impl HelloApp {
                     step,
                     state: &state,
                     connected: lab.connection == Connection::Connected,
+                    demo: lab.kind == Some(SessionKind::Demo),
                     tap: if step == Step::TapIssued {
                         self.tap_view(&ctx)
                     } else {

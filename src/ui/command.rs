@@ -18,6 +18,10 @@ pub enum Command {
     Apply(Step),
     Revert(Step),
     Cancel(Step),
+    /// Demo only: restart the emulated PC to finish enabling Hyper-V.
+    RestartDemoPc(Step),
+    /// Fetch the VM's screen again.
+    RefreshScreen,
     /// "I did this another way": re-check, and move on only if the check says applied.
     DidItAnotherWay(Step),
     CopyTap,

@@ -15,6 +15,8 @@ pub struct StepPageView<'a> {
     pub state: &'a StepState,
     /// Whether the lab is connected (actions need it).
     pub connected: bool,
+    /// Whether this is the demo (the demo PC can be restarted from here).
+    pub demo: bool,
     /// Step 6's pass panel, when a pass was issued in this session.
     pub tap: Option<TapView<'a>>,
     /// Secrets to mask in evidence.
@@ -77,7 +79,17 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
         let reason = "Not connected: start the lab on the Welcome page first.";
         let done = state.status == StepStatus::Applied;
         let na = state.status == StepStatus::NotApplicable;
-        if !done
+        let restart =
+            view.demo && step == Step::HypervFeature && state.status == StepStatus::NeedsAction;
+        if restart {
+            if ui
+                .primary_button_enabled(enabled, "Restart the demo PC", reason)
+                .on_hover_text("The emulated PC restarts in seconds and the step finishes")
+                .clicked()
+            {
+                cmds.push(Command::RestartDemoPc(step));
+            }
+        } else if !done
             && !na
             && ui
                 .primary_button_enabled(enabled, "Apply", reason)
@@ -91,6 +103,15 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
             .clicked()
         {
             cmds.push(Command::Check(step));
+        }
+        if step.is_host_step()
+            && step != Step::HypervFeature
+            && view.screen.is_some()
+            && ui
+                .add_enabled(enabled, egui::Button::new("Refresh the VM screen"))
+                .clicked()
+        {
+            cmds.push(Command::RefreshScreen);
         }
         if (done || state.changed)
             && ui
