@@ -52,6 +52,10 @@ fn the_whole_demo_lab_from_welcome_to_summary() {
 
     for step in Step::ALL {
         assert_eq!(harness.state().page(), Page::Step(step));
+        // Finishing the previous step re-checks this one; let that check land first.
+        wait_for(&mut harness, &format!("{step}'s re-check"), |app| {
+            app.lab().step(step).running.is_none()
+        });
         harness.get_by_label(step.title());
         let status = harness.state().lab().status(step);
         if status != StepStatus::Applied && status != StepStatus::NotApplicable {

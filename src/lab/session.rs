@@ -374,7 +374,15 @@ impl Session {
                     return;
                 }
                 self.jobs.remove(&step);
+                let changed_something = action != JobAction::Check && result.is_ok();
                 self.finish(step, action, result);
+                // The next step's last check may predate this change (step 4 needs step 3).
+                if changed_something
+                    && !self.state.resetting
+                    && let Some(next) = step.next()
+                {
+                    self.check(next);
+                }
                 if step.is_host_step() {
                     self.capture_screen();
                 }

@@ -109,6 +109,7 @@ pub fn run_app(options: AppOptions) -> i32 {
         viewport,
         renderer: eframe::Renderer::Glow,
         persist_window: true,
+        persistence_path: Some(crate::lab::paths::data_dir().join("wizard.ron")),
         ..Default::default()
     };
     let result = eframe::run_native(

@@ -27,6 +27,8 @@ pub struct Tokens {
     /// Card backgrounds and their border.
     pub card_fill: Color32,
     pub card_stroke: Color32,
+    /// Background of code blocks (JSON, requests, PowerShell).
+    pub code_fill: Color32,
     /// The DEMO badge.
     pub badge_fill: Color32,
     pub badge_text: Color32,
@@ -112,6 +114,7 @@ impl Tokens {
             },
             card_fill: pick(Color32::WHITE, Color32::from_gray(32)),
             card_stroke: pick(Color32::from_gray(218), Color32::from_gray(60)),
+            code_fill: pick(Color32::from_gray(240), Color32::from_gray(14)),
             badge_fill: pick(
                 Color32::from_rgb(124, 58, 237),
                 Color32::from_rgb(139, 92, 246),

@@ -43,21 +43,17 @@ impl EvidenceView<'_> {
                 egui::CollapsingHeader::new("State before and after")
                     .default_open(true)
                     .show(ui, |ui| {
-                        ui.columns(2, |cols| {
-                            for (ui, (title, value)) in cols
-                                .iter_mut()
-                                .zip([("Before", &ev.before), ("After", &ev.after)])
-                            {
-                                ui.label(RichText::new(title).strong());
-                                match value {
-                                    Some(v) => ui.code_block(
-                                        &format!("{} state", title.to_lowercase()),
-                                        &self.masked_json(v),
-                                    ),
-                                    None => {
-                                        ui.muted_label("Not recorded yet.");
-                                    }
-                                }
+                        let shown: Vec<_> = [("Before", &ev.before), ("After", &ev.after)]
+                            .into_iter()
+                            .filter_map(|(title, value)| value.as_ref().map(|v| (title, v)))
+                            .collect();
+                        ui.columns(shown.len(), |cols| {
+                            for (ui, (title, value)) in cols.iter_mut().zip(&shown) {
+                                ui.label(RichText::new(*title).strong());
+                                ui.code_block(
+                                    &format!("{} state", title.to_lowercase()),
+                                    &self.masked_json(value),
+                                );
                             }
                         });
                     });

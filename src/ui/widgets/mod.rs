@@ -183,26 +183,21 @@ pub trait UiExt {
         let tokens = self.tokens();
         let ui = self.ui();
         egui::Frame::new()
-            .fill(ui.visuals().extreme_bg_color)
+            .fill(tokens.code_fill)
             .corner_radius(tokens.radius)
             .inner_margin(tokens.space_m)
             .show(ui, |ui| {
                 ui.set_width(ui.available_width());
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
+                    if ui
+                        .icon_button(icons::COPY, format!("Copy {what}"))
+                        .clicked()
+                    {
+                        ui.ctx().copy_text(text.to_string());
+                    }
+                });
                 ui.horizontal_top(|ui| {
-                    let button_room = 170.0_f32.min(ui.available_width() / 2.0);
-                    let text_width = ui.available_width() - button_room;
-                    ui.allocate_ui(egui::vec2(text_width, 0.0), |ui| {
-                        ui.set_width(text_width);
-                        ui.add(egui::Label::new(RichText::new(text).monospace()).wrap());
-                    });
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
-                        if ui
-                            .icon_button(icons::COPY, format!("Copy {what}"))
-                            .clicked()
-                        {
-                            ui.ctx().copy_text(text.to_string());
-                        }
-                    });
+                    ui.add(egui::Label::new(RichText::new(text).monospace()).wrap());
                 });
             });
     }
