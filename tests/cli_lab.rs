@@ -395,3 +395,57 @@ fn demo_run_writes_a_report_without_the_tap_and_the_help_desk_issues_passes() {
             .is_some_and(|t| t.len() >= 8)
     );
 }
+
+#[test]
+fn a_helpdesk_administrator_is_stopped_before_step_five_changes_anything() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let handle = rt
+        .block_on(hello_bootstrap::emulator::Emulator::start(
+            Default::default(),
+        ))
+        .unwrap();
+    let upn = format!(
+        "lee.gu@{}",
+        handle.admin_upn.as_str().split('@').nth(1).unwrap()
+    );
+    let token = handle
+        .mint_token(
+            &upn,
+            &[
+                "Policy.Read.All",
+                "Policy.ReadWrite.AuthenticationMethod",
+                "User.Read",
+            ],
+        )
+        .expect("the seeded Helpdesk Administrator");
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["run", "--steps", "5", "--graph-url", &handle.graph_url])
+        .env("HELLO_BOOTSTRAP_HOME", home.path())
+        .env("HELLO_BOOTSTRAP_ACCESS_TOKEN", token.expose())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("step 5 needs")
+            && err.contains("Authentication Policy Administrator")
+            && err.contains("Helpdesk Administrator"),
+        "{err}"
+    );
+    let policy = rt.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{}{TAP_POLICY}", handle.graph_url))
+            .bearer_auth(handle.access_token().expose())
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    });
+    assert_eq!(policy["state"], "disabled", "nothing may change");
+}

@@ -449,17 +449,40 @@ async fn user_filters_and_search_behave_like_graph() {
         .await
         .unwrap();
     assert_eq!(starts.len(), 2);
-    let err = graph
-        .get(ApiVersion::V1, "/users?$count=true")
-        .await
-        .unwrap_err();
-    assert!(api(&err).message.contains("ConsistencyLevel"));
-    let err = graph
-        .get(ApiVersion::V1, "/users?$search=\"displayName:lab\"")
-        .await
-        .unwrap_err();
-    assert!(api(&err).message.contains("ConsistencyLevel"));
     let token = emu.access_token();
+    for query in ["$count=true", "$search=\"displayName:lab\""] {
+        let without_header = reqwest::Client::new()
+            .get(format!("{}/v1.0/users?{query}", emu.graph_url))
+            .bearer_auth(token.expose())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(without_header.status(), 400);
+        let body: Value = without_header.json().await.unwrap();
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("ConsistencyLevel")
+        );
+    }
+    let counted = graph
+        .get(ApiVersion::V1, "/users?$count=true&$top=5")
+        .await
+        .unwrap();
+    assert!(
+        counted["@odata.count"].as_u64().unwrap() >= 45,
+        "the client sends ConsistencyLevel"
+    );
+    let searched = graph
+        .get_all(ApiVersion::V1, "/users?$search=\"displayName:lab\"&$top=1")
+        .await
+        .unwrap();
+    assert_eq!(
+        searched.len(),
+        2,
+        "ConsistencyLevel is resent on every page"
+    );
     let found: Value = reqwest::Client::new()
         .get(format!(
             "{}/v1.0/users?$search=\"displayName:gupta\"",

@@ -52,6 +52,12 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Parse `dsregcmd /status` output (a file, or `-`/nothing for stdin).
     Dsregcmd(DsregcmdArgs),
+    /// Sign in (browser, or --device-code) and keep the sign-in in the OS credential store.
+    Signin(SigninArgs),
+    /// Forget the saved sign-in.
+    Signout,
+    /// Who is signed in: account, tenant, roles and granted permissions.
+    Whoami(JsonArgs),
     /// Help desk: Temporary Access Passes.
     #[command(subcommand)]
     Tap(TapCommand),
@@ -126,6 +132,22 @@ pub struct DsregcmdArgs {
     /// The saved output; `-` or nothing reads stdin.
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `signin`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SigninArgs {
+    /// Sign in on another device with a code (no browser here, remote sessions).
+    #[arg(long)]
+    pub device_code: bool,
+}
+
+/// Just `--json`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct JsonArgs {
     /// One JSON document on stdout.
     #[arg(long)]
     pub json: bool,

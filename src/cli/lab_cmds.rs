@@ -19,13 +19,18 @@ pub async fn environment(global: &GlobalArgs) -> Result<LabEnv, EnvError> {
     if global.demo || global.demo_reset {
         return demo_environment(global).await;
     }
-    let options = RealOptions {
+    LabEnv::real(&real_options(global), None).await
+}
+
+/// The real tenant's options from the global flags.
+pub fn real_options(global: &GlobalArgs) -> RealOptions {
+    RealOptions {
         graph_url: global.graph_url.clone(),
         login_url: global.login_url.clone(),
         tenant: global.tenant.clone(),
         client_id: global.client_id.clone(),
-    };
-    LabEnv::real(&options, None).await
+        device_code: false,
+    }
 }
 
 async fn demo_environment(global: &GlobalArgs) -> Result<LabEnv, EnvError> {
@@ -146,6 +151,27 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs) -> i32 {
         Ok(u) => u,
         Err(code) => return code,
     };
+    if let Some(graph) = &env.graph {
+        // Roles, permissions and licences are checked before anything changes.
+        let checked = match &env.auth {
+            Some(auth) => auth.preflight(graph, &selected).await,
+            None => crate::auth::preflight::preflight(graph, None, &selected).await,
+        };
+        match checked {
+            Ok(identity) => {
+                if !args.lab.json {
+                    eprintln!(
+                        "Signed in as {} ({}).",
+                        identity.account, identity.tenant_name
+                    );
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}. Nothing was changed.");
+                return EXIT_FAILED;
+            }
+        }
+    }
     let (outcomes, times) = run_steps(&env, &selected, user, args, !args.lab.json).await;
     save_outcomes(&env, &outcomes).await;
     if let Some(path) = &args.report {

@@ -2,6 +2,7 @@
 //! prints human text on stderr and JSON on stdout.
 
 pub mod args;
+pub mod auth_cmds;
 pub mod lab_cmds;
 pub mod output;
 
@@ -45,6 +46,11 @@ pub fn main() -> i32 {
         Some(Command::Dsregcmd(args)) => {
             crate::host::dsregcmd::run_cli(args.file.as_deref(), args.json)
         }
+        Some(Command::Signin(args)) => {
+            runtime.block_on(auth_cmds::signin(&global, args.device_code))
+        }
+        Some(Command::Signout) => runtime.block_on(auth_cmds::signout(&global)),
+        Some(Command::Whoami(args)) => runtime.block_on(auth_cmds::whoami(&global, args.json)),
         Some(Command::Tap(args::TapCommand::Issue(args))) => {
             runtime.block_on(lab_cmds::tap_issue(&global, &args))
         }

@@ -6,6 +6,7 @@
 use super::config::FaultRule;
 use super::error::GraphErr;
 use super::seed::guid;
+use super::sign_in_log::{DeviceView, SignInKind, sign_in_entry};
 use super::state::{
     DeviceRecord, ManagedDeviceRecord, SharedState, TenantState, UserRecord, WhfbRecord, graph_time,
 };
@@ -277,106 +278,6 @@ fn join_device(
 fn rand_digits(rng: &mut rand::rngs::StdRng) -> u32 {
     use rand::Rng;
     rng.random_range(0..10_000)
-}
-
-#[derive(Clone, Copy)]
-struct DeviceView<'a> {
-    device_id: &'a str,
-    name: &'a str,
-    managed: bool,
-}
-
-enum SignInKind<'a> {
-    /// The TAP typed at OOBE (before the device exists).
-    TapAtOobe,
-    /// A later sign-in whose MFA comes from the PRT's claim.
-    TokenClaim { app: &'a str, app_id: &'a str },
-}
-
-const CLAIM_TEXT: &str = "MFA requirement satisfied by claim in the token";
-
-fn sign_in_entry(
-    t: &TenantState,
-    user_id: &crate::lab::UserId,
-    when: DateTime<Utc>,
-    kind: SignInKind<'_>,
-    device: Option<DeviceView<'_>>,
-    rng: &mut rand::rngs::StdRng,
-) -> Value {
-    let (upn, name) = t
-        .user(user_id.as_str())
-        .map(|u| (u.user_principal_name.clone(), u.display_name.clone()))
-        .unwrap_or_default();
-    let at = graph_time(when);
-    let ca = t
-        .conditional_access_policies
-        .iter()
-        .filter(|p| p["state"] == "enabled")
-        .map(|p| json!({"id": p["id"], "displayName": p["displayName"], "result": "success", "enforcedGrantControls": ["Mfa"], "enforcedSessionControls": []}))
-        .collect::<Vec<_>>();
-    let (app, app_id, details, token_type, additional, methods) = match kind {
-        SignInKind::TapAtOobe => (
-            "Microsoft Authentication Broker",
-            "29d9ed98-a469-4536-ade2-f981bc1d605e",
-            json!([{
-                "authenticationStepDateTime": at, "authenticationMethod": "Temporary Access Pass",
-                "authenticationMethodDetail": null, "succeeded": true,
-                "authenticationStepResultDetail": "MFA successfully completed",
-                "authenticationStepRequirement": "Primary authentication",
-            }]),
-            "none",
-            "MFA completed in Azure AD",
-            json!(["Temporary Access Pass"]),
-        ),
-        SignInKind::TokenClaim { app, app_id } => (
-            app,
-            app_id,
-            json!([{
-                "authenticationStepDateTime": at, "authenticationMethod": "Previously satisfied",
-                "authenticationMethodDetail": null, "succeeded": true,
-                "authenticationStepResultDetail": CLAIM_TEXT,
-                "authenticationStepRequirement": "Multifactor authentication",
-            }]),
-            "primaryRefreshToken",
-            CLAIM_TEXT,
-            json!([]),
-        ),
-    };
-    let device_detail = match device {
-        Some(d) => json!({
-            "deviceId": d.device_id, "displayName": d.name, "operatingSystem": "Windows10",
-            "browser": if app == "Windows Sign In" { "" } else { "Edge 131.0.0" },
-            "isCompliant": d.managed, "isManaged": d.managed, "trustType": "Azure AD joined",
-        }),
-        None => json!({
-            "deviceId": "", "displayName": "", "operatingSystem": "Windows10", "browser": "",
-            "isCompliant": false, "isManaged": false, "trustType": "",
-        }),
-    };
-    json!({
-        "id": guid(rng),
-        "createdDateTime": at,
-        "userDisplayName": name,
-        "userPrincipalName": upn,
-        "userId": user_id,
-        "appId": app_id,
-        "appDisplayName": app,
-        "ipAddress": "203.0.113.24",
-        "clientAppUsed": "Mobile Apps and Desktop clients",
-        "correlationId": guid(rng),
-        "conditionalAccessStatus": if ca.is_empty() { "notApplied" } else { "success" },
-        "appliedConditionalAccessPolicies": ca,
-        "isInteractive": true,
-        "signInEventTypes": ["interactiveUser"],
-        "incomingTokenType": if token_type == "primaryRefreshToken" { "Primary Refresh Token" } else { token_type },
-        "authenticationRequirement": "multiFactorAuthentication",
-        "authenticationMethodsUsed": methods,
-        "authenticationDetails": details,
-        "status": { "errorCode": 0, "failureReason": "Other.", "additionalDetails": additional },
-        "deviceDetail": device_detail,
-        "location": { "city": "Redmond", "state": "Washington", "countryOrRegion": "US" },
-        "riskLevelAggregated": "none", "riskLevelDuringSignIn": "none", "riskState": "none",
-    })
 }
 
 #[derive(Deserialize)]

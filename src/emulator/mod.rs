@@ -17,6 +17,7 @@ pub mod routes;
 pub mod scopes;
 pub mod seed;
 pub mod server;
+pub mod sign_in_log;
 pub mod state;
 pub mod tokens;
 

@@ -219,6 +219,9 @@ impl GraphClient {
                 .header("client-request-id", &client_request_id)
                 .header("return-client-request-id", "true")
                 .header("Accept", "application/json");
+            if needs_eventual_consistency(url) {
+                request = request.header("ConsistencyLevel", "eventual");
+            }
             if let Some(body) = body {
                 request = request.json(body);
             }
@@ -274,6 +277,20 @@ impl GraphClient {
             ));
         }
     }
+}
+
+/// Directory "advanced queries" (`$search`, `$count`) need `ConsistencyLevel: eventual`, on every
+/// page, since Graph does not carry it into `@odata.nextLink`.
+fn needs_eventual_consistency(url: &str) -> bool {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    query.split('&').any(|pair| {
+        let key = pair.split('=').next().unwrap_or_default();
+        let key = key
+            .strip_prefix("%24")
+            .or_else(|| key.strip_prefix('$'))
+            .unwrap_or(key);
+        key.eq_ignore_ascii_case("search") || key.eq_ignore_ascii_case("count")
+    })
 }
 
 /// Exponential backoff with jitter when Graph gives no `Retry-After`: 1, 2, 4, 8 s (+ up to 50%).
@@ -358,6 +375,20 @@ mod tests {
                 .to_string()
                 .contains("without a version")
         );
+    }
+
+    #[test]
+    fn advanced_queries_are_recognised_in_plain_and_encoded_form() {
+        assert!(needs_eventual_consistency(
+            "http://h/v1.0/users?$search=\"displayName:a\""
+        ));
+        assert!(needs_eventual_consistency(
+            "http://h/v1.0/users?%24top=5&%24count=true"
+        ));
+        assert!(!needs_eventual_consistency(
+            "http://h/v1.0/users?$top=5&$filter=mail eq 'search'"
+        ));
+        assert!(!needs_eventual_consistency("http://h/v1.0/users"));
     }
 
     #[test]

@@ -4,14 +4,13 @@
 
 use super::controller::{StepContext, StepOptions};
 use super::session_file::{SessionFile, SessionKind};
-use crate::graph::{GraphClient, GraphConfig, StaticToken, TokenSource};
+use crate::graph::{GraphClient, GraphConfig, TokenSource};
 use crate::host::HyperVHost;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
-/// The environment variable holding a bearer token that replaces sign-in.
-pub const ACCESS_TOKEN_ENV: &str = "HELLO_BOOTSTRAP_ACCESS_TOKEN";
+pub use crate::auth::cli::ACCESS_TOKEN_ENV;
 
 /// Where to find Microsoft's cloud and who we are there.
 #[derive(Clone, Debug, Default)]
@@ -21,6 +20,8 @@ pub struct RealOptions {
     pub login_url: Option<String>,
     pub tenant: Option<String>,
     pub client_id: Option<String>,
+    /// Sign in with the device code flow instead of this machine's browser.
+    pub device_code: bool,
 }
 
 /// Everything a step needs, shared by all jobs of one run.
@@ -33,6 +34,9 @@ pub struct LabEnv {
     pub tenant_name: String,
     /// The signed-in account, for the top bar.
     pub account: String,
+    /// The sign-in behind the Graph client (absent with a token from the environment), for
+    /// preflight checks before changes.
+    pub auth: Option<crate::auth::cli::SignedIn>,
     /// Keeps the in-process emulator alive in demo mode.
     pub keepalive: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -120,9 +124,18 @@ impl LabEnv {
             .map_err(|e| EnvError::failure(format!("cannot start the demo tenant: {e}")))?;
         let graph_config = GraphConfig::from_root(&handle.graph_url)
             .map_err(|e| EnvError::failure(e.to_string()))?;
-        let tokens: Arc<dyn TokenSource> = Arc::new(StaticToken(handle.access_token()));
-        let graph =
-            GraphClient::new(graph_config, tokens).map_err(|e| EnvError::failure(e.to_string()))?;
+        // The demo signs in through the emulator's own authorize and token endpoints, with a
+        // headless browser and an in-memory token store: the real sign-in code path.
+        let session = crate::auth::cli::AuthOptions::for_emulator(&handle)
+            .session(&super::Step::ALL)
+            .map_err(|e| EnvError::failure(format!("cannot sign in to the demo tenant: {e}")))?;
+        let session = Arc::new(session);
+        let signed_in = crate::auth::cli::SignedIn {
+            tokens: session.clone(),
+            session: Some(session),
+        };
+        let graph = GraphClient::new(graph_config, signed_in.tokens.clone())
+            .map_err(|e| EnvError::failure(e.to_string()))?;
         let emulator_root = url::Url::parse(&handle.graph_url)
             .map_err(|e| EnvError::failure(format!("the demo tenant's URL: {e}")))?;
         let host = crate::host::EmulatedHost::demo(emulator_root)
@@ -138,11 +151,13 @@ impl LabEnv {
             session: Arc::new(Mutex::new(session)),
             tenant_name: handle.tenant_name.clone(),
             account: handle.admin_upn.to_string(),
+            auth: Some(signed_in),
             keepalive: vec![Box::new(handle)],
         })
     }
 
-    /// A real tenant. The token comes from `HELLO_BOOTSTRAP_ACCESS_TOKEN` when set.
+    /// A real tenant. Tokens come from `tokens` when given, else `HELLO_BOOTSTRAP_ACCESS_TOKEN`,
+    /// else the saved sign-in, else an interactive sign-in on first use.
     pub async fn real(
         options: &RealOptions,
         tokens: Option<Arc<dyn TokenSource>>,
@@ -152,19 +167,18 @@ impl LabEnv {
             .as_deref()
             .unwrap_or(GraphConfig::PUBLIC_ROOT);
         let config = GraphConfig::from_root(root).map_err(|e| EnvError::usage(e.to_string()))?;
-        let tokens = match tokens {
-            Some(t) => t,
-            None => match std::env::var(ACCESS_TOKEN_ENV) {
-                Ok(token) if !token.trim().is_empty() => {
-                    Arc::new(StaticToken(crate::lab::Secret::new(token.trim())))
-                        as Arc<dyn TokenSource>
-                }
-                _ => {
-                    return Err(EnvError::usage(format!(
-                        "not signed in: run `hello-bootstrap signin`, set {ACCESS_TOKEN_ENV}, or try the demo with --demo"
-                    )));
-                }
-            },
+        let (tokens, auth) = match tokens {
+            Some(t) => (t, None),
+            None => {
+                let auth_options =
+                    crate::auth::cli::AuthOptions::from_real(options, options.device_code);
+                let signed_in = crate::auth::cli::token_source(&auth_options, &super::Step::ALL)
+                    .map_err(|e| EnvError::usage(format!("cannot sign in: {e}")))?;
+                (
+                    signed_in.tokens.clone(),
+                    signed_in.session.is_some().then_some(signed_in),
+                )
+            }
         };
         let graph =
             GraphClient::new(config, tokens).map_err(|e| EnvError::failure(e.to_string()))?;
@@ -179,6 +193,7 @@ impl LabEnv {
                 .clone()
                 .unwrap_or_else(|| "your tenant".into()),
             account: String::new(),
+            auth,
             keepalive: Vec::new(),
         })
     }
