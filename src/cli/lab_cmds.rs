@@ -380,10 +380,3 @@ pub async fn emulator(args: &EmulatorArgs) -> i32 {
     handle.shutdown().await;
     EXIT_OK
 }
-
-/// No subcommand: the whole demo lab, headless, with readable progress.
-pub async fn headless_demo(global: &GlobalArgs) -> i32 {
-    let mut demo = global.clone();
-    demo.demo = true;
-    run(&demo, &RunArgs::default()).await
-}

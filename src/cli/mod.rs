@@ -54,7 +54,23 @@ pub fn main() -> i32 {
         Some(Command::Tap(args::TapCommand::Issue(args))) => {
             runtime.block_on(lab_cmds::tap_issue(&global, &args))
         }
-        None => runtime.block_on(lab_cmds::headless_demo(&global)),
+        None => {
+            // The wizard owns its own runtime; this one is not needed.
+            drop(runtime);
+            crate::ui::run_app(crate::ui::AppOptions {
+                demo: global.demo || global.demo_reset,
+                presenter: global.presenter,
+                auto_connect: global.demo || global.demo_reset,
+                connector: crate::ui::lab_connector(
+                    lab_cmds::real_options(&global),
+                    crate::lab::env::DemoOptions {
+                        reset: global.demo_reset,
+                        latency_ms: 0,
+                    },
+                ),
+                ..Default::default()
+            })
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod journal;
 pub mod paths;
 pub mod secret;
+pub mod session;
 pub mod session_file;
 pub mod status;
 pub mod step;
