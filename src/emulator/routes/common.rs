@@ -131,6 +131,26 @@ pub struct Collection {
 }
 
 impl Collection {
+    /// A collection paged as Graph pages directory objects: 100 unless `$top` asks for up to 999.
+    pub const fn directory(path: &'static str, context: &'static str) -> Collection {
+        Collection {
+            path,
+            context,
+            default_top: 100,
+            max_top: 999,
+        }
+    }
+
+    /// A collection paged 1000 at a time, `$top` at most 1000 (Intune devices, sign-in logs).
+    pub const fn pages_of_1000(path: &'static str, context: &'static str) -> Collection {
+        Collection {
+            path,
+            context,
+            default_top: 1000,
+            max_top: 1000,
+        }
+    }
+
     /// One page of `items` as the JSON answer, honouring `$top`, `$skiptoken`, `$select`, `$count`.
     pub fn page(
         &self,

@@ -11,12 +11,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::{Extension, Json};
 use serde_json::Value;
 
-const CA_POLICIES: Collection = Collection {
-    path: "/identity/conditionalAccess/policies",
-    context: "identity/conditionalAccess/policies",
-    default_top: 100,
-    max_top: 999,
-};
+const CA_POLICIES: Collection = Collection::directory(
+    "/identity/conditionalAccess/policies",
+    "identity/conditionalAccess/policies",
+);
 
 pub(super) async fn list_ca_policies(
     State(state): State<SharedState>,

@@ -30,18 +30,11 @@ pub fn routes() -> Router<SharedState> {
 
 const DEVICES_READ: &[&str] = &[DEVICE_READ_ALL, DEVICE_RW_ALL, DIRECTORY_READ_ALL];
 const MANAGED_READ: &[&str] = &[MANAGED_DEVICES_READ, MANAGED_DEVICES_RW];
-const DEVICES: Collection = Collection {
-    path: "/devices",
-    context: "devices",
-    default_top: 100,
-    max_top: 999,
-};
-const MANAGED_DEVICES: Collection = Collection {
-    path: "/deviceManagement/managedDevices",
-    context: "deviceManagement/managedDevices",
-    default_top: 1000,
-    max_top: 1000,
-};
+const DEVICES: Collection = Collection::directory("/devices", "devices");
+const MANAGED_DEVICES: Collection = Collection::pages_of_1000(
+    "/deviceManagement/managedDevices",
+    "deviceManagement/managedDevices",
+);
 
 async fn list_devices(
     State(state): State<SharedState>,

@@ -37,12 +37,10 @@ const BETA_ONLY_ENROLLMENT: &[&str] = &[
     "enhancedSignInSecurity",
 ];
 
-const ENROLLMENT_CONFIGS: Collection = Collection {
-    path: "/deviceManagement/deviceEnrollmentConfigurations",
-    context: "deviceManagement/deviceEnrollmentConfigurations",
-    default_top: 100,
-    max_top: 999,
-};
+const ENROLLMENT_CONFIGS: Collection = Collection::directory(
+    "/deviceManagement/deviceEnrollmentConfigurations",
+    "deviceManagement/deviceEnrollmentConfigurations",
+);
 const ENROLLMENT_ENTITY: &str = "deviceManagement/deviceEnrollmentConfigurations/$entity";
 
 fn shape_enrollment(config: Value, version: ApiVersion) -> Value {

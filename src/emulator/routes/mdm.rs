@@ -18,12 +18,10 @@ use serde_json::{Value, json};
 
 const MDM_READ: &[&str] = &[POLICY_READ_ALL, POLICY_RW_MOBILITY, "Policy.ReadWrite.All"];
 const MDM_TYPE: &str = "microsoft.graph.mobileDeviceManagementPolicy";
-const MDM_POLICIES: Collection = Collection {
-    path: "/policies/mobileDeviceManagementPolicies",
-    context: "mobilityManagementPolicies",
-    default_top: 100,
-    max_top: 999,
-};
+const MDM_POLICIES: Collection = Collection::directory(
+    "/policies/mobileDeviceManagementPolicies",
+    "mobilityManagementPolicies",
+);
 
 pub(super) async fn list_mdm_policies(
     State(state): State<SharedState>,

@@ -55,12 +55,7 @@ const FILTER_FIELDS: &[&str] = &[
     "id",
 ];
 
-const SIGN_INS: Collection = Collection {
-    path: "/auditLogs/signIns",
-    context: "auditLogs/signIns",
-    default_top: 1000,
-    max_top: 1000,
-};
+const SIGN_INS: Collection = Collection::pages_of_1000("/auditLogs/signIns", "auditLogs/signIns");
 
 fn shape(entry: Value, version: ApiVersion) -> Value {
     without_beta_only(entry, version, BETA_ONLY)

@@ -37,18 +37,8 @@ const USERS_READ: &[&str] = &[
     "User.ReadBasic.All",
 ];
 const ME_READ: &[&str] = &[USER_READ, USER_READ_ALL, DIRECTORY_READ_ALL];
-const USERS: Collection = Collection {
-    path: "/users",
-    context: "users",
-    default_top: 100,
-    max_top: 999,
-};
-const MY_ROLES: Collection = Collection {
-    path: "/me/memberOf",
-    context: "directoryObjects",
-    default_top: 100,
-    max_top: 999,
-};
+const USERS: Collection = Collection::directory("/users", "users");
+const MY_ROLES: Collection = Collection::directory("/me/memberOf", "directoryObjects");
 const USER_FILTER_FIELDS: &[&str] = &[
     "userPrincipalName",
     "displayName",
