@@ -273,6 +273,8 @@ pub struct Session {
     next_job: JobId,
     /// Answers that controllers need (the lab user), set by the welcome page.
     pub lab_user: Option<Upn>,
+    /// The Windows 11 ISO for step 4 on a real host, set on that step's page.
+    pub iso_path: Option<std::path::PathBuf>,
     state: LabState,
 }
 
@@ -290,6 +292,7 @@ impl Session {
             reset_cancel: None,
             next_job: 1,
             lab_user: None,
+            iso_path: None,
             state: LabState::default(),
         }
     }
@@ -533,6 +536,7 @@ impl Session {
             tap: (step == Step::Bootstrap)
                 .then(|| self.state.tap.as_ref().map(|t| t.code.clone()))
                 .flatten(),
+            iso_path: self.iso_path.clone(),
             ..Default::default()
         }
     }
