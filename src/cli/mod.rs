@@ -74,6 +74,17 @@ pub fn main() -> i32 {
     }
 }
 
+/// Lets a GUI-subsystem build print to the terminal it was started from (no-op when started from
+/// the Start menu, or when output is redirected to a file or pipe).
+#[cfg(windows)]
+pub fn attach_parent_console() {
+    use windows_sys::Win32::System::Console::{ATTACH_PARENT_PROCESS, AttachConsole};
+    // SAFETY: AttachConsole takes a process id and has no memory-safety preconditions.
+    unsafe {
+        AttachConsole(ATTACH_PARENT_PROCESS);
+    }
+}
+
 /// Diagnostics go to stderr; `RUST_LOG` overrides the quiet default.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
