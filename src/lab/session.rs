@@ -118,11 +118,17 @@ pub struct VmScreen {
 }
 
 /// A still frame of RGBA pixels (row-major) kept for the lab report, such as the wizard page.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct CaptureFrame {
     pub width: usize,
     pub height: usize,
     pub rgba: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for CaptureFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CaptureFrame({}x{})", self.width, self.height)
+    }
 }
 
 /// What the lab report keeps of a step's last successful apply: when it ran and how the page and
