@@ -2,8 +2,10 @@
 //! permission or licence before anything is changed. Real HTTP to the emulator on loopback.
 
 mod auth_support;
+mod common;
 
 use auth_support::*;
+use common::emulator_requests;
 use hello_bootstrap::auth::cli::{AuthOptions, BrowserChoice, SignedIn, StoreChoice, whoami_to};
 use hello_bootstrap::auth::{AuthSession, HeadlessBrowser, Interaction, PreflightError};
 use hello_bootstrap::emulator::EmulatorHandle;
@@ -36,16 +38,8 @@ fn domain(emu: &EmulatorHandle) -> String {
 }
 
 async fn graph_requests(emu: &EmulatorHandle) -> Vec<Value> {
-    let log: Value = reqwest::get(format!("{}/_emulator/requests", emu.graph_url))
+    emulator_requests(emu)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    log["requests"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
         .into_iter()
         .filter(|r| {
             !r["path"]

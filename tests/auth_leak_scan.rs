@@ -6,12 +6,14 @@
 //! learns the secrets that went over the wire without reaching into the client.
 
 mod auth_support;
+mod common;
 
 use auth_support::*;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use common::files_under;
 use hello_bootstrap::auth::cli::{AuthOptions, BrowserChoice, StoreChoice, whoami_to};
 use hello_bootstrap::graph::{ApiVersion, GraphClient, GraphConfig};
 use serde_json::{Value, json};
@@ -101,21 +103,6 @@ fn secrets(seen: &[String]) -> Vec<String> {
     }
     out.sort();
     out.dedup();
-    out
-}
-
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                out.extend(files_under(&path));
-            } else {
-                out.push(path);
-            }
-        }
-    }
     out
 }
 

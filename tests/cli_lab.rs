@@ -1,6 +1,9 @@
 //! The foundation's acceptance, as a user runs it: a standalone emulator, then `check`, `run`,
 //! `revert` and a second `run` through the real binary, confirmed by plain GETs on the emulator.
 
+mod common;
+
+use common::files_under;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -185,7 +188,7 @@ fn check_run_revert_and_rerun_against_the_standalone_emulator() {
         .expect("run prints the TAP once");
     assert!(tap.len() >= 8);
     assert!(!err.contains(tap), "the TAP must not reach stderr");
-    for file in walk(home.path()) {
+    for file in files_under(home.path()) {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         assert!(!text.contains(tap), "TAP leaked into {}", file.display());
     }
@@ -289,21 +292,6 @@ fn bad_input_gets_a_specific_message_and_leaves_the_journal_alone() {
             .as_array()
             .is_none_or(|e| e.is_empty())
     );
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                files.extend(walk(&p));
-            } else {
-                files.push(p);
-            }
-        }
-    }
-    files
 }
 
 #[test]

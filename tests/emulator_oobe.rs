@@ -2,14 +2,13 @@
 //! the MDM scope covers the user, WHfB key, sign-in log entries); wrong, expired and used TAPs,
 //! unknown and disabled users fail with codes and messages a person at the OOBE screen can act on.
 
+mod common;
+
+use common::{TAP_POLICY, admin_graph, enable_tap_policy, graph_client, mdm_scope_all};
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use hello_bootstrap::graph::models::{MDM_POLICY_ID, TAP_CONFIG_TYPE};
-use hello_bootstrap::graph::{ApiVersion, GraphClient, GraphConfig, StaticToken};
+use hello_bootstrap::graph::{ApiVersion, GraphClient};
 use serde_json::{Value, json};
-use std::sync::Arc;
-
-const TAP_POLICY: &str =
-    "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass";
 
 struct Lab {
     emu: EmulatorHandle,
@@ -20,16 +19,8 @@ struct Lab {
 impl Lab {
     async fn start() -> Lab {
         let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
-        let config = GraphConfig::from_root(&emu.graph_url).unwrap();
-        let graph = GraphClient::new(config, Arc::new(StaticToken(emu.access_token()))).unwrap();
-        graph
-            .patch(
-                ApiVersion::V1,
-                TAP_POLICY,
-                &json!({ "@odata.type": TAP_CONFIG_TYPE, "state": "enabled" }),
-            )
-            .await
-            .unwrap();
+        let graph = admin_graph(&emu);
+        enable_tap_policy(&graph).await;
         Lab {
             emu,
             graph,
@@ -68,14 +59,7 @@ impl Lab {
 #[tokio::test]
 async fn the_right_tap_joins_the_device_and_leaves_evidence_in_graph() {
     let lab = Lab::start().await;
-    lab.graph
-        .patch(
-            ApiVersion::Beta,
-            &format!("/policies/mobileDeviceManagementPolicies/{MDM_POLICY_ID}"),
-            &json!({ "appliesTo": "all" }),
-        )
-        .await
-        .unwrap();
+    mdm_scope_all(&lab.graph).await;
     let tap = lab.issue(json!({})).await;
     let upn = lab.emu.lab_user_upn.to_string();
     let (status, joined) = lab.oobe(&upn, &tap).await;
@@ -359,14 +343,7 @@ async fn reset_puts_the_tenant_back_to_its_seed() {
 #[tokio::test]
 async fn step_7_clean_up_deletes_device_managed_device_and_key() {
     let lab = Lab::start().await;
-    lab.graph
-        .patch(
-            ApiVersion::Beta,
-            &format!("/policies/mobileDeviceManagementPolicies/{MDM_POLICY_ID}"),
-            &json!({ "appliesTo": "all" }),
-        )
-        .await
-        .unwrap();
+    mdm_scope_all(&lab.graph).await;
     let tap = lab.issue(json!({})).await;
     let upn = lab.emu.lab_user_upn.to_string();
     let (_, joined) = lab.oobe(&upn, &tap).await;
@@ -389,11 +366,7 @@ async fn step_7_clean_up_deletes_device_managed_device_and_key() {
             hello_bootstrap::emulator::scopes::ALL_GRAPH_SCOPES,
         )
         .unwrap();
-    let graph_helpdesk = GraphClient::new(
-        GraphConfig::from_root(&lab.emu.graph_url).unwrap(),
-        Arc::new(StaticToken(helpdesk)),
-    )
-    .unwrap();
+    let graph_helpdesk = graph_client(&lab.emu.graph_url, helpdesk);
     let device_path = format!("/devices/{}", joined["device_object_id"].as_str().unwrap());
     let err = graph_helpdesk
         .delete(ApiVersion::V1, &device_path)

@@ -1,20 +1,12 @@
 //! With a state file the tenant survives a restart; the file never holds a TAP code or a token,
 //! and tokens do not survive (a restarted emulator mints new ones).
 
-use hello_bootstrap::emulator::{Emulator, EmulatorConfig};
-use hello_bootstrap::graph::models::TAP_CONFIG_TYPE;
-use hello_bootstrap::graph::{ApiVersion, GraphClient, GraphConfig, StaticToken};
-use hello_bootstrap::lab::Secret;
-use serde_json::json;
-use std::sync::Arc;
+mod common;
 
-fn client(url: &str, token: Secret) -> GraphClient {
-    GraphClient::new(
-        GraphConfig::from_root(url).unwrap(),
-        Arc::new(StaticToken(token)),
-    )
-    .unwrap()
-}
+use common::{enable_tap_policy, graph_client};
+use hello_bootstrap::emulator::{Emulator, EmulatorConfig};
+use hello_bootstrap::graph::ApiVersion;
+use serde_json::json;
 
 #[tokio::test]
 async fn state_persists_across_a_restart_without_secrets_on_disk() {
@@ -27,15 +19,8 @@ async fn state_persists_across_a_restart_without_secrets_on_disk() {
 
     let first = Emulator::start(config.clone()).await.unwrap();
     let old_token = first.access_token();
-    let graph = client(&first.graph_url, old_token.clone());
-    graph
-        .patch(
-            ApiVersion::V1,
-            "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass",
-            &json!({ "@odata.type": TAP_CONFIG_TYPE, "state": "enabled" }),
-        )
-        .await
-        .unwrap();
+    let graph = graph_client(&first.graph_url, old_token.clone());
+    enable_tap_policy(&graph).await;
     let methods = format!(
         "/users/{}/authentication/temporaryAccessPassMethods",
         first.lab_user_upn
@@ -65,12 +50,12 @@ async fn state_persists_across_a_restart_without_secrets_on_disk() {
     assert!(!saved.contains("emu."), "no token of any kind in the file");
 
     let second = Emulator::start(config).await.unwrap();
-    let stale = client(&second.graph_url, old_token)
+    let stale = graph_client(&second.graph_url, old_token)
         .get(ApiVersion::V1, "/me")
         .await
         .unwrap_err();
     assert_eq!(stale.status(), Some(401), "tokens do not survive a restart");
-    let graph = client(&second.graph_url, second.access_token());
+    let graph = graph_client(&second.graph_url, second.access_token());
     let listed = graph.get_all(ApiVersion::V1, &methods).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["id"], created["id"]);

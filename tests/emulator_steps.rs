@@ -2,9 +2,12 @@
 //! not applied on the seed, apply makes Graph read as the lab needs, a second apply changes
 //! nothing, revert restores the seed values exactly.
 
+mod common;
+
+use common::admin_graph;
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use hello_bootstrap::graph::models::MDM_POLICY_ID;
-use hello_bootstrap::graph::{ApiVersion, GraphClient, GraphConfig, StaticToken};
+use hello_bootstrap::graph::{ApiVersion, GraphClient};
 use hello_bootstrap::lab::controller::StepOptions;
 use hello_bootstrap::lab::session_file::{SessionFile, SessionKind};
 use hello_bootstrap::lab::{Step, StepContext, StepStatus};
@@ -19,8 +22,7 @@ const CLOUD_STEPS: [Step; 4] = [
 ];
 
 fn context(emu: &EmulatorHandle) -> StepContext {
-    let config = GraphConfig::from_root(&emu.graph_url).unwrap();
-    let graph = GraphClient::new(config, Arc::new(StaticToken(emu.access_token()))).unwrap();
+    let graph = admin_graph(emu);
     StepContext {
         graph: Some(Arc::new(graph)),
         host: None,

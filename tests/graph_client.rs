@@ -1,26 +1,18 @@
 //! The real Graph client against the emulator on loopback: Graph's error shape surfaced with code,
 //! message and request-id; 401 and 403s; retry after `Retry-After`; `$batch` chunking; paging.
 
+mod common;
+
+use common::{TAP_POLICY, admin_graph, emulator_requests, enable_tap_policy, graph_client};
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use hello_bootstrap::graph::models::TAP_CONFIG_TYPE;
-use hello_bootstrap::graph::{
-    ApiVersion, BatchRequest, GraphClient, GraphConfig, GraphError, StaticToken,
-};
+use hello_bootstrap::graph::{ApiVersion, BatchRequest, GraphError};
 use hello_bootstrap::lab::Secret;
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const TAP_POLICY: &str =
-    "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass";
 
 async fn start(config: EmulatorConfig) -> EmulatorHandle {
     Emulator::start(config).await.expect("emulator starts")
-}
-
-fn client(emu: &EmulatorHandle, token: Secret) -> GraphClient {
-    let config = GraphConfig::from_root(&emu.graph_url).expect("graph url");
-    GraphClient::new(config, Arc::new(StaticToken(token))).expect("client")
 }
 
 fn api(err: &GraphError) -> &hello_bootstrap::graph::ApiError {
@@ -30,20 +22,10 @@ fn api(err: &GraphError) -> &hello_bootstrap::graph::ApiError {
     }
 }
 
-async fn requests(emu: &EmulatorHandle) -> Vec<Value> {
-    let body: Value = reqwest::get(format!("{}/_emulator/requests", emu.graph_url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["requests"].as_array().unwrap().clone()
-}
-
 #[tokio::test]
 async fn tap_policy_patch_without_odata_type_is_rejected_with_graphs_shape() {
     let emu = start(EmulatorConfig::default()).await;
-    let graph = client(&emu, emu.access_token());
+    let graph = admin_graph(&emu);
     let err = graph
         .patch(ApiVersion::V1, TAP_POLICY, &json!({ "state": "enabled" }))
         .await
@@ -108,7 +90,7 @@ async fn the_error_echoes_the_client_request_id_and_sets_a_request_id_header() {
 async fn missing_or_unknown_token_is_401_invalid_authentication_token() {
     let emu = start(EmulatorConfig::default()).await;
     for token in ["", "emu.not-a-token"] {
-        let err = client(&emu, Secret::new(token))
+        let err = graph_client(&emu.graph_url, Secret::new(token))
             .get(ApiVersion::V1, "/users")
             .await
             .unwrap_err();
@@ -124,7 +106,7 @@ async fn a_token_lacking_the_scope_gets_403_naming_the_permission() {
     let emu = start(EmulatorConfig::default()).await;
     let admin = emu.admin_upn.to_string();
     let read_only = emu.mint_token(&admin, &["Policy.Read.All"]).unwrap();
-    let graph = client(&emu, read_only);
+    let graph = graph_client(&emu.graph_url, read_only);
     assert_eq!(
         graph.get(ApiVersion::V1, TAP_POLICY).await.unwrap()["id"],
         "TemporaryAccessPass"
@@ -148,7 +130,7 @@ async fn a_token_lacking_the_scope_gets_403_naming_the_permission() {
     let user_read = emu
         .mint_token(&admin, &["https://graph.microsoft.com/User.Read"])
         .unwrap();
-    let err = client(&emu, user_read)
+    let err = graph_client(&emu.graph_url, user_read)
         .get(
             ApiVersion::Beta,
             "/policies/mobileDeviceManagementPolicies/0000000a-0000-0000-c000-000000000000",
@@ -167,8 +149,8 @@ async fn a_token_lacking_the_scope_gets_403_naming_the_permission() {
 async fn writes_need_the_directory_role_the_contract_names() {
     let emu = start(EmulatorConfig::default()).await;
     let all = hello_bootstrap::emulator::scopes::ALL_GRAPH_SCOPES;
-    let helpdesk = client(
-        &emu,
+    let helpdesk = graph_client(
+        &emu.graph_url,
         emu.mint_token("lee.gu@contosolab.onmicrosoft.com", all)
             .unwrap(),
     );
@@ -187,8 +169,8 @@ async fn writes_need_the_directory_role_the_contract_names() {
             .contains("Authentication Policy Administrator")
     );
 
-    let policy_admin = client(
-        &emu,
+    let policy_admin = graph_client(
+        &emu.graph_url,
         emu.mint_token("pradeep.gupta@contosolab.onmicrosoft.com", all)
             .unwrap(),
     );
@@ -202,8 +184,8 @@ async fn writes_need_the_directory_role_the_contract_names() {
         .expect("Authentication Policy Administrator may change the TAP policy");
 
     // An Authentication Administrator issues TAPs for users but not for admins.
-    let auth_admin = client(
-        &emu,
+    let auth_admin = graph_client(
+        &emu.graph_url,
         emu.mint_token("isaiah.langer@contosolab.onmicrosoft.com", all)
             .unwrap(),
     );
@@ -242,8 +224,8 @@ async fn writes_need_the_directory_role_the_contract_names() {
         .await
         .unwrap_err();
     assert!(api(&err).message.contains("Intune Administrator"));
-    let intune = client(
-        &emu,
+    let intune = graph_client(
+        &emu.graph_url,
         emu.mint_token("alex.wilber@contosolab.onmicrosoft.com", all)
             .unwrap(),
     );
@@ -270,7 +252,7 @@ async fn a_429_with_retry_after_is_retried_after_at_least_that_long() {
         .await
         .unwrap();
     assert_eq!(added.status(), 200);
-    let graph = client(&emu, emu.access_token());
+    let graph = admin_graph(&emu);
     let started = Instant::now();
     let org = graph.get(ApiVersion::V1, "/organization").await.unwrap();
     assert!(
@@ -279,7 +261,7 @@ async fn a_429_with_retry_after_is_retried_after_at_least_that_long() {
         started.elapsed()
     );
     assert_eq!(org["value"][0]["displayName"], "Contoso Lab");
-    let calls: Vec<u64> = requests(&emu)
+    let calls: Vec<u64> = emulator_requests(&emu)
         .await
         .iter()
         .filter(|r| r["path"] == "/v1.0/organization")
@@ -315,7 +297,7 @@ async fn faults_from_the_config_spec_apply_and_run_out() {
 #[tokio::test]
 async fn a_batch_of_45_goes_out_as_3_batch_calls_with_answers_in_order() {
     let emu = start(EmulatorConfig::default()).await;
-    let graph = client(&emu, emu.access_token());
+    let graph = admin_graph(&emu);
     let users = graph
         .get_all(ApiVersion::V1, "/users?$select=id")
         .await
@@ -336,7 +318,7 @@ async fn a_batch_of_45_goes_out_as_3_batch_calls_with_answers_in_order() {
         assert_eq!(answer.status, 200);
         assert_eq!(answer.body.as_ref().unwrap()["id"], id.as_str());
     }
-    let batch_calls = requests(&emu)
+    let batch_calls = emulator_requests(&emu)
         .await
         .iter()
         .filter(|r| r["path"] == "/v1.0/$batch" && r["in_batch"] == false)
@@ -348,7 +330,7 @@ async fn a_batch_of_45_goes_out_as_3_batch_calls_with_answers_in_order() {
 #[tokio::test]
 async fn batch_items_fail_individually_and_oversized_batches_are_rejected() {
     let emu = start(EmulatorConfig::default()).await;
-    let graph = client(&emu, emu.access_token());
+    let graph = admin_graph(&emu);
     let answers = graph
         .batch(
             ApiVersion::V1,
@@ -395,7 +377,7 @@ async fn paging_through_users_with_top_10_follows_next_links_to_the_end() {
         ..EmulatorConfig::default()
     })
     .await;
-    let graph = client(&emu, emu.access_token());
+    let graph = admin_graph(&emu);
     let total = emu.state().read(|t| t.users.len());
     assert!(total >= 70);
     let all = graph
@@ -415,7 +397,7 @@ async fn paging_through_users_with_top_10_follows_next_links_to_the_end() {
         all.iter().all(|u| u.as_object().unwrap().len() == 2),
         "$select kept on every page"
     );
-    let pages = requests(&emu)
+    let pages = emulator_requests(&emu)
         .await
         .iter()
         .filter(|r| r["path"] == "/v1.0/users")
@@ -427,7 +409,7 @@ async fn paging_through_users_with_top_10_follows_next_links_to_the_end() {
 #[tokio::test]
 async fn user_filters_and_search_behave_like_graph() {
     let emu = start(EmulatorConfig::default()).await;
-    let graph = client(&emu, emu.access_token());
+    let graph = admin_graph(&emu);
     let disabled = graph
         .get_all(ApiVersion::V1, "/users?$filter=accountEnabled eq false")
         .await
@@ -515,7 +497,7 @@ async fn user_filters_and_search_behave_like_graph() {
 #[tokio::test]
 async fn the_mdm_policy_exists_only_on_beta() {
     let emu = start(EmulatorConfig::default()).await;
-    let graph = client(&emu, emu.access_token());
+    let graph = admin_graph(&emu);
     let path = "/policies/mobileDeviceManagementPolicies/0000000a-0000-0000-c000-000000000000";
     let err = graph.get(ApiVersion::V1, path).await.unwrap_err();
     assert_eq!(api(&err).status, 400);
@@ -550,7 +532,7 @@ async fn the_mdm_policy_exists_only_on_beta() {
 #[tokio::test]
 async fn tap_creation_follows_the_policy_and_returns_the_code_only_once() {
     let emu = start(EmulatorConfig::default()).await;
-    let graph = client(&emu, emu.access_token());
+    let graph = admin_graph(&emu);
     let methods = format!(
         "/users/{}/authentication/temporaryAccessPassMethods",
         emu.lab_user_upn
@@ -561,14 +543,7 @@ async fn tap_creation_follows_the_policy_and_returns_the_code_only_once() {
         .unwrap_err();
     assert_eq!(api(&err).status, 400);
     assert!(api(&err).message.contains("Converged UserCredentialPolicy"));
-    graph
-        .patch(
-            ApiVersion::V1,
-            TAP_POLICY,
-            &json!({ "@odata.type": TAP_CONFIG_TYPE, "state": "enabled" }),
-        )
-        .await
-        .unwrap();
+    enable_tap_policy(&graph).await;
     let err = graph
         .post(ApiVersion::V1, &methods, &json!({ "lifetimeInMinutes": 5 }))
         .await
@@ -622,7 +597,7 @@ async fn tap_creation_follows_the_policy_and_returns_the_code_only_once() {
 #[tokio::test]
 async fn whfb_configuration_is_listed_and_filtered_on_beta() {
     let emu = start(EmulatorConfig::default()).await;
-    let graph = client(&emu, emu.access_token());
+    let graph = admin_graph(&emu);
     let beta = graph
         .get_all(ApiVersion::Beta, "/deviceManagement/deviceEnrollmentConfigurations?$filter=deviceEnrollmentConfigurationType eq 'windowsHelloForBusiness'")
         .await
@@ -660,7 +635,7 @@ async fn me_and_roles_read_like_the_preflight_expects() {
     let token = emu
         .mint_token("lee.gu@contosolab.onmicrosoft.com", &["User.Read"])
         .unwrap();
-    let graph = client(&emu, token);
+    let graph = graph_client(&emu.graph_url, token);
     let me = graph.get(ApiVersion::V1, "/me").await.unwrap();
     assert_eq!(me["userPrincipalName"], "lee.gu@contosolab.onmicrosoft.com");
     let roles = graph
@@ -672,7 +647,7 @@ async fn me_and_roles_read_like_the_preflight_expects() {
     assert_eq!(roles[0]["displayName"], "Helpdesk Administrator");
     let org = graph.get(ApiVersion::V1, "/organization").await.unwrap();
     assert_eq!(org["value"][0]["id"], emu.tenant_id.as_str());
-    let ca = client(&emu, emu.access_token())
+    let ca = admin_graph(&emu)
         .get_all(ApiVersion::V1, "/identity/conditionalAccess/policies")
         .await
         .unwrap();
@@ -690,7 +665,7 @@ async fn the_ready_line_has_what_the_cli_prints() {
     assert_eq!(line["tenant_id"], emu.tenant_id.as_str());
     assert_eq!(line["admin_upn"], "admin@contosolab.onmicrosoft.com");
     let token = Secret::new(line["access_token"].as_str().unwrap());
-    let me = client(&emu, token)
+    let me = graph_client(&emu.graph_url, token)
         .get(ApiVersion::Beta, "/me")
         .await
         .unwrap();
@@ -702,7 +677,7 @@ async fn the_ready_line_has_what_the_cli_prints() {
 #[tokio::test]
 async fn a_throttled_batch_item_is_retried_alone() {
     let emu = start(EmulatorConfig::default()).await;
-    let graph = client(&emu, emu.access_token());
+    let graph = admin_graph(&emu);
     let ids: Vec<String> = graph
         .get_all(ApiVersion::V1, "/users?$top=3&$select=id")
         .await
@@ -731,7 +706,7 @@ async fn a_throttled_batch_item_is_retried_alone() {
     assert!(started.elapsed() >= Duration::from_secs(1));
     assert!(answers.iter().all(|a| a.status == 200));
     assert_eq!(answers[1].body.as_ref().unwrap()["id"], ids[1].as_str());
-    let log = requests(&emu).await;
+    let log = emulator_requests(&emu).await;
     assert_eq!(
         log.iter().filter(|r| r["path"] == "/v1.0/$batch").count(),
         2
@@ -748,7 +723,7 @@ async fn a_throttled_batch_item_is_retried_alone() {
 #[tokio::test]
 async fn sign_in_logs_need_entra_id_p1() {
     let emu = start(EmulatorConfig::default()).await;
-    let graph = client(&emu, emu.access_token());
+    let graph = admin_graph(&emu);
     assert!(
         graph
             .get_all(ApiVersion::Beta, "/auditLogs/signIns")
@@ -783,7 +758,7 @@ async fn latency_is_added_to_graph_calls() {
         ..EmulatorConfig::default()
     })
     .await;
-    let graph = client(&emu, emu.access_token());
+    let graph = admin_graph(&emu);
     let started = Instant::now();
     graph.get(ApiVersion::V1, "/organization").await.unwrap();
     assert!(
@@ -859,7 +834,7 @@ async fn reads_need_the_roles_the_contract_names_except_about_oneself() {
     let emu = start(EmulatorConfig::default()).await;
     let all = hello_bootstrap::emulator::scopes::ALL_GRAPH_SCOPES;
     let lab = emu.lab_user_upn.to_string();
-    let as_user = |upn: &str| client(&emu, emu.mint_token(upn, all).unwrap());
+    let as_user = |upn: &str| graph_client(&emu.graph_url, emu.mint_token(upn, all).unwrap());
     let own_keys = format!("/users/{lab}/authentication/windowsHelloForBusinessMethods");
     assert!(
         as_user(&lab)

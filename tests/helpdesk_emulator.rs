@@ -1,15 +1,14 @@
 //! `tap issue` end to end: the real Graph client over loopback HTTP against the emulated tenant.
 
+mod common;
+
+use common::{admin_graph, enable_tap_policy};
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle, FaultRule};
-use hello_bootstrap::graph::{ApiVersion, GraphClient, GraphConfig, StaticToken};
+use hello_bootstrap::graph::{ApiVersion, GraphClient};
 use hello_bootstrap::helpdesk::{
     IssueOptions, IssueStatus, TapIssueArgs, TapRequest, issue_taps, parse_csv, run,
 };
 use serde_json::{Value, json};
-use std::sync::Arc;
-
-const TAP_POLICY: &str =
-    "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass";
 
 async fn start(extra_users: usize) -> (EmulatorHandle, GraphClient) {
     start_with(EmulatorConfig {
@@ -21,26 +20,8 @@ async fn start(extra_users: usize) -> (EmulatorHandle, GraphClient) {
 
 async fn start_with(config: EmulatorConfig) -> (EmulatorHandle, GraphClient) {
     let emulator = Emulator::start(config).await.expect("emulator starts");
-    let graph = GraphClient::new(
-        GraphConfig::from_root(&emulator.graph_url).unwrap(),
-        Arc::new(StaticToken(emulator.access_token())),
-    )
-    .unwrap();
+    let graph = admin_graph(&emulator);
     (emulator, graph)
-}
-
-async fn enable_tap_policy(graph: &GraphClient) {
-    graph
-        .patch(
-            ApiVersion::V1,
-            TAP_POLICY,
-            &json!({
-                "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
-                "state": "enabled",
-            }),
-        )
-        .await
-        .expect("TAP policy enabled");
 }
 
 async fn passes_of(graph: &GraphClient, upn: &str) -> Vec<Value> {

@@ -2,9 +2,12 @@
 //! checkpoints, enhanced session mode, drawn screens, persistence, and the OOBE sign-in driven
 //! by the virtual keyboard against the real emulator over loopback HTTP.
 
+mod common;
+
+use common::{admin_graph, mdm_scope_all};
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
-use hello_bootstrap::graph::models::{MDM_POLICY_ID, TAP_CONFIG_TYPE};
-use hello_bootstrap::graph::{ApiVersion, GraphClient, GraphConfig, StaticToken};
+use hello_bootstrap::graph::models::TAP_CONFIG_TYPE;
+use hello_bootstrap::graph::{ApiVersion, GraphClient};
 use hello_bootstrap::host::dsregcmd;
 use hello_bootstrap::host::screens::Screen;
 use hello_bootstrap::host::{
@@ -13,7 +16,6 @@ use hello_bootstrap::host::{
 };
 use hello_bootstrap::lab::Secret;
 use serde_json::json;
-use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
@@ -195,19 +197,8 @@ impl Cloud {
     /// The emulator with the tenant ready for the lab: MDM scope all, TAP policy on, a TAP issued.
     async fn ready() -> (Cloud, Secret) {
         let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
-        let graph = GraphClient::new(
-            GraphConfig::from_root(&emu.graph_url).unwrap(),
-            Arc::new(StaticToken(emu.access_token())),
-        )
-        .unwrap();
-        graph
-            .patch(
-                ApiVersion::Beta,
-                &format!("/policies/mobileDeviceManagementPolicies/{MDM_POLICY_ID}"),
-                &json!({ "appliesTo": "all" }),
-            )
-            .await
-            .unwrap();
+        let graph = admin_graph(&emu);
+        mdm_scope_all(&graph).await;
         graph
             .patch(
                 ApiVersion::V1,

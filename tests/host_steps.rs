@@ -3,8 +3,11 @@
 //! the wrong-TAP hook step 7 fails at the sign-in row with the cloud's reason; revert restores
 //! the OOBE checkpoint and deletes the device objects the sign-in created.
 
+mod common;
+
+use common::admin_graph;
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
-use hello_bootstrap::graph::{ApiVersion, GraphClient, GraphConfig, StaticToken};
+use hello_bootstrap::graph::{ApiVersion, GraphClient};
 use hello_bootstrap::host::screens::Screen;
 use hello_bootstrap::host::{
     Checkpoint, EmulatedHost, FeatureState, GuestCommand, HostError, HyperVHost, KeyboardText,
@@ -12,7 +15,9 @@ use hello_bootstrap::host::{
 };
 use hello_bootstrap::lab::controller::{Progress, StepOptions};
 use hello_bootstrap::lab::session_file::{SessionFile, SessionKind};
-use hello_bootstrap::lab::{Step, StepContext, StepError, StepStatus, ValidationState};
+use hello_bootstrap::lab::{
+    Step, StepContext, StepError, StepReport, StepStatus, ValidationRow, ValidationState,
+};
 use hello_bootstrap::steps::controller;
 use hello_bootstrap::steps::hyperv_feature::RESTART_PENDING_KEY;
 use hello_bootstrap::steps::lab_vm::{DEFAULT_VM_NAME, OOBE_CHECKPOINT};
@@ -20,6 +25,16 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use url::Url;
+
+/// The validation row `id` of a step 7 report.
+fn row<'a>(report: &'a StepReport, id: &str) -> &'a ValidationRow {
+    report
+        .evidence
+        .rows
+        .iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("no row {id}"))
+}
 
 struct Lab {
     emu: EmulatorHandle,
@@ -31,11 +46,7 @@ struct Lab {
 impl Lab {
     async fn start(wrong_tap: bool) -> Lab {
         let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
-        let graph = GraphClient::new(
-            GraphConfig::from_root(&emu.graph_url).unwrap(),
-            Arc::new(StaticToken(emu.access_token())),
-        )
-        .unwrap();
+        let graph = admin_graph(&emu);
         let mut host = EmulatedHost::for_tests(Some(Url::parse(&emu.graph_url).unwrap()));
         if wrong_tap {
             host = host.with_wrong_tap();
@@ -212,21 +223,11 @@ async fn the_whole_lab_passes_every_validation_row() {
         "graph_whfb",
         "graph_mfa_signin",
     ] {
-        let row = report
-            .evidence
-            .rows
-            .iter()
-            .find(|r| r.id == id)
-            .unwrap_or_else(|| panic!("no row {id}"));
+        let row = row(&report, id);
         assert_eq!(row.state, ValidationState::Passed, "{id}: {}", row.detail);
         assert!(row.fix.is_none());
     }
-    let mfa = report
-        .evidence
-        .rows
-        .iter()
-        .find(|r| r.id == "graph_mfa_signin")
-        .unwrap();
+    let mfa = row(&report, "graph_mfa_signin");
     assert!(
         mfa.detail
             .contains("MFA requirement satisfied by claim in the token")
@@ -308,12 +309,7 @@ async fn a_wrong_tap_fails_at_the_sign_in_row() {
     let ctx = lab.through_step_six().await;
     let report = controller(Step::Bootstrap).apply(&ctx).await.unwrap();
     assert_eq!(report.status, StepStatus::Error);
-    let signin = report
-        .evidence
-        .rows
-        .iter()
-        .find(|r| r.id == "signin")
-        .unwrap();
+    let signin = row(&report, "signin");
     assert_eq!(signin.state, ValidationState::Failed);
     assert!(signin.detail.contains("isn't right"), "{}", signin.detail);
     assert!(
@@ -328,12 +324,7 @@ async fn a_wrong_tap_fails_at_the_sign_in_row() {
         "{}",
         report.detail
     );
-    let joined = report
-        .evidence
-        .rows
-        .iter()
-        .find(|r| r.id == "dsreg_joined")
-        .unwrap();
+    let joined = row(&report, "dsreg_joined");
     assert_eq!(joined.state, ValidationState::Waiting);
 }
 
@@ -359,24 +350,14 @@ async fn without_intune_scope_validation_waits_and_can_be_cancelled() {
     let (ctx, _rx) = lab.ctx(StepOptions::default());
     let report = controller(Step::Bootstrap).check(&ctx).await.unwrap();
     assert_eq!(report.status, StepStatus::NeedsAction, "{}", report.detail);
-    let managed = report
-        .evidence
-        .rows
-        .iter()
-        .find(|r| r.id == "graph_managed_device")
-        .unwrap();
+    let managed = row(&report, "graph_managed_device");
     assert_eq!(managed.state, ValidationState::Waiting);
     let fix = managed.fix.as_deref().unwrap();
     assert!(
         fix.contains("0x80180014") && fix.contains("8018000a") && fix.contains("MAM"),
         "{fix}"
     );
-    let joined = report
-        .evidence
-        .rows
-        .iter()
-        .find(|r| r.id == "dsreg_joined")
-        .unwrap();
+    let joined = row(&report, "dsreg_joined");
     assert_eq!(joined.state, ValidationState::Passed);
 }
 
@@ -469,15 +450,7 @@ async fn without_dsregcmd_graph_still_finds_the_device() {
     let (mut ctx, _rx) = lab.ctx(StepOptions::default());
     ctx.host = Some(Arc::new(WithoutGuestAccess(lab.host.clone())));
     let report = controller(Step::Bootstrap).check(&ctx).await.unwrap();
-    let state = |id: &str| {
-        report
-            .evidence
-            .rows
-            .iter()
-            .find(|r| r.id == id)
-            .unwrap()
-            .state
-    };
+    let state = |id: &str| row(&report, id).state;
     for id in [
         "signin",
         "enhanced_session",
@@ -491,12 +464,7 @@ async fn without_dsregcmd_graph_still_finds_the_device() {
     for id in ["dsreg_joined", "dsreg_ngc", "dsreg_prt"] {
         assert_eq!(state(id), ValidationState::Waiting, "{id}");
     }
-    let dsreg = report
-        .evidence
-        .rows
-        .iter()
-        .find(|r| r.id == "dsreg_joined")
-        .unwrap();
+    let dsreg = row(&report, "dsreg_joined");
     assert!(
         dsreg.detail.contains("run dsregcmd /status in the VM"),
         "{}",

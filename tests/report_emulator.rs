@@ -2,9 +2,11 @@
 //! including step 6 which holds a freshly issued TAP, go into the files, and neither the TAP nor
 //! the access token does.
 
+mod common;
+
 use chrono::Utc;
+use common::graph_client;
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig};
-use hello_bootstrap::graph::{GraphClient, GraphConfig, StaticToken};
 use hello_bootstrap::lab::controller::StepOptions;
 use hello_bootstrap::lab::session_file::{SessionFile, SessionKind};
 use hello_bootstrap::lab::{Step, StepContext, StepStatus};
@@ -22,11 +24,7 @@ async fn a_real_step_six_report_keeps_its_tap_out_of_the_files() {
 
     let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let token = emulator.access_token();
-    let graph = GraphClient::new(
-        GraphConfig::from_root(&emulator.graph_url).unwrap(),
-        Arc::new(StaticToken(token.clone())),
-    )
-    .unwrap();
+    let graph = graph_client(&emulator.graph_url, token.clone());
     let ctx = StepContext {
         graph: Some(Arc::new(graph)),
         host: None,

@@ -298,6 +298,7 @@ struct StepPageState {
     step: Step,
     state: StepState,
     commands: Vec<Command>,
+    iso: String,
 }
 
 fn step_page_harness(step: Step, state: StepState) -> Harness<'static, StepPageState> {
@@ -317,6 +318,7 @@ fn step_page_harness(step: Step, state: StepState) -> Harness<'static, StepPageS
                     tap: None,
                     secrets: vec![],
                     screen: None,
+                    iso_path: (s.step == Step::LabVm).then_some(&mut s.iso),
                 };
                 hello_bootstrap::ui::pages::step::show(ui, view, &mut s.commands);
             },
@@ -324,6 +326,7 @@ fn step_page_harness(step: Step, state: StepState) -> Harness<'static, StepPageS
                 step,
                 state,
                 commands: vec![],
+                iso: String::new(),
             },
         )
 }
@@ -533,4 +536,24 @@ fn host_steps_show_the_vm_screen_when_the_host_sends_one() {
     harness.state_mut().show_page(Page::Step(Step::TapPolicy));
     harness.run();
     assert!(harness.query_by_label("The lab VM's screen").is_none());
+}
+
+#[test]
+fn step_four_on_a_real_host_asks_for_the_windows_iso() {
+    let mut harness = step_page_harness(Step::LabVm, StepState::default());
+    harness.run();
+    harness.get_by_label("Windows 11 ISO file");
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Windows 11 ISO file")
+        .click();
+    harness.run();
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Windows 11 ISO file")
+        .type_text(r"D:\iso\win11.iso");
+    harness.run();
+    assert_eq!(harness.state().iso, r"D:\iso\win11.iso");
+
+    let mut cloud = step_page_harness(Step::TapPolicy, StepState::default());
+    cloud.run();
+    assert!(cloud.query_by_label("Windows 11 ISO file").is_none());
 }

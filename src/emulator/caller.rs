@@ -42,6 +42,12 @@ impl Caller {
         }
     }
 
+    /// The two checks a privileged route makes: a scope from `accepted`, then a role from `needed`.
+    pub fn require(&self, accepted: &[&str], needed: &[DirectoryRole]) -> Result<(), GraphErr> {
+        self.require_scope(accepted)?;
+        self.require_role(needed)
+    }
+
     /// Passes when the user holds any of `needed` (Global Administrator always passes).
     pub fn require_role(&self, needed: &[DirectoryRole]) -> Result<(), GraphErr> {
         if roles::holds_any(&self.roles, needed) {

@@ -229,6 +229,41 @@ fn tenant_matches(state: &SharedState, tenant: &str) -> bool {
         || tenant.eq_ignore_ascii_case("common")
 }
 
+/// Whether `client_id` is one of the public clients the tenant knows (case-insensitive).
+fn client_known(client_id: &str) -> bool {
+    KNOWN_CLIENT_IDS
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(client_id))
+}
+
+/// The first checks of `/token` and `/devicecode`: the tenant, then a known client, whose id
+/// is returned.
+fn tenant_and_client(
+    state: &SharedState,
+    tenant: &str,
+    form: &HashMap<String, String>,
+) -> Result<String, OAuthErr> {
+    if !tenant_matches(state, tenant) {
+        return Err(OAuthErr::bad(
+            "invalid_request",
+            90002,
+            format!("Tenant '{tenant}' not found."),
+        ));
+    }
+    let client_id = form.get("client_id").cloned().unwrap_or_default();
+    if !client_known(&client_id) {
+        return Err(OAuthErr {
+            status: StatusCode::UNAUTHORIZED,
+            error: "invalid_client",
+            code: 700016,
+            text: format!(
+                "Application with identifier '{client_id}' was not found in the directory."
+            ),
+        });
+    }
+    Ok(client_id)
+}
+
 /// `http://localhost[:port][/path]` or `http://127.0.0.1[:port][/path]`; the port is ignored
 /// when matching the registered `http://localhost` (RFC 8252), IPv6 is not supported.
 fn redirect_allowed(uri: &str) -> bool {
@@ -268,10 +303,7 @@ fn parse_authorize(
         )));
     }
     let client_id = q.get("client_id").cloned().unwrap_or_default();
-    if !KNOWN_CLIENT_IDS
-        .iter()
-        .any(|c| c.eq_ignore_ascii_case(&client_id))
-    {
+    if !client_known(&client_id) {
         return Err(Box::new(error_page(
             StatusCode::BAD_REQUEST,
             700016,
@@ -529,29 +561,10 @@ async fn token(
     Path(tenant): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if !tenant_matches(&state, &tenant) {
-        return OAuthErr::bad(
-            "invalid_request",
-            90002,
-            format!("Tenant '{tenant}' not found."),
-        )
-        .into_response();
-    }
-    let client_id = form.get("client_id").cloned().unwrap_or_default();
-    if !KNOWN_CLIENT_IDS
-        .iter()
-        .any(|c| c.eq_ignore_ascii_case(&client_id))
-    {
-        return OAuthErr {
-            status: StatusCode::UNAUTHORIZED,
-            error: "invalid_client",
-            code: 700016,
-            text: format!(
-                "Application with identifier '{client_id}' was not found in the directory."
-            ),
-        }
-        .into_response();
-    }
+    let client_id = match tenant_and_client(&state, &tenant, &form) {
+        Ok(client_id) => client_id,
+        Err(e) => return e.into_response(),
+    };
     if form.contains_key("client_secret") {
         return OAuthErr::bad(
             "invalid_request",
@@ -880,29 +893,10 @@ async fn devicecode(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     count(&state, "devicecode");
-    if !tenant_matches(&state, &tenant) {
-        return OAuthErr::bad(
-            "invalid_request",
-            90002,
-            format!("Tenant '{tenant}' not found."),
-        )
-        .into_response();
-    }
-    let client_id = form.get("client_id").cloned().unwrap_or_default();
-    if !KNOWN_CLIENT_IDS
-        .iter()
-        .any(|c| c.eq_ignore_ascii_case(&client_id))
-    {
-        return OAuthErr {
-            status: StatusCode::UNAUTHORIZED,
-            error: "invalid_client",
-            code: 700016,
-            text: format!(
-                "Application with identifier '{client_id}' was not found in the directory."
-            ),
-        }
-        .into_response();
-    }
+    let client_id = match tenant_and_client(&state, &tenant, &form) {
+        Ok(client_id) => client_id,
+        Err(e) => return e.into_response(),
+    };
     let requested = form.get("scope").cloned().unwrap_or_default();
     if requested.trim().is_empty() {
         return OAuthErr::bad(

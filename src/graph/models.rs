@@ -36,36 +36,6 @@ pub struct WhfbConfig {
     pub pin_maximum_length: Option<i32>,
 }
 
-/// One target of an authentication method policy.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MethodTarget {
-    pub target_type: String,
-    pub id: String,
-    #[serde(default)]
-    pub is_registration_required: bool,
-}
-
-/// The TAP authentication method policy.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TapConfig {
-    pub id: String,
-    pub state: String,
-    #[serde(default)]
-    pub default_lifetime_in_minutes: Option<u32>,
-    #[serde(default)]
-    pub default_length: Option<u32>,
-    #[serde(default)]
-    pub minimum_lifetime_in_minutes: Option<u32>,
-    #[serde(default)]
-    pub maximum_lifetime_in_minutes: Option<u32>,
-    #[serde(default)]
-    pub is_usable_once: Option<bool>,
-    #[serde(default)]
-    pub include_targets: Vec<MethodTarget>,
-}
-
 /// A user as far as we need one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

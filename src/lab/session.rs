@@ -311,6 +311,8 @@ pub struct Session {
     apply_started: HashMap<Step, DateTime<Utc>>,
     /// Answers that controllers need (the lab user), set by the welcome page.
     pub lab_user: Option<Upn>,
+    /// The Windows 11 ISO for step 4 on a real host, set on that step's page.
+    pub iso_path: Option<std::path::PathBuf>,
     state: LabState,
 }
 
@@ -329,6 +331,7 @@ impl Session {
             next_job: 1,
             apply_started: HashMap::new(),
             lab_user: None,
+            iso_path: None,
             state: LabState::default(),
         }
     }
@@ -612,6 +615,7 @@ impl Session {
             tap: (step == Step::Bootstrap)
                 .then(|| self.state.tap.as_ref().map(|t| t.code.clone()))
                 .flatten(),
+            iso_path: self.iso_path.clone(),
             ..Default::default()
         }
     }

@@ -6,6 +6,7 @@ mod validation;
 
 pub use validation::{MFA_BY_CLAIM, MFA_EXPLANATION, Observed, is_mfa_by_claim};
 
+use super::lab_user::{lab_user, lab_user_or_report};
 use super::lab_vm::{OOBE_CHECKPOINT, vm_name};
 use crate::graph::ApiVersion;
 use crate::host::screens::Screen;
@@ -47,17 +48,6 @@ impl Polling {
 
 /// Signs the lab user in at the VM and validates the result.
 pub struct Bootstrap;
-
-async fn lab_user(ctx: &StepContext) -> Result<Upn, StepError> {
-    if let Some(upn) = &ctx.options.lab_user {
-        return Ok(upn.clone());
-    }
-    ctx.session.lock().await.lab_user.clone().ok_or_else(|| {
-        StepError::BadInput(
-            "no lab user chosen: pick the user who will sign in at the VM (CLI: --user UPN)".into(),
-        )
-    })
-}
 
 /// What a person does at the VM when nobody types for them.
 fn guidance(upn: &Upn, vm: &str) -> String {
@@ -306,14 +296,9 @@ impl StepController for Bootstrap {
         }
         let host = ctx.host()?;
         let vm = vm_name(ctx);
-        let upn = match lab_user(ctx).await {
+        let upn = match lab_user_or_report(STEP, ctx).await? {
             Ok(upn) => upn,
-            // Not knowing the user yet is a state to report, not a failed check.
-            Err(StepError::BadInput(why)) => {
-                return Ok(StepReport::new(STEP, StepStatus::NeedsAction, why)
-                    .with_evidence(self.evidence(ctx)));
-            }
-            Err(e) => return Err(e),
+            Err(report) => return Ok(report.with_evidence(self.evidence(ctx))),
         };
         let hyperv_on = host.feature_state().await? == crate::host::FeatureState::Enabled;
         if !hyperv_on || require_vm(host, &vm).await.is_err() {

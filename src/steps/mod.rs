@@ -2,6 +2,7 @@
 
 pub mod bootstrap;
 pub mod hyperv_feature;
+mod lab_user;
 pub mod lab_vm;
 pub mod mdm_user_scope;
 pub mod policy;

@@ -1,5 +1,6 @@
 //! Step 6: a Temporary Access Pass for the lab user, handed to the caller once and kept nowhere.
 
+use super::lab_user::{lab_user, lab_user_or_report};
 use crate::graph::models::{TapMethod, User};
 use crate::graph::{ApiVersion, GraphError};
 use crate::lab::{
@@ -17,18 +18,6 @@ pub struct TapIssued;
 
 fn methods_path(user_id: &str) -> String {
     format!("/users/{user_id}/authentication/temporaryAccessPassMethods")
-}
-
-/// The lab user: the explicit option first, then the session's choice.
-async fn lab_user(ctx: &StepContext) -> Result<Upn, StepError> {
-    if let Some(upn) = &ctx.options.lab_user {
-        return Ok(upn.clone());
-    }
-    ctx.session.lock().await.lab_user.clone().ok_or_else(|| {
-        StepError::BadInput(
-            "no lab user chosen: pick the user who will sign in at the VM (CLI: --user UPN)".into(),
-        )
-    })
 }
 
 async fn find_user(ctx: &StepContext, upn: &Upn) -> Result<User, StepError> {
@@ -119,14 +108,9 @@ impl StepController for TapIssued {
     }
 
     async fn check(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
-        let upn = match lab_user(ctx).await {
+        let upn = match lab_user_or_report(STEP, ctx).await? {
             Ok(upn) => upn,
-            // Not knowing the user yet is a state to report, not a failed check.
-            Err(StepError::BadInput(why)) => {
-                return Ok(StepReport::new(STEP, StepStatus::NeedsAction, why)
-                    .with_evidence(self.evidence(ctx)));
-            }
-            Err(e) => return Err(e),
+            Err(report) => return Ok(report.with_evidence(self.evidence(ctx))),
         };
         let user = find_user(ctx, &upn).await?;
         let methods = existing(ctx, &user).await?;

@@ -257,7 +257,11 @@ impl HelloApp {
                 }
             }
             Command::Check(step) => self.session.check(step),
-            Command::Apply(step) => self.session.apply(step),
+            Command::Apply(step) => {
+                let iso = self.saved.form.iso_path.trim();
+                self.session.iso_path = (!iso.is_empty()).then(|| iso.into());
+                self.session.apply(step)
+            }
             Command::Revert(step) => self.session.revert(step),
             Command::Cancel(step) => self.session.cancel(step),
             Command::RestartDemoPc(step) => self.session.restart_demo_pc(step),
@@ -663,6 +667,8 @@ impl HelloApp {
             }
             Page::Step(step) => {
                 let ctx = ui.ctx().clone();
+                // Taken out for the frame so the page can edit it while the view borrows `self`.
+                let mut iso_path = std::mem::take(&mut self.saved.form.iso_path);
                 let lab = self.session.state();
                 let state = lab.step(step);
                 let view = StepPageView {
@@ -681,9 +687,12 @@ impl HelloApp {
                         .as_ref()
                         .filter(|_| step.is_host_step())
                         .map(|(_, texture)| texture),
+                    iso_path: (step == Step::LabVm && lab.kind != Some(SessionKind::Demo))
+                        .then_some(&mut iso_path),
                 };
                 let mut commands = Vec::new();
                 pages::step::show(ui, view, &mut commands);
+                self.saved.form.iso_path = iso_path;
                 self.commands.extend(commands);
             }
             Page::Summary => {

@@ -1,11 +1,11 @@
 //! Entra devices (`/devices`) and Intune managed devices (`/deviceManagement/managedDevices`):
 //! list with the `$filter`s the lab uses, get, and delete (step 7 clean-up).
 
-use super::common::with_context;
+use super::common::{Collection, entity, remove_by_id};
 use super::id_is;
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
-use crate::emulator::odata::{Filter, GraphQuery, PageBase, page, select};
+use crate::emulator::odata::{GraphQuery, select};
 use crate::emulator::roles::DirectoryRole;
 use crate::emulator::scopes::*;
 use crate::emulator::state::SharedState;
@@ -30,6 +30,11 @@ pub fn routes() -> Router<SharedState> {
 
 const DEVICES_READ: &[&str] = &[DEVICE_READ_ALL, DEVICE_RW_ALL, DIRECTORY_READ_ALL];
 const MANAGED_READ: &[&str] = &[MANAGED_DEVICES_READ, MANAGED_DEVICES_RW];
+const DEVICES: Collection = Collection::directory("/devices", "devices");
+const MANAGED_DEVICES: Collection = Collection::pages_of_1000(
+    "/deviceManagement/managedDevices",
+    "deviceManagement/managedDevices",
+);
 
 async fn list_devices(
     State(state): State<SharedState>,
@@ -38,37 +43,22 @@ async fn list_devices(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(DEVICES_READ)?;
-    let query = GraphQuery::parse(raw.as_deref());
-    let filter = match query.get("filter") {
-        Some(f) => Filter::parse(
-            f,
-            &[
-                "displayName",
-                "deviceId",
-                "trustType",
-                "operatingSystem",
-                "mdmAppId",
-                "accountEnabled",
-                "id",
-            ],
-            "Device",
-        )?,
-        None => Filter::default(),
-    };
-    let items = state.read(|t| {
-        t.devices
-            .iter()
-            .map(|d| d.to_graph())
-            .filter(|d| filter.matches(d))
-            .collect()
-    });
-    let base = PageBase {
-        root: state.root_url(),
-        version: version.segment(),
-        path: "/devices",
-        context: "devices",
-    };
-    Ok(Json(page(items, &query, &base, 100, 999)?))
+    DEVICES.filtered_page(
+        &state,
+        version,
+        raw.as_deref(),
+        &[
+            "displayName",
+            "deviceId",
+            "trustType",
+            "operatingSystem",
+            "mdmAppId",
+            "accountEnabled",
+            "id",
+        ],
+        "Device",
+        |t| t.devices.iter().map(|d| d.to_graph()).collect(),
+    )
 }
 
 async fn get_device(
@@ -88,12 +78,12 @@ async fn get_device(
         })
         .ok_or_else(|| GraphErr::directory_not_found(&id))?;
     let query = GraphQuery::parse(raw.as_deref());
-    Ok(Json(with_context(
-        select(device, &query),
+    Ok(entity(
         &state,
         version,
         "devices/$entity",
-    )))
+        select(device, &query),
+    ))
 }
 
 async fn delete_device(
@@ -101,19 +91,20 @@ async fn delete_device(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, GraphErr> {
-    caller.require_scope(&[DEVICE_RW_ALL, "Directory.ReadWrite.All"])?;
-    caller.require_role(&[
-        DirectoryRole::CloudDeviceAdministrator,
-        DirectoryRole::IntuneAdministrator,
-    ])?;
+    caller.require(
+        &[DEVICE_RW_ALL, "Directory.ReadWrite.All"],
+        &[
+            DirectoryRole::CloudDeviceAdministrator,
+            DirectoryRole::IntuneAdministrator,
+        ],
+    )?;
     state.write(|t| {
-        let before = t.devices.len();
-        t.devices.retain(|d| !d.id.eq_ignore_ascii_case(&id));
-        if t.devices.len() == before {
-            Err(GraphErr::directory_not_found(&id))
-        } else {
-            Ok(StatusCode::NO_CONTENT)
-        }
+        remove_by_id(
+            &mut t.devices,
+            &id,
+            |d| &d.id,
+            || GraphErr::directory_not_found(&id),
+        )
     })
 }
 
@@ -123,38 +114,22 @@ async fn list_managed(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
-    caller.require_scope(MANAGED_READ)?;
-    caller.require_role(super::enrollment::INTUNE_READERS)?;
-    let query = GraphQuery::parse(raw.as_deref());
-    let filter = match query.get("filter") {
-        Some(f) => Filter::parse(
-            f,
-            &[
-                "azureADDeviceId",
-                "deviceName",
-                "userPrincipalName",
-                "operatingSystem",
-                "userId",
-                "id",
-            ],
-            "managedDevice",
-        )?,
-        None => Filter::default(),
-    };
-    let items = state.read(|t| {
-        t.managed_devices
-            .iter()
-            .map(|d| d.to_graph())
-            .filter(|d| filter.matches(d))
-            .collect()
-    });
-    let base = PageBase {
-        root: state.root_url(),
-        version: version.segment(),
-        path: "/deviceManagement/managedDevices",
-        context: "deviceManagement/managedDevices",
-    };
-    Ok(Json(page(items, &query, &base, 1000, 1000)?))
+    caller.require(MANAGED_READ, super::enrollment::INTUNE_READERS)?;
+    MANAGED_DEVICES.filtered_page(
+        &state,
+        version,
+        raw.as_deref(),
+        &[
+            "azureADDeviceId",
+            "deviceName",
+            "userPrincipalName",
+            "operatingSystem",
+            "userId",
+            "id",
+        ],
+        "managedDevice",
+        |t| t.managed_devices.iter().map(|d| d.to_graph()).collect(),
+    )
 }
 
 async fn get_managed(
@@ -163,8 +138,7 @@ async fn get_managed(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphErr> {
-    caller.require_scope(MANAGED_READ)?;
-    caller.require_role(super::enrollment::INTUNE_READERS)?;
+    caller.require(MANAGED_READ, super::enrollment::INTUNE_READERS)?;
     let device = state
         .read(|t| {
             t.managed_devices
@@ -173,12 +147,12 @@ async fn get_managed(
                 .find(|d| id_is(d, &id))
         })
         .ok_or_else(|| GraphErr::item_not_found("managedDevice", &id))?;
-    Ok(Json(with_context(
-        device,
+    Ok(entity(
         &state,
         version,
         "deviceManagement/managedDevices/$entity",
-    )))
+        device,
+    ))
 }
 
 async fn delete_managed(
@@ -186,16 +160,13 @@ async fn delete_managed(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, GraphErr> {
-    caller.require_scope(&[MANAGED_DEVICES_RW])?;
-    caller.require_role(&[DirectoryRole::IntuneAdministrator])?;
+    caller.require(&[MANAGED_DEVICES_RW], &[DirectoryRole::IntuneAdministrator])?;
     state.write(|t| {
-        let before = t.managed_devices.len();
-        t.managed_devices
-            .retain(|d| !d.id.eq_ignore_ascii_case(&id));
-        if t.managed_devices.len() == before {
-            Err(GraphErr::item_not_found("managedDevice", &id))
-        } else {
-            Ok(StatusCode::NO_CONTENT)
-        }
+        remove_by_id(
+            &mut t.managed_devices,
+            &id,
+            |d| &d.id,
+            || GraphErr::item_not_found("managedDevice", &id),
+        )
     })
 }

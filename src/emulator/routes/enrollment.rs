@@ -1,11 +1,14 @@
 //! Intune enrollment configurations: list (beta filters on
 //! `deviceEnrollmentConfigurationType`), get, and PATCH of the tenant-wide WHfB configuration.
 
-use super::common::{bool_field, enum_field, int_field, json_object, only_known, with_context};
+use super::common::{
+    Collection, bool_field, entity, enum_field, filter_of, int_field, json_object, only_known,
+    take_odata_type, without_beta_only,
+};
 use super::id_is;
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
-use crate::emulator::odata::{Filter, GraphQuery, PageBase, page};
+use crate::emulator::odata::GraphQuery;
 use crate::emulator::roles::DirectoryRole;
 use crate::emulator::scopes::*;
 use crate::emulator::state::{SharedState, graph_time};
@@ -34,15 +37,14 @@ const BETA_ONLY_ENROLLMENT: &[&str] = &[
     "enhancedSignInSecurity",
 ];
 
-fn shape_enrollment(mut config: Value, version: ApiVersion) -> Value {
-    if version == ApiVersion::V1
-        && let Value::Object(map) = &mut config
-    {
-        for key in BETA_ONLY_ENROLLMENT {
-            map.remove(*key);
-        }
-    }
-    config
+const ENROLLMENT_CONFIGS: Collection = Collection::directory(
+    "/deviceManagement/deviceEnrollmentConfigurations",
+    "deviceManagement/deviceEnrollmentConfigurations",
+);
+const ENROLLMENT_ENTITY: &str = "deviceManagement/deviceEnrollmentConfigurations/$entity";
+
+fn shape_enrollment(config: Value, version: ApiVersion) -> Value {
+    without_beta_only(config, version, BETA_ONLY_ENROLLMENT)
 }
 
 pub(super) async fn list_enrollment_configs(
@@ -51,8 +53,7 @@ pub(super) async fn list_enrollment_configs(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
-    caller.require_scope(ENROLLMENT_READ)?;
-    caller.require_role(INTUNE_READERS)?;
+    caller.require(ENROLLMENT_READ, INTUNE_READERS)?;
     let query = GraphQuery::parse(raw.as_deref());
     let fields: &[&str] = match version {
         ApiVersion::Beta => &[
@@ -63,10 +64,7 @@ pub(super) async fn list_enrollment_configs(
         ],
         ApiVersion::V1 => &["displayName", "id"],
     };
-    let filter = match query.get("filter") {
-        Some(f) => Filter::parse(f, fields, "deviceEnrollmentConfiguration")?,
-        None => Filter::default(),
-    };
+    let filter = filter_of(&query, fields, "deviceEnrollmentConfiguration")?;
     let items: Vec<Value> = state.read(|t| {
         t.enrollment_configurations
             .iter()
@@ -74,13 +72,7 @@ pub(super) async fn list_enrollment_configs(
             .map(|c| shape_enrollment(c.clone(), version))
             .collect()
     });
-    let base = PageBase {
-        root: state.root_url(),
-        version: version.segment(),
-        path: "/deviceManagement/deviceEnrollmentConfigurations",
-        context: "deviceManagement/deviceEnrollmentConfigurations",
-    };
-    Ok(Json(page(items, &query, &base, 100, 999)?))
+    ENROLLMENT_CONFIGS.page(&state, version, &query, items)
 }
 
 pub(super) async fn get_enrollment_config(
@@ -89,8 +81,7 @@ pub(super) async fn get_enrollment_config(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphErr> {
-    caller.require_scope(ENROLLMENT_READ)?;
-    caller.require_role(INTUNE_READERS)?;
+    caller.require(ENROLLMENT_READ, INTUNE_READERS)?;
     let config = state
         .read(|t| {
             t.enrollment_configurations
@@ -99,12 +90,12 @@ pub(super) async fn get_enrollment_config(
                 .cloned()
         })
         .ok_or_else(|| GraphErr::item_not_found("deviceEnrollmentConfiguration", &id))?;
-    Ok(Json(with_context(
-        shape_enrollment(config, version),
+    Ok(entity(
         &state,
         version,
-        "deviceManagement/deviceEnrollmentConfigurations/$entity",
-    )))
+        ENROLLMENT_ENTITY,
+        shape_enrollment(config, version),
+    ))
 }
 
 pub(super) async fn patch_enrollment_config(
@@ -114,11 +105,13 @@ pub(super) async fn patch_enrollment_config(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, GraphErr> {
-    caller.require_scope(&[
-        DM_SERVICE_CONFIG_RW,
-        "DeviceManagementConfiguration.ReadWrite.All",
-    ])?;
-    caller.require_role(&[DirectoryRole::IntuneAdministrator])?;
+    caller.require(
+        &[
+            DM_SERVICE_CONFIG_RW,
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        &[DirectoryRole::IntuneAdministrator],
+    )?;
     let mut body = json_object(&body)?;
     let existing_type = state
         .read(|t| {
@@ -128,19 +121,18 @@ pub(super) async fn patch_enrollment_config(
                 .map(|c| c["@odata.type"].as_str().unwrap_or_default().to_string())
         })
         .ok_or_else(|| GraphErr::item_not_found("deviceEnrollmentConfiguration", &id))?;
-    match body.remove("@odata.type") {
-        Some(Value::String(t)) if t == existing_type => {}
-        Some(other) => {
-            return Err(GraphErr::bad_request(format!(
-                "The @odata.type {other} does not match the type of '{id}' ({existing_type})."
-            )));
-        }
-        None => {
-            return Err(GraphErr::bad_request(format!(
+    take_odata_type(
+        &mut body,
+        &existing_type,
+        |other| {
+            format!("The @odata.type {other} does not match the type of '{id}' ({existing_type}).")
+        },
+        || {
+            format!(
                 "The request body needs '@odata.type' ('{existing_type}') to update a derived deviceEnrollmentConfiguration."
-            )));
-        }
-    }
+            )
+        },
+    )?;
     for read_only in [
         "id",
         "createdDateTime",
@@ -170,12 +162,12 @@ pub(super) async fn patch_enrollment_config(
         config["version"] = json!(config["version"].as_i64().unwrap_or(0) + 1);
         Ok::<_, GraphErr>(config.clone())
     })?;
-    Ok(Json(with_context(
-        shape_enrollment(updated, version),
+    Ok(entity(
         &state,
         version,
-        "deviceManagement/deviceEnrollmentConfigurations/$entity",
-    )))
+        ENROLLMENT_ENTITY,
+        shape_enrollment(updated, version),
+    ))
 }
 
 fn validate_whfb(

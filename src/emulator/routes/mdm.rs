@@ -1,11 +1,11 @@
 //! The MDM user scope (`mobileDeviceManagementPolicies`, beta only): list, get, and PATCH of
 //! `appliesTo` alone, as the contract describes.
 
-use super::common::{bool_field, enum_field, json_object, only_known, with_context};
+use super::common::{Collection, bool_field, entity, enum_field, json_object, only_known};
 use super::id_is;
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
-use crate::emulator::odata::{Filter, GraphQuery, PageBase, page};
+use crate::emulator::odata::GraphQuery;
 use crate::emulator::roles::DirectoryRole;
 use crate::emulator::scopes::*;
 use crate::emulator::state::SharedState;
@@ -18,6 +18,10 @@ use serde_json::{Value, json};
 
 const MDM_READ: &[&str] = &[POLICY_READ_ALL, POLICY_RW_MOBILITY, "Policy.ReadWrite.All"];
 const MDM_TYPE: &str = "microsoft.graph.mobileDeviceManagementPolicy";
+const MDM_POLICIES: Collection = Collection::directory(
+    "/policies/mobileDeviceManagementPolicies",
+    "mobilityManagementPolicies",
+);
 
 pub(super) async fn list_mdm_policies(
     State(state): State<SharedState>,
@@ -26,29 +30,14 @@ pub(super) async fn list_mdm_policies(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(MDM_READ)?;
-    let query = GraphQuery::parse(raw.as_deref());
-    let filter = match query.get("filter") {
-        Some(f) => Filter::parse(
-            f,
-            &["displayName", "appliesTo", "id"],
-            "mobilityManagementPolicy",
-        )?,
-        None => Filter::default(),
-    };
-    let items: Vec<Value> = state.read(|t| {
-        t.mdm_policies
-            .iter()
-            .filter(|p| filter.matches(p))
-            .cloned()
-            .collect()
-    });
-    let base = PageBase {
-        root: state.root_url(),
-        version: version.segment(),
-        path: "/policies/mobileDeviceManagementPolicies",
-        context: "mobilityManagementPolicies",
-    };
-    Ok(Json(page(items, &query, &base, 100, 999)?))
+    MDM_POLICIES.filtered_page(
+        &state,
+        version,
+        raw.as_deref(),
+        &["displayName", "appliesTo", "id"],
+        "mobilityManagementPolicy",
+        |t| t.mdm_policies.clone(),
+    )
 }
 
 pub(super) async fn get_mdm_policy(
@@ -70,12 +59,12 @@ pub(super) async fn get_mdm_policy(
     {
         policy["includedGroups"] = json!([]);
     }
-    Ok(Json(with_context(
-        policy,
+    Ok(entity(
         &state,
         version,
         "mobilityManagementPolicies/$entity",
-    )))
+        policy,
+    ))
 }
 
 pub(super) async fn patch_mdm_policy(
@@ -84,8 +73,7 @@ pub(super) async fn patch_mdm_policy(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<StatusCode, GraphErr> {
-    caller.require_scope(&[POLICY_RW_MOBILITY])?;
-    caller.require_role(&[DirectoryRole::IntuneAdministrator])?;
+    caller.require(&[POLICY_RW_MOBILITY], &[DirectoryRole::IntuneAdministrator])?;
     let body = json_object(&body)?;
     only_known(
         &body,

@@ -2,7 +2,7 @@
 //! Windows Hello for Business keys (list, get, delete). The TAP code appears only in the 201 of
 //! the POST; state keeps a salted hash.
 
-use super::common::{json_object, with_context};
+use super::common::{entity, json_object, remove_by_id, with_context};
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
 use crate::emulator::roles::DirectoryRole;
@@ -69,22 +69,53 @@ fn require_method_admin(caller: &Caller, target: &UserRecord) -> Result<(), Grap
     }
 }
 
+/// The user whose methods the caller reads: a read scope, then oneself or a reader role.
+fn readable_target(state: &SharedState, caller: &Caller, id: &str) -> Result<UserRecord, GraphErr> {
+    caller.require_scope(METHODS_READ)?;
+    let user = find_user(state, id)?;
+    caller.require_self_or_role(&user.id, METHOD_READERS)?;
+    Ok(user)
+}
+
+/// The user whose methods the caller changes: the write scope, then the admin role the target needs.
+fn writable_target(state: &SharedState, caller: &Caller, id: &str) -> Result<UserRecord, GraphErr> {
+    caller.require_scope(&[USER_AUTH_METHOD_RW])?;
+    let user = find_user(state, id)?;
+    require_method_admin(caller, &user)?;
+    Ok(user)
+}
+
+/// A user's methods of one kind, like `temporaryAccessPassMethods`, as a collection answer.
+fn methods_list(
+    state: &SharedState,
+    version: ApiVersion,
+    user: &UserRecord,
+    kind: &str,
+    value: Vec<Value>,
+) -> Json<Value> {
+    Json(json!({
+        "@odata.context": super::common::context(state, version, &format!("users('{}')/authentication/{kind}", user.id)),
+        "value": value,
+    }))
+}
+
 async fn list_taps(
     State(state): State<SharedState>,
     Extension(version): Extension<ApiVersion>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphErr> {
-    caller.require_scope(METHODS_READ)?;
-    let user = find_user(&state, &id)?;
-    caller.require_self_or_role(&user.id, METHOD_READERS)?;
+    let user = readable_target(&state, &caller, &id)?;
     let enabled = state.read(|t| t.tap_policy_enabled());
     let now = Utc::now();
     let value: Vec<Value> = user.tap.iter().map(|t| t.to_graph(now, enabled)).collect();
-    Ok(Json(json!({
-        "@odata.context": super::common::context(&state, version, &format!("users('{}')/authentication/temporaryAccessPassMethods", user.id)),
-        "value": value,
-    })))
+    Ok(methods_list(
+        &state,
+        version,
+        &user,
+        "temporaryAccessPassMethods",
+        value,
+    ))
 }
 
 async fn get_tap(
@@ -93,9 +124,7 @@ async fn get_tap(
     caller: Caller,
     Path((id, method)): Path<(String, String)>,
 ) -> Result<Json<Value>, GraphErr> {
-    caller.require_scope(METHODS_READ)?;
-    let user = find_user(&state, &id)?;
-    caller.require_self_or_role(&user.id, METHOD_READERS)?;
+    let user = readable_target(&state, &caller, &id)?;
     let tap = user
         .tap
         .filter(|t| t.id.eq_ignore_ascii_case(&method))
@@ -103,12 +132,12 @@ async fn get_tap(
             GraphErr::item_not_found("temporaryAccessPassAuthenticationMethod", &method)
         })?;
     let enabled = state.read(|t| t.tap_policy_enabled());
-    Ok(Json(with_context(
-        tap.to_graph(Utc::now(), enabled),
+    Ok(entity(
         &state,
         version,
         "users/authentication/temporaryAccessPassMethods/$entity",
-    )))
+        tap.to_graph(Utc::now(), enabled),
+    ))
 }
 
 async fn create_tap(
@@ -118,9 +147,7 @@ async fn create_tap(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, GraphErr> {
-    caller.require_scope(&[USER_AUTH_METHOD_RW])?;
-    let user = find_user(&state, &id)?;
-    require_method_admin(&caller, &user)?;
+    let user = writable_target(&state, &caller, &id)?;
     let body = json_object(&body)?;
     super::common::only_known(
         &body,
@@ -251,9 +278,7 @@ async fn delete_tap(
     caller: Caller,
     Path((id, method)): Path<(String, String)>,
 ) -> Result<StatusCode, GraphErr> {
-    caller.require_scope(&[USER_AUTH_METHOD_RW])?;
-    let user = find_user(&state, &id)?;
-    require_method_admin(&caller, &user)?;
+    let user = writable_target(&state, &caller, &id)?;
     state.write(|t| {
         let u = t
             .user_mut(user.id.as_str())
@@ -277,14 +302,15 @@ async fn list_whfb(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphErr> {
-    caller.require_scope(METHODS_READ)?;
-    let user = find_user(&state, &id)?;
-    caller.require_self_or_role(&user.id, METHOD_READERS)?;
+    let user = readable_target(&state, &caller, &id)?;
     let value: Vec<Value> = user.whfb_methods.iter().map(|m| m.to_graph()).collect();
-    Ok(Json(json!({
-        "@odata.context": super::common::context(&state, version, &format!("users('{}')/authentication/windowsHelloForBusinessMethods", user.id)),
-        "value": value,
-    })))
+    Ok(methods_list(
+        &state,
+        version,
+        &user,
+        "windowsHelloForBusinessMethods",
+        value,
+    ))
 }
 
 async fn get_whfb(
@@ -294,9 +320,7 @@ async fn get_whfb(
     Path((id, method)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
-    caller.require_scope(METHODS_READ)?;
-    let user = find_user(&state, &id)?;
-    caller.require_self_or_role(&user.id, METHOD_READERS)?;
+    let user = readable_target(&state, &caller, &id)?;
     let key = user
         .whfb_methods
         .iter()
@@ -320,12 +344,12 @@ async fn get_whfb(
             })
             .unwrap_or(Value::Null);
     }
-    Ok(Json(with_context(
-        answer,
+    Ok(entity(
         &state,
         version,
         "users/authentication/windowsHelloForBusinessMethods/$entity",
-    )))
+        answer,
+    ))
 }
 
 async fn delete_whfb(
@@ -333,24 +357,17 @@ async fn delete_whfb(
     caller: Caller,
     Path((id, method)): Path<(String, String)>,
 ) -> Result<StatusCode, GraphErr> {
-    caller.require_scope(&[USER_AUTH_METHOD_RW])?;
-    let user = find_user(&state, &id)?;
-    require_method_admin(&caller, &user)?;
+    let user = writable_target(&state, &caller, &id)?;
     state.write(|t| {
         let u = t
             .user_mut(user.id.as_str())
             .ok_or_else(|| GraphErr::directory_not_found(&id))?;
-        let before = u.whfb_methods.len();
-        u.whfb_methods
-            .retain(|m| !m.id.eq_ignore_ascii_case(&method));
-        if u.whfb_methods.len() == before {
-            Err(GraphErr::item_not_found(
-                "windowsHelloForBusinessAuthenticationMethod",
-                &method,
-            ))
-        } else {
-            Ok(StatusCode::NO_CONTENT)
-        }
+        remove_by_id(
+            &mut u.whfb_methods,
+            &method,
+            |m| &m.id,
+            || GraphErr::item_not_found("windowsHelloForBusinessAuthenticationMethod", &method),
+        )
     })
 }
 

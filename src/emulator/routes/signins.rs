@@ -1,11 +1,11 @@
 //! Sign-in logs (`/auditLogs/signIns`): newest first, `$filter` on user and time, the beta shape
 //! with `authenticationDetails`, the basic shape on v1.0, and the Entra ID P1 licence check.
 
-use super::common::with_context;
+use super::common::{Collection, entity, filter_of, without_beta_only};
 use super::id_is;
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
-use crate::emulator::odata::{Filter, GraphQuery, PageBase, page};
+use crate::emulator::odata::GraphQuery;
 use crate::emulator::roles::DirectoryRole;
 use crate::emulator::scopes::*;
 use crate::emulator::state::SharedState;
@@ -55,15 +55,10 @@ const FILTER_FIELDS: &[&str] = &[
     "id",
 ];
 
-fn shape(mut entry: Value, version: ApiVersion) -> Value {
-    if version == ApiVersion::V1
-        && let Value::Object(map) = &mut entry
-    {
-        for key in BETA_ONLY {
-            map.remove(*key);
-        }
-    }
-    entry
+const SIGN_INS: Collection = Collection::pages_of_1000("/auditLogs/signIns", "auditLogs/signIns");
+
+fn shape(entry: Value, version: ApiVersion) -> Value {
+    without_beta_only(entry, version, BETA_ONLY)
 }
 
 fn check_licence(state: &SharedState) -> Result<(), GraphErr> {
@@ -84,18 +79,14 @@ async fn list(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
-    caller.require_scope(READ)?;
-    caller.require_role(SIGN_IN_READERS)?;
+    caller.require(READ, SIGN_IN_READERS)?;
     check_licence(&state)?;
     let query = GraphQuery::parse(raw.as_deref());
     let mut fields = FILTER_FIELDS.to_vec();
     if version == ApiVersion::Beta {
         fields.push("signInEventTypes");
     }
-    let filter = match query.get("filter") {
-        Some(f) => Filter::parse(f, &fields, "signIn")?,
-        None => Filter::default(),
-    };
+    let filter = filter_of(&query, &fields, "signIn")?;
     let items = state.read(|t| {
         t.sign_ins
             .iter()
@@ -104,13 +95,7 @@ async fn list(
             .map(|e| shape(e.clone(), version))
             .collect()
     });
-    let base = PageBase {
-        root: state.root_url(),
-        version: version.segment(),
-        path: "/auditLogs/signIns",
-        context: "auditLogs/signIns",
-    };
-    Ok(Json(page(items, &query, &base, 1000, 1000)?))
+    SIGN_INS.page(&state, version, &query, items)
 }
 
 async fn one(
@@ -119,16 +104,15 @@ async fn one(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphErr> {
-    caller.require_scope(READ)?;
-    caller.require_role(SIGN_IN_READERS)?;
+    caller.require(READ, SIGN_IN_READERS)?;
     check_licence(&state)?;
     let entry = state
         .read(|t| t.sign_ins.iter().find(|e| id_is(e, &id)).cloned())
         .ok_or_else(|| GraphErr::item_not_found("signIn", &id))?;
-    Ok(Json(with_context(
-        shape(entry, version),
+    Ok(entity(
         &state,
         version,
         "auditLogs/signIns/$entity",
-    )))
+        shape(entry, version),
+    ))
 }

@@ -1,7 +1,9 @@
 //! The TAP authentication method configuration: GET (id case-insensitive) and PATCH with the
 //! required `@odata.type`.
 
-use super::common::{bool_field, enum_field, int_field, json_object, only_known, with_context};
+use super::common::{
+    bool_field, entity, enum_field, int_field, json_object, only_known, take_odata_type,
+};
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
 use crate::emulator::roles::DirectoryRole;
@@ -23,19 +25,21 @@ pub(super) async fn get_method_config(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphErr> {
-    caller.require_scope(&[POLICY_READ_ALL, POLICY_RW_AUTH_METHOD])?;
-    caller.require_role(&[
-        DirectoryRole::GlobalReader,
-        DirectoryRole::AuthenticationPolicyAdministrator,
-    ])?;
+    caller.require(
+        &[POLICY_READ_ALL, POLICY_RW_AUTH_METHOD],
+        &[
+            DirectoryRole::GlobalReader,
+            DirectoryRole::AuthenticationPolicyAdministrator,
+        ],
+    )?;
     check_tap_id(&id)?;
     let policy = state.read(|t| t.tap_policy.clone());
-    Ok(Json(with_context(
-        policy,
+    Ok(entity(
         &state,
         version,
         "policies/authenticationMethodsPolicy/authenticationMethodConfigurations/$entity",
-    )))
+        policy,
+    ))
 }
 
 fn check_tap_id(id: &str) -> Result<(), GraphErr> {
@@ -55,23 +59,26 @@ pub(super) async fn patch_method_config(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<StatusCode, GraphErr> {
-    caller.require_scope(&[POLICY_RW_AUTH_METHOD])?;
-    caller.require_role(&[DirectoryRole::AuthenticationPolicyAdministrator])?;
+    caller.require(
+        &[POLICY_RW_AUTH_METHOD],
+        &[DirectoryRole::AuthenticationPolicyAdministrator],
+    )?;
     check_tap_id(&id)?;
     let mut body = json_object(&body)?;
-    match body.remove("@odata.type") {
-        Some(Value::String(t)) if t == TAP_CONFIG_TYPE => {}
-        Some(other) => {
-            return Err(GraphErr::bad_request(format!(
+    take_odata_type(
+        &mut body,
+        TAP_CONFIG_TYPE,
+        |other| {
+            format!(
                 "Invalid @odata.type {other} for the TemporaryAccessPass configuration; expected '{TAP_CONFIG_TYPE}'."
-            )));
-        }
-        None => {
-            return Err(GraphErr::bad_request(format!(
+            )
+        },
+        || {
+            format!(
                 "The request body must contain '@odata.type': '{TAP_CONFIG_TYPE}' to update an authentication method configuration."
-            )));
-        }
-    }
+            )
+        },
+    )?;
     body.remove("id");
     only_known(
         &body,

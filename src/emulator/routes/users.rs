@@ -1,10 +1,10 @@
 //! Directory reads: `/users` (with `$filter`, `$search`, `$select`, `$top`, paging), one user,
 //! `/me` and its directory roles (`memberOf`, `transitiveMemberOf`), and `/organization`.
 
-use super::common::with_context;
+use super::common::{Collection, entity, filter_of};
 use crate::emulator::caller::Caller;
 use crate::emulator::error::GraphErr;
-use crate::emulator::odata::{Filter, GraphQuery, PageBase, page, search_matches, select};
+use crate::emulator::odata::{GraphQuery, search_matches, select};
 use crate::emulator::scopes::*;
 use crate::emulator::state::SharedState;
 use crate::graph::ApiVersion;
@@ -37,6 +37,8 @@ const USERS_READ: &[&str] = &[
     "User.ReadBasic.All",
 ];
 const ME_READ: &[&str] = &[USER_READ, USER_READ_ALL, DIRECTORY_READ_ALL];
+const USERS: Collection = Collection::directory("/users", "users");
+const MY_ROLES: Collection = Collection::directory("/me/memberOf", "directoryObjects");
 const USER_FILTER_FIELDS: &[&str] = &[
     "userPrincipalName",
     "displayName",
@@ -82,10 +84,7 @@ async fn list_users(
             "$count on directory objects needs the request header 'ConsistencyLevel: eventual'.",
         ));
     }
-    let filter = match query.get("filter") {
-        Some(f) => Filter::parse(f, USER_FILTER_FIELDS, "User")?,
-        None => Filter::default(),
-    };
+    let filter = filter_of(&query, USER_FILTER_FIELDS, "User")?;
     let users: Vec<Value> = state.read(|t| t.users.iter().map(|u| u.to_graph()).collect());
     let mut items = Vec::new();
     for user in users {
@@ -99,13 +98,7 @@ async fn list_users(
         }
         items.push(user);
     }
-    let base = PageBase {
-        root: state.root_url(),
-        version: version.segment(),
-        path: "/users",
-        context: "users",
-    };
-    Ok(Json(page(items, &query, &base, 100, 999)?))
+    USERS.page(&state, version, &query, items)
 }
 
 async fn get_user(
@@ -116,16 +109,7 @@ async fn get_user(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(USERS_READ)?;
-    let user = state
-        .read(|t| t.user(&id).map(|u| u.to_graph()))
-        .ok_or_else(|| GraphErr::directory_not_found(&id))?;
-    let query = GraphQuery::parse(raw.as_deref());
-    Ok(Json(with_context(
-        select(user, &query),
-        &state,
-        version,
-        "users/$entity",
-    )))
+    user_entity(&state, version, &id, raw.as_deref())
 }
 
 async fn me(
@@ -135,16 +119,31 @@ async fn me(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(ME_READ)?;
-    let user = state
-        .read(|t| t.user(caller.token.user_id.as_str()).map(|u| u.to_graph()))
-        .ok_or_else(|| GraphErr::directory_not_found(caller.token.user_id.as_str()))?;
-    let query = GraphQuery::parse(raw.as_deref());
-    Ok(Json(with_context(
-        select(user, &query),
+    user_entity(
         &state,
         version,
+        caller.token.user_id.as_str(),
+        raw.as_deref(),
+    )
+}
+
+/// One user by id or UPN, with `$select`, as `/users/{id}` and `/me` answer it.
+fn user_entity(
+    state: &SharedState,
+    version: ApiVersion,
+    id: &str,
+    raw_query: Option<&str>,
+) -> Result<Json<Value>, GraphErr> {
+    let user = state
+        .read(|t| t.user(id).map(|u| u.to_graph()))
+        .ok_or_else(|| GraphErr::directory_not_found(id))?;
+    let query = GraphQuery::parse(raw_query);
+    Ok(entity(
+        state,
+        version,
         "users/$entity",
-    )))
+        select(user, &query),
+    ))
 }
 
 async fn me_roles(
@@ -161,13 +160,7 @@ async fn me_roles(
         .map(|r| r.to_graph(tenant.as_str()))
         .collect();
     let query = GraphQuery::parse(raw.as_deref());
-    let base = PageBase {
-        root: state.root_url(),
-        version: version.segment(),
-        path: "/me/memberOf",
-        context: "directoryObjects",
-    };
-    Ok(Json(page(items, &query, &base, 100, 999)?))
+    MY_ROLES.page(&state, version, &query, items)
 }
 
 async fn organization(

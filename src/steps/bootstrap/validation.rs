@@ -456,17 +456,18 @@ async fn mfa_signin(
     } else {
         fix::MFA_REAL
     };
+    let waiting = |detail: String| {
+        row(
+            "graph_mfa_signin",
+            label,
+            ValidationState::Waiting,
+            detail,
+            fix,
+        )
+    };
     let graph = match ctx.graph() {
         Ok(g) => g,
-        Err(e) => {
-            return row(
-                "graph_mfa_signin",
-                label,
-                ValidationState::Waiting,
-                e.to_string(),
-                fix,
-            );
-        }
+        Err(e) => return waiting(e.to_string()),
     };
     let user_id = match graph
         .get(
@@ -477,25 +478,9 @@ async fn mfa_signin(
     {
         Ok(u) => match u["id"].as_str() {
             Some(id) => id.to_string(),
-            None => {
-                return row(
-                    "graph_mfa_signin",
-                    label,
-                    ValidationState::Waiting,
-                    "The user has no id in Graph's answer.",
-                    fix,
-                );
-            }
+            None => return waiting("The user has no id in Graph's answer.".into()),
         },
-        Err(e) => {
-            return row(
-                "graph_mfa_signin",
-                label,
-                ValidationState::Waiting,
-                e.to_string(),
-                fix,
-            );
-        }
+        Err(e) => return waiting(e.to_string()),
     };
     let path = format!("/auditLogs/signIns?$filter=userId eq '{user_id}'&$top=50");
     match graph.get(ApiVersion::Beta, &path).await {
@@ -518,15 +503,9 @@ async fn mfa_signin(
                     ),
                     fix,
                 ),
-                None => row(
-                    "graph_mfa_signin",
-                    label,
-                    ValidationState::Waiting,
-                    format!(
-                        "Conditional Access requires MFA; no sign-in with \"{MFA_BY_CLAIM}\" logged yet. {MFA_EXPLANATION}"
-                    ),
-                    fix,
-                ),
+                None => waiting(format!(
+                    "Conditional Access requires MFA; no sign-in with \"{MFA_BY_CLAIM}\" logged yet. {MFA_EXPLANATION}"
+                )),
             }
         }
         Err(GraphError::Api(api))
@@ -542,13 +521,7 @@ async fn mfa_signin(
                 fix::P1,
             )
         }
-        Err(e) => row(
-            "graph_mfa_signin",
-            label,
-            ValidationState::Waiting,
-            e.to_string(),
-            fix,
-        ),
+        Err(e) => waiting(e.to_string()),
     }
 }
 

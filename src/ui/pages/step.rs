@@ -23,10 +23,12 @@ pub struct StepPageView<'a> {
     pub secrets: Vec<&'a Secret>,
     /// The VM screen (host steps), when there is one.
     pub screen: Option<&'a egui::TextureHandle>,
+    /// Step 4 on a real host: the Windows 11 ISO path being typed.
+    pub iso_path: Option<&'a mut String>,
 }
 
 /// Renders a step page.
-pub fn show(ui: &mut Ui, view: StepPageView<'_>, cmds: &mut Commands) {
+pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
     let step = view.step;
     let state = view.state;
     let text = step_text::text(step);
@@ -36,6 +38,10 @@ pub fn show(ui: &mut Ui, view: StepPageView<'_>, cmds: &mut Commands) {
         ui.label(text.what);
         ui.muted_label(format!("Why: {}", text.why));
     });
+    if let Some(iso) = view.iso_path.as_deref_mut() {
+        ui.add_space(8.0);
+        iso_field(ui, iso);
+    }
     ui.add_space(8.0);
     actions(ui, &view, cmds);
     ui.add_space(8.0);
@@ -175,4 +181,21 @@ fn result(ui: &mut Ui, state: &StepState, hint: &str) {
             ),
         ),
     }
+}
+
+/// Step 4 on a real host: where the Windows 11 ISO is. The gallery image was retired in 2024, so
+/// the person downloads the evaluation ISO first; the step checks the file when it runs.
+fn iso_field(ui: &mut Ui, iso: &mut String) {
+    ui.card(|ui| {
+        let label = ui.label("Windows 11 ISO file");
+        ui.add(
+            egui::TextEdit::singleline(iso)
+                .hint_text(r"C:\ISO\Win11_Enterprise_Eval.iso")
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+        ui.muted_label(
+            "Download the Windows 11 Enterprise evaluation ISO from the Microsoft Evaluation Center, then paste its full path here.",
+        );
+    });
 }

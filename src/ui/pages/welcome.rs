@@ -14,6 +14,8 @@ pub struct WelcomeForm {
     /// Why the typed UPN was rejected.
     #[serde(skip)]
     pub lab_user_error: Option<String>,
+    /// The Windows 11 ISO for step 4 on a real host, as typed on that step's page.
+    pub iso_path: String,
 }
 
 /// What the welcome page shows.
