@@ -1,11 +1,13 @@
 //! Walks the whole wizard in demo mode by accessible labels only: Welcome, the seven steps, the
-//! summary. A real `LabEnv::demo` (in-process emulator on loopback) in a temporary home.
+//! summary, then "Export report" (to a path given up front instead of the save dialog). A real
+//! `LabEnv::demo` (in-process emulator on loopback) in a temporary home.
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use hello_bootstrap::lab::session::Connection;
 use hello_bootstrap::lab::{Step, StepStatus, ValidationState};
+use hello_bootstrap::ui::export::ExportState;
 use hello_bootstrap::ui::{AppOptions, HelloApp, Page, build_app};
 use std::time::{Duration, Instant};
 
@@ -25,6 +27,8 @@ fn the_whole_demo_lab_from_welcome_to_summary() {
     let home = tempfile::tempdir().expect("temp dir");
     // SAFETY: this test binary has this one test, so no other thread reads the environment.
     unsafe { std::env::set_var(hello_bootstrap::lab::paths::HOME_ENV, home.path()) };
+    let report = home.path().join("lab report.html");
+    let export_path = report.clone();
 
     let mut harness: Harness<'static, HelloApp> = Harness::builder()
         .with_size([1180.0, 900.0])
@@ -33,6 +37,7 @@ fn the_whole_demo_lab_from_welcome_to_summary() {
                 cc,
                 AppOptions {
                     demo: true,
+                    export_path: Some(export_path.clone()),
                     ..AppOptions::default()
                 },
             )
@@ -50,6 +55,7 @@ fn the_whole_demo_lab_from_welcome_to_summary() {
     harness.get_by_role_and_label(Role::Button, "Next").click();
     harness.run_steps(2);
 
+    let mut tap = None;
     for step in Step::ALL {
         assert_eq!(harness.state().page(), Page::Step(step));
         // Finishing the previous step re-checks this one; let that check land first.
@@ -118,6 +124,12 @@ fn the_whole_demo_lab_from_welcome_to_summary() {
                 "step 6 hands over a TAP"
             );
             harness.get_by_label("Copy the pass");
+            tap = harness
+                .state()
+                .lab()
+                .tap
+                .as_ref()
+                .map(|t| t.code.expose().to_string());
         }
         harness.get_by_role_and_label(Role::Button, "Next").click();
         harness.run_steps(2);
@@ -128,4 +140,46 @@ fn the_whole_demo_lab_from_welcome_to_summary() {
     for step in Step::ALL {
         harness.get_by_label(&step.to_string());
     }
+
+    harness
+        .get_by_role_and_label(Role::Button, "Export report")
+        .click();
+    harness.run_steps(2);
+    wait_for(&mut harness, "the report to be written", |app| {
+        app.export_state() != Some(&ExportState::Running)
+    });
+    let json_path = report.with_extension("json");
+    assert_eq!(
+        harness.state().export_state(),
+        Some(&ExportState::Saved {
+            html: report.clone(),
+            json: json_path.clone(),
+        })
+    );
+    harness.get_by_label(&format!("Report saved to {}", report.display()));
+    let html = std::fs::read_to_string(&report).expect("the HTML report");
+    let json = std::fs::read_to_string(&json_path).expect("the JSON beside it");
+    for step in Step::ALL {
+        assert!(
+            html.contains(step.title()),
+            "{step}'s title is not in the report"
+        );
+    }
+    for n in [4, 7] {
+        let figure = format!(r#"<figure id="image-step-{n}-vm.png">"#);
+        let at = html
+            .find(&figure)
+            .unwrap_or_else(|| panic!("step {n}'s VM screen is not in the report"));
+        assert!(
+            html[at..].contains(r#"<img src="data:image/png;base64,iVBOR"#),
+            "step {n}'s VM screen is embedded as a PNG"
+        );
+        assert!(json.contains(&format!("step-{n}-vm.png")));
+    }
+    let tap = tap.expect("step 6 issued a TAP");
+    assert!(tap.len() >= 8, "{tap}");
+    assert!(
+        !html.contains(&tap) && !json.contains(&tap),
+        "the TAP leaked into the report"
+    );
 }

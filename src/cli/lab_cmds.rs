@@ -4,12 +4,13 @@ use super::args::{EmulatorArgs, GlobalArgs, LabArgs, RunArgs};
 use super::output::{Outcome, print_human};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::emulator::{Emulator, EmulatorConfig, FaultRule};
+use crate::host::ScreenImage;
 use crate::lab::StepReport;
 use crate::lab::controller::StepOptions;
 use crate::lab::env::{DemoOptions, EnvError, LabEnv, RealOptions};
 use crate::lab::session_file::SessionKind;
 use crate::lab::{Secret, Step, StepStatus, Upn};
-use crate::report::{ReportData, StepEntry};
+use crate::report::{CapturedImage, ReportData, StepEntry};
 use crate::steps;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -131,6 +132,44 @@ pub async fn check(global: &GlobalArgs, args: &LabArgs) -> i32 {
     }
 }
 
+/// When a step ran, and the VM's screen when it finished (host steps, for `--report`).
+#[derive(Clone, Debug)]
+pub struct StepTiming {
+    pub started: DateTime<Utc>,
+    pub finished: DateTime<Utc>,
+    pub vm_screen: Option<ScreenImage>,
+}
+
+impl StepTiming {
+    fn now() -> StepTiming {
+        StepTiming {
+            started: Utc::now(),
+            finished: Utc::now(),
+            vm_screen: None,
+        }
+    }
+}
+
+fn vm_image(step: Step, screen: &ScreenImage) -> Result<CapturedImage, String> {
+    let n = step.number();
+    Ok(CapturedImage::new(
+        format!("step-{n}-vm.png"),
+        format!("The lab VM's screen when step {n} finished"),
+        screen.to_png()?,
+    ))
+}
+
+/// The lab VM's screen, when the environment has a host and the VM exists; `None` otherwise (a
+/// report then just has no VM image for the step).
+async fn vm_screen(env: &LabEnv, ctx: &crate::lab::StepContext) -> Option<ScreenImage> {
+    let host = env.host.as_ref()?;
+    let name = steps::lab_vm::vm_name(ctx);
+    match tokio::time::timeout(std::time::Duration::from_secs(20), host.screenshot(&name)).await {
+        Ok(Ok(image)) => Some(image),
+        _ => None,
+    }
+}
+
 /// `run`: apply the requested steps in order, stopping at the first failure.
 pub async fn run(global: &GlobalArgs, args: &RunArgs) -> i32 {
     let selected = match &args.steps {
@@ -176,16 +215,22 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs) -> i32 {
     save_outcomes(&env, &outcomes).await;
     if let Some(path) = &args.report {
         let mut data = ReportData::new(env.tenant_name.clone(), env.kind);
-        for (outcome, (started, finished)) in outcomes.iter().zip(&times) {
+        for (outcome, timing) in outcomes.iter().zip(&times) {
             let report = match outcome {
                 Outcome::Report(r) => (**r).clone(),
                 other => StepReport::new(other.step(), other.status(), other.detail()),
             };
-            data.steps.push(StepEntry::from_report(
-                &report,
-                Some(*started),
-                Some(*finished),
-            ));
+            let mut entry =
+                StepEntry::from_report(&report, Some(timing.started), Some(timing.finished));
+            if let Some(screen) = &timing.vm_screen {
+                match vm_image(report.step, screen) {
+                    Ok(image) => entry = entry.with_vm_image(image),
+                    Err(e) => {
+                        eprintln!("warning: the VM screen of {} is left out: {e}", report.step)
+                    }
+                }
+            }
+            data.steps.push(entry);
         }
         match crate::report::write_report(path, &data) {
             Ok((html, json)) => eprintln!(
@@ -230,7 +275,7 @@ pub async fn run_steps(
     user: Option<Upn>,
     args: &RunArgs,
     human: bool,
-) -> (Vec<Outcome>, Vec<(DateTime<Utc>, DateTime<Utc>)>) {
+) -> (Vec<Outcome>, Vec<StepTiming>) {
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut times = Vec::new();
     let mut tap: Option<Secret> = None;
@@ -238,7 +283,7 @@ pub async fn run_steps(
         if let Some(failed) = outcomes.iter().find(|o| !o.ok()) {
             let why = format!("skipped: step {} did not succeed", failed.step().number());
             outcomes.push(Outcome::Skipped(step, why));
-            times.push((Utc::now(), Utc::now()));
+            times.push(StepTiming::now());
             continue;
         }
         if human {
@@ -280,8 +325,17 @@ pub async fn run_steps(
         if human {
             print_human(&outcome);
         }
+        let finished = Utc::now();
+        let vm_screen = match (&outcome, args.report.is_some() && step.is_host_step()) {
+            (Outcome::Report(_), true) => vm_screen(env, &ctx).await,
+            _ => None,
+        };
         outcomes.push(outcome);
-        times.push((started, Utc::now()));
+        times.push(StepTiming {
+            started,
+            finished,
+            vm_screen,
+        });
     }
     (outcomes, times)
 }

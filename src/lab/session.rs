@@ -117,6 +117,32 @@ pub struct VmScreen {
     pub captured_at: DateTime<Utc>,
 }
 
+/// A still frame of RGBA pixels (row-major) kept for the lab report, such as the wizard page.
+#[derive(Clone, PartialEq)]
+pub struct CaptureFrame {
+    pub width: usize,
+    pub height: usize,
+    pub rgba: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for CaptureFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CaptureFrame({}x{})", self.width, self.height)
+    }
+}
+
+/// What the lab report keeps of a step's last successful apply: when it ran and how the page and
+/// the VM looked when it finished. Never a secret: step 6's page is not captured.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepCapture {
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The wizard page (when a renderer could capture it).
+    pub page: Option<CaptureFrame>,
+    /// The VM's screen (host steps, when the host could capture it).
+    pub vm: Option<VmScreen>,
+}
+
 /// The lab as the UI renders it.
 #[derive(Clone, Debug, Default)]
 pub struct LabState {
@@ -131,6 +157,8 @@ pub struct LabState {
     pub resetting: bool,
     /// The latest frame of the VM's screen, when a host sends one (host steps show it).
     pub vm_screen: Option<VmScreen>,
+    /// Per step, what its last successful apply left for the lab report.
+    pub captures: BTreeMap<Step, StepCapture>,
 }
 
 impl LabState {
@@ -241,6 +269,14 @@ pub enum JobEvent {
     },
     /// A new frame of the VM's screen from the host.
     Screen(VmScreen),
+    /// The VM's screen taken when a host step's apply finished, for the report.
+    StepScreen(Step, VmScreen),
+    /// The wizard page captured after the apply of `step` that finished at `finished_at`.
+    PageCaptured {
+        step: Step,
+        finished_at: DateTime<Utc>,
+        frame: CaptureFrame,
+    },
     /// What the session file remembered about each step (for resume), read after connecting.
     Remembered(BTreeMap<Step, StepStatus>),
     ResetDone,
@@ -271,6 +307,8 @@ pub struct Session {
     jobs: HashMap<Step, (JobId, CancellationToken)>,
     reset_cancel: Option<CancellationToken>,
     next_job: JobId,
+    /// When the running apply of each step started (for the report's timestamps).
+    apply_started: HashMap<Step, DateTime<Utc>>,
     /// Answers that controllers need (the lab user), set by the welcome page.
     pub lab_user: Option<Upn>,
     /// The Windows 11 ISO for step 4 on a real host, set on that step's page.
@@ -291,6 +329,7 @@ impl Session {
             jobs: HashMap::new(),
             reset_cancel: None,
             next_job: 1,
+            apply_started: HashMap::new(),
             lab_user: None,
             iso_path: None,
             state: LabState::default(),
@@ -378,7 +417,21 @@ impl Session {
                 }
                 self.jobs.remove(&step);
                 let changed_something = action != JobAction::Check && result.is_ok();
+                let applied =
+                    matches!(action, JobAction::Apply | JobAction::RestartDemoPc) && result.is_ok();
+                let started_at = self.apply_started.remove(&step);
                 self.finish(step, action, result);
+                if applied {
+                    self.state.captures.insert(
+                        step,
+                        StepCapture {
+                            started_at,
+                            finished_at: Some(Utc::now()),
+                            page: None,
+                            vm: None,
+                        },
+                    );
+                }
                 // The next step's last check may predate this change (step 4 needs step 3).
                 if changed_something
                     && !self.state.resetting
@@ -387,7 +440,7 @@ impl Session {
                     self.check(next);
                 }
                 if step.is_host_step() {
-                    self.capture_screen();
+                    self.capture_screen_for(applied.then_some(step));
                 }
             }
             JobEvent::Remembered(memo) => {
@@ -399,6 +452,23 @@ impl Session {
                 }
             }
             JobEvent::Screen(screen) => self.state.vm_screen = Some(screen),
+            JobEvent::StepScreen(step, screen) => {
+                if let Some(capture) = self.state.captures.get_mut(&step) {
+                    capture.vm = Some(screen.clone());
+                }
+                self.state.vm_screen = Some(screen);
+            }
+            JobEvent::PageCaptured {
+                step,
+                finished_at,
+                frame,
+            } => {
+                if let Some(capture) = self.state.captures.get_mut(&step)
+                    && capture.finished_at == Some(finished_at)
+                {
+                    capture.page = Some(frame);
+                }
+            }
             JobEvent::ResetDone => {
                 self.state.resetting = false;
                 self.reset_cancel = None;
@@ -468,6 +538,11 @@ impl Session {
     /// Asks the host for the VM's screen; the frame arrives as an event. Quietly does nothing
     /// without a host or a VM (the page then shows no screen).
     pub fn capture_screen(&self) {
+        self.capture_screen_for(None);
+    }
+
+    /// Captures the VM's screen; with `Some(step)`, it is also kept as that step's report image.
+    fn capture_screen_for(&self, step: Option<Step>) {
         let Some(backend) = &self.backend else { return };
         let ctx = (backend.contexts)(super::controller::StepOptions::default());
         let events = self.events.clone();
@@ -476,12 +551,16 @@ impl Session {
             let name = crate::steps::lab_vm::vm_name(&ctx);
             let shot = tokio::time::timeout(Duration::from_secs(20), host.screenshot(&name)).await;
             if let Ok(Ok(image)) = shot {
-                events.send(JobEvent::Screen(VmScreen {
+                let screen = VmScreen {
                     width: image.width as usize,
                     height: image.height as usize,
                     rgba: image.pixels.into(),
                     captured_at: Utc::now(),
-                }));
+                };
+                events.send(match step {
+                    Some(step) => JobEvent::StepScreen(step, screen),
+                    None => JobEvent::Screen(screen),
+                });
             }
         });
     }
@@ -560,6 +639,9 @@ impl Session {
         let controller = (backend.controllers)(step);
         let persist = backend.persist;
         self.jobs.insert(step, (job, cancel));
+        if matches!(action, JobAction::Apply | JobAction::RestartDemoPc) {
+            self.apply_started.insert(step, Utc::now());
+        }
         let state = self.state.step_mut(step);
         state.running = Some(RunningJob {
             action,

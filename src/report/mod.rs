@@ -2,6 +2,7 @@
 //! timestamps, evidence and captured screens, never a secret.
 
 pub mod data;
+pub mod from_lab;
 pub mod html;
 pub mod png;
 pub mod redact;

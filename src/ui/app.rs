@@ -2,6 +2,7 @@
 //! "Reset lab" confirmation. It applies the commands the pages push, once per frame.
 
 use super::command::{Command, Commands};
+use super::export::ExportState;
 use super::pages::step::StepPageView;
 use super::pages::tap::TapView;
 use super::pages::welcome::{WelcomeForm, WelcomeView};
@@ -58,6 +59,12 @@ pub struct HelloApp {
     pending_advance: Option<Step>,
     /// The VM screen as a texture, with the capture time it was made from.
     screen_texture: Option<(DateTime<Utc>, egui::TextureHandle)>,
+    /// The apply whose page was last sent for capture, so each finished apply is captured once.
+    page_captured: std::collections::HashMap<Step, DateTime<Utc>>,
+    /// Where "Export report" writes without asking ([`super::AppOptions::export_path`]).
+    export_path: Option<std::path::PathBuf>,
+    export: Option<ExportState>,
+    export_inbox: Option<std::sync::mpsc::Receiver<ExportState>>,
     commands: Commands,
 }
 
@@ -104,6 +111,10 @@ impl HelloApp {
             resumed,
             pending_advance: None,
             screen_texture: None,
+            page_captured: Default::default(),
+            export_path: options.export_path.clone(),
+            export: None,
+            export_inbox: None,
             commands: Vec::new(),
         };
         if resumed.is_some() || options.auto_connect {
@@ -115,6 +126,11 @@ impl HelloApp {
     /// The lab state the pages render.
     pub fn lab(&self) -> &LabState {
         self.session.state()
+    }
+
+    /// Where the last "Export report" stands, if one was started.
+    pub fn export_state(&self) -> Option<&ExportState> {
+        self.export.as_ref()
     }
 
     /// The page shown now.
@@ -288,7 +304,65 @@ impl HelloApp {
             }
             Command::CancelReset => self.confirm_reset = false,
             Command::DismissResumed => self.resumed = None,
+            Command::ExportReport(path) => self.start_export(ctx, path),
         }
+    }
+
+    /// Starts writing the lab report on the runtime (after a save dialog unless a path is known).
+    fn start_export(&mut self, ctx: &egui::Context, path: Option<std::path::PathBuf>) {
+        if self.export == Some(ExportState::Running) {
+            return;
+        }
+        let Some(runtime) = &self.runtime else { return };
+        let path = path.or_else(|| self.export_path.clone());
+        let wake = ctx.clone();
+        self.export_inbox = Some(super::export::start(
+            runtime.handle(),
+            self.session.state().clone(),
+            path,
+            move || wake.request_repaint(),
+        ));
+        self.export = Some(ExportState::Running);
+    }
+
+    fn receive_export(&mut self) {
+        if let Some(outcome) = self.export_inbox.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.export = Some(outcome);
+            self.export_inbox = None;
+        }
+    }
+
+    /// Once a step's apply has finished and its page shows the result, asks for a screenshot of
+    /// it for the report. Step 6's page is never captured: it may show the TAP.
+    fn capture_finished_pages(&mut self, ctx: &egui::Context) {
+        let Page::Step(step) = self.saved.page else {
+            return;
+        };
+        if step == Step::TapIssued {
+            return;
+        }
+        let Some(finished_at) = self
+            .session
+            .state()
+            .captures
+            .get(&step)
+            .filter(|c| c.page.is_none())
+            .and_then(|c| c.finished_at)
+        else {
+            return;
+        };
+        if self.page_captured.get(&step) == Some(&finished_at) {
+            return;
+        }
+        let Some(runtime) = &self.runtime else { return };
+        self.page_captured.insert(step, finished_at);
+        super::page_capture::request(
+            ctx,
+            runtime.handle().clone(),
+            self.session.events(),
+            step,
+            finished_at,
+        );
     }
 
     fn run_commands(&mut self, ctx: &egui::Context) {
@@ -623,7 +697,12 @@ impl HelloApp {
             }
             Page::Summary => {
                 let mut commands = Vec::new();
-                pages::summary::show(ui, self.session.state(), &mut commands);
+                pages::summary::show(
+                    ui,
+                    self.session.state(),
+                    self.export.as_ref(),
+                    &mut commands,
+                );
                 self.commands.extend(commands);
             }
         }
@@ -656,6 +735,8 @@ impl HelloApp {
 impl eframe::App for HelloApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.session.drain();
+        self.receive_export();
+        self.capture_finished_pages(ctx);
         self.update_screen_texture(ctx);
         self.tap_timers(ctx);
         self.advance_after_recheck();

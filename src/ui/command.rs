@@ -38,6 +38,8 @@ pub enum Command {
     ConfirmReset,
     CancelReset,
     DismissResumed,
+    /// Write the lab report: to this path, or (`None`) where a save dialog says.
+    ExportReport(Option<std::path::PathBuf>),
 }
 
 /// Where pages put their commands for this frame.

@@ -57,6 +57,7 @@ icon!(BACK, "back.svg");
 icon!(NEXT, "next.svg");
 icon!(RESET, "reset.svg");
 icon!(KEY, "key.svg");
+icon!(EXPORT, "export.svg");
 
 /// The app icon (PNG, for the window and the task bar).
 pub const APP_ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");

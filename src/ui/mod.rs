@@ -3,7 +3,9 @@
 
 pub mod app;
 pub mod command;
+pub mod export;
 pub mod icons;
+pub mod page_capture;
 pub mod pages;
 pub mod theme;
 pub mod widgets;
@@ -32,6 +34,8 @@ pub struct AppOptions {
     pub tap_display_secs: u32,
     /// How to reach the lab; [`default_connector`] unless a test brings its own.
     pub connector: Connector,
+    /// Where "Export report" writes, instead of asking with a save dialog (tests, scripted demos).
+    pub export_path: Option<std::path::PathBuf>,
 }
 
 impl Default for AppOptions {
@@ -42,6 +46,7 @@ impl Default for AppOptions {
             auto_connect: false,
             tap_display_secs: 60,
             connector: default_connector(),
+            export_path: None,
         }
     }
 }

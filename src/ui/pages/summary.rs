@@ -1,14 +1,16 @@
-//! The summary page: every step's result as rows, and the way to reset the lab.
+//! The summary page: every step's result as rows, the lab report export, and the way to reset
+//! the lab.
 
 use crate::lab::session::LabState;
 use crate::lab::{Step, StepStatus};
 use crate::ui::command::{Command, Commands};
+use crate::ui::export::ExportState;
 use crate::ui::icons;
 use crate::ui::widgets::{Alert, UiExt};
 use egui::{RichText, Ui};
 
 /// Renders the summary page.
-pub fn show(ui: &mut Ui, lab: &LabState, cmds: &mut Commands) {
+pub fn show(ui: &mut Ui, lab: &LabState, export: Option<&ExportState>, cmds: &mut Commands) {
     ui.page_title("Summary");
     let done = Step::ALL
         .iter()
@@ -63,7 +65,28 @@ pub fn show(ui: &mut Ui, lab: &LabState, cmds: &mut Commands) {
             });
     });
     ui.add_space(8.0);
+    export_result(ui, export);
     ui.horizontal(|ui| {
+        let exporting = export == Some(&ExportState::Running);
+        if ui
+            .add_enabled(
+                !exporting,
+                egui::Button::new((
+                    icons::EXPORT.image(14.0, ui.visuals().text_color(), ""),
+                    "Export report",
+                )),
+            )
+            .on_hover_text(
+                "Save an HTML report (and JSON beside it) with each step's result, evidence and screens; no secret goes in it",
+            )
+            .on_disabled_hover_text("The report is being written")
+            .clicked()
+        {
+            cmds.push(Command::ExportReport(None));
+        }
+        if exporting {
+            ui.spinner();
+        }
         if ui
             .add_enabled(
                 !lab.busy() && lab.connection == crate::lab::session::Connection::Connected,
@@ -79,6 +102,24 @@ pub fn show(ui: &mut Ui, lab: &LabState, cmds: &mut Commands) {
             cmds.push(Command::AskReset);
         }
     });
+}
+
+fn export_result(ui: &mut Ui, export: Option<&ExportState>) {
+    match export {
+        Some(ExportState::Saved { html, json }) => {
+            Alert::success().show_text(
+                ui,
+                format!("Report saved to {}", html.display()),
+                Some(&format!("The JSON copy is at {}.", json.display())),
+            );
+            ui.add_space(8.0);
+        }
+        Some(ExportState::Failed(why)) => {
+            Alert::error().show_text(ui, "The report was not saved", Some(why));
+            ui.add_space(8.0);
+        }
+        Some(ExportState::Running | ExportState::Cancelled) | None => {}
+    }
 }
 
 fn first_sentence(text: &str) -> String {
