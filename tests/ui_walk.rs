@@ -117,6 +117,16 @@ fn the_whole_demo_lab_from_welcome_to_summary() {
                 app.lab().vm_screen.is_some()
             });
             harness.get_by_label("The lab VM's screen");
+            // The screen is live while the page is open: a newer capture arrives by itself.
+            let first = harness
+                .state()
+                .lab()
+                .vm_screen
+                .as_ref()
+                .map(|s| s.captured_at);
+            wait_for(&mut harness, "a live refresh of the VM screen", |app| {
+                app.lab().vm_screen.as_ref().map(|s| s.captured_at) > first
+            });
         }
         if step == Step::TapIssued {
             assert!(

@@ -59,6 +59,8 @@ pub struct HelloApp {
     pending_advance: Option<Step>,
     /// The VM screen as a texture, with the capture time it was made from.
     screen_texture: Option<(DateTime<Utc>, egui::TextureHandle)>,
+    /// When the open host step page next fetches the VM's screen (app time, seconds).
+    next_screen_at: f64,
     /// The apply whose page was last sent for capture, so each finished apply is captured once.
     page_captured: std::collections::HashMap<Step, DateTime<Utc>>,
     /// Where "Export report" writes without asking ([`super::AppOptions::export_path`]).
@@ -67,6 +69,9 @@ pub struct HelloApp {
     export_inbox: Option<std::sync::mpsc::Receiver<ExportState>>,
     commands: Commands,
 }
+
+/// How often an open host step page refreshes the VM's screen.
+const LIVE_SCREEN_SECS: f64 = 2.0;
 
 impl HelloApp {
     /// Builds the app on an egui context: style, image loaders, runtime, saved state, resume.
@@ -111,6 +116,7 @@ impl HelloApp {
             resumed,
             pending_advance: None,
             screen_texture: None,
+            next_screen_at: 0.0,
             page_captured: Default::default(),
             export_path: options.export_path.clone(),
             export: None,
@@ -224,6 +230,29 @@ impl HelloApp {
             self.reveal_secrets = false;
             self.session.remember_current_step(page.step());
         }
+    }
+
+    /// Keeps the VM screen live on the pages that show it (steps 4 and 7): a fresh capture every few
+    /// seconds while such a page is open and a VM exists; other pages ask for no frames.
+    fn live_screen(&mut self, ctx: &egui::Context) {
+        let Page::Step(step) = self.saved.page else {
+            return;
+        };
+        let lab = self.session.state();
+        if !matches!(step, Step::LabVm | Step::Bootstrap)
+            || lab.connection != Connection::Connected
+            || lab.vm_screen.is_none()
+        {
+            return;
+        }
+        let now = Self::now(ctx);
+        if now >= self.next_screen_at {
+            self.next_screen_at = now + LIVE_SCREEN_SECS;
+            self.session.capture_screen();
+        }
+        ctx.request_repaint_after(std::time::Duration::from_secs_f64(
+            (self.next_screen_at - now).max(0.1),
+        ));
     }
 
     fn now(ctx: &egui::Context) -> f64 {
@@ -738,6 +767,7 @@ impl eframe::App for HelloApp {
         self.receive_export();
         self.capture_finished_pages(ctx);
         self.update_screen_texture(ctx);
+        self.live_screen(ctx);
         self.tap_timers(ctx);
         self.advance_after_recheck();
         self.keys(ctx);
