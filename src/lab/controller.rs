@@ -111,6 +111,20 @@ impl StepContext {
         })
     }
 
+    /// The absolute URL of a Graph path as evidence shows it: our client's root when connected,
+    /// Microsoft Graph's otherwise (evidence can be shown before anyone signs in).
+    pub fn graph_url(&self, version: crate::graph::ApiVersion, path: &str) -> String {
+        match &self.graph {
+            Some(g) => g.url(version, path),
+            None => format!(
+                "{}/{}/{}",
+                crate::graph::GraphConfig::PUBLIC_ROOT,
+                version.segment(),
+                path.trim_start_matches('/')
+            ),
+        }
+    }
+
     /// The Hyper-V host, or a clear error when none is available on this machine.
     pub fn host(&self) -> Result<&dyn HyperVHost, StepError> {
         self.host.as_deref().ok_or_else(|| {

@@ -432,15 +432,7 @@ impl StepController for Bootstrap {
     }
 
     fn evidence(&self, ctx: &StepContext) -> Evidence {
-        let url = |version: ApiVersion, path: &str| match &ctx.graph {
-            Some(g) => g.url(version, path),
-            None => format!(
-                "{}/{}{}",
-                crate::graph::GraphConfig::PUBLIC_ROOT,
-                version.segment(),
-                path
-            ),
-        };
+        let url = |version: ApiVersion, path: &str| ctx.graph_url(version, path);
         Evidence {
             requests: vec![
                 GraphRequest::new("GET", url(ApiVersion::V1, "/devices?$filter=deviceId eq '{deviceId}'"), None),

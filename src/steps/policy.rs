@@ -58,15 +58,7 @@ impl<S: PolicySpec> PolicyStep<S> {
     }
 
     fn request(&self, ctx: &StepContext, path: &str, settings: &Value) -> GraphRequest {
-        let url = match &ctx.graph {
-            Some(g) => g.url(self.0.version(), path),
-            None => format!(
-                "{}/{}{}",
-                crate::graph::GraphConfig::PUBLIC_ROOT,
-                self.0.version().segment(),
-                path
-            ),
-        };
+        let url = ctx.graph_url(self.0.version(), path);
         GraphRequest::new("PATCH", url, Some(self.0.patch_body(settings)))
     }
 }

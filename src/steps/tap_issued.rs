@@ -238,14 +238,7 @@ impl StepController for TapIssued {
     }
 
     fn evidence(&self, ctx: &StepContext) -> Evidence {
-        let url = match &ctx.graph {
-            Some(g) => g.url(ApiVersion::V1, &methods_path("{userId}")),
-            None => format!(
-                "{}/v1.0{}",
-                crate::graph::GraphConfig::PUBLIC_ROOT,
-                methods_path("{userId}")
-            ),
-        };
+        let url = ctx.graph_url(ApiVersion::V1, &methods_path("{userId}"));
         Evidence {
             requests: vec![GraphRequest::new("POST", url, Some(request_body(ctx)))],
             portal: Some(PortalLink {
