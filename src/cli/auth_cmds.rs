@@ -12,7 +12,7 @@ async fn options(
 ) -> Result<(AuthOptions, Option<EmulatorHandle>), i32> {
     if global.demo || global.demo_reset {
         let config = EmulatorConfig {
-            state_file: Some(crate::lab::paths::data_dir().join("demo-tenant.json")),
+            state_file: Some(crate::lab::paths::demo_tenant_file()),
             ..Default::default()
         };
         let handle = Emulator::start(config).await.map_err(|e| {

@@ -77,8 +77,8 @@ pub struct DemoOptions {
 /// Files the demo keeps between runs, in the data and config directories.
 pub fn demo_files() -> Vec<std::path::PathBuf> {
     vec![
-        super::paths::data_dir().join("demo-tenant.json"),
-        super::paths::data_dir().join("demo-host.json"),
+        super::paths::demo_tenant_file(),
+        super::paths::demo_host_file(),
         SessionFile::path(SessionKind::Demo),
     ]
 }
@@ -116,7 +116,7 @@ impl LabEnv {
         }
         let config = crate::emulator::EmulatorConfig {
             latency_ms: options.latency_ms,
-            state_file: Some(super::paths::data_dir().join("demo-tenant.json")),
+            state_file: Some(super::paths::demo_tenant_file()),
             ..Default::default()
         };
         let handle = crate::emulator::Emulator::start(config)

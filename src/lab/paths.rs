@@ -27,6 +27,16 @@ pub fn data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".hello-bootstrap/data"))
 }
 
+/// The demo tenant's saved state (the emulator's state file in demo mode).
+pub fn demo_tenant_file() -> PathBuf {
+    data_dir().join("demo-tenant.json")
+}
+
+/// The demo Hyper-V host's saved state.
+pub fn demo_host_file() -> PathBuf {
+    data_dir().join("demo-host.json")
+}
+
 fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "hello-bootstrap")
 }

@@ -105,7 +105,7 @@ impl EmulatedHost {
     /// Hello Bootstrap; in the demo, reopening it is that restart.
     pub fn demo(emulator_root: Url) -> Result<EmulatedHost, HostError> {
         let mut host = Self::new(EmulatedHostConfig {
-            state_file: Some(crate::lab::paths::data_dir().join("demo-host.json")),
+            state_file: Some(crate::lab::paths::demo_host_file()),
             time_scale: DEMO_TIME_SCALE,
             emulator_root: Some(emulator_root),
         })?;
