@@ -6,6 +6,7 @@ fn main() {
     let options = hello_bootstrap::ui::AppOptions {
         demo: args.iter().any(|a| a == "--demo"),
         presenter: args.iter().any(|a| a == "--presenter"),
+        connector: hello_bootstrap::compose::default_connector(),
         ..Default::default()
     };
     std::process::exit(hello_bootstrap::ui::run_app(options));

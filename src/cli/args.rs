@@ -67,7 +67,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum TapCommand {
     /// Issue a TAP to one or more users, or to every user of a CSV file; shown once.
-    Issue(crate::helpdesk::cli::TapIssueArgs),
+    Issue(hb_helpdesk::cli::TapIssueArgs),
 }
 
 /// Options of `check` and `revert`.

@@ -2,8 +2,8 @@
 
 use super::args::GlobalArgs;
 use super::lab_cmds::real_options;
-use crate::auth::cli::{self as auth, AuthOptions};
-use crate::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use hb_auth::cli::{self as auth, AuthOptions};
+use hb_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 
 /// The demo's emulator (when `--demo`) and the sign-in options for the chosen tenant.
 async fn options(
@@ -12,14 +12,18 @@ async fn options(
 ) -> Result<(AuthOptions, Option<EmulatorHandle>), i32> {
     if global.demo || global.demo_reset {
         let config = EmulatorConfig {
-            state_file: Some(crate::lab::paths::demo_tenant_file()),
+            state_file: Some(hb_lab::paths::demo_tenant_file()),
             ..Default::default()
         };
         let handle = Emulator::start(config).await.map_err(|e| {
             eprintln!("error: cannot start the demo tenant: {e}");
             super::EXIT_FAILED
         })?;
-        return Ok((AuthOptions::for_emulator(&handle), Some(handle)));
+        let options = crate::compose::env::demo_auth(&handle).map_err(|e| {
+            eprintln!("error: the demo tenant's admin: {e}");
+            super::EXIT_FAILED
+        })?;
+        return Ok((options, Some(handle)));
     }
     Ok((
         AuthOptions::from_real(&real_options(global), device_code),

@@ -3,16 +3,16 @@
 use super::args::{EmulatorArgs, GlobalArgs, LabArgs, RunArgs};
 use super::output::{Outcome, print_human};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
-use crate::emulator::{Emulator, EmulatorConfig, FaultRule};
-use crate::host::ScreenImage;
-use crate::lab::StepReport;
-use crate::lab::controller::StepOptions;
-use crate::lab::env::{DemoOptions, EnvError, LabEnv, RealOptions};
-use crate::lab::session_file::SessionKind;
-use crate::lab::{Secret, Step, StepStatus, Upn};
-use crate::report::{CapturedImage, ReportData, StepEntry};
-use crate::steps;
+use crate::compose::{DemoOptions, EnvError, LabEnv, RealOptions};
 use chrono::{DateTime, Utc};
+use hb_emulator::{Emulator, EmulatorConfig, FaultRule};
+use hb_host::ScreenImage;
+use hb_lab::StepOptions;
+use hb_lab::StepReport;
+use hb_lab::session_file::SessionKind;
+use hb_lab::{Secret, Step, StepStatus, Upn};
+use hb_report::{CapturedImage, ReportData, StepEntry};
+use hb_steps as steps;
 use serde_json::json;
 
 /// Builds the environment the flags ask for.
@@ -161,7 +161,7 @@ fn vm_image(step: Step, screen: &ScreenImage) -> Result<CapturedImage, String> {
 
 /// The lab VM's screen, when the environment has a host and the VM exists; `None` otherwise (a
 /// report then just has no VM image for the step).
-async fn vm_screen(env: &LabEnv, ctx: &crate::lab::StepContext) -> Option<ScreenImage> {
+async fn vm_screen(env: &LabEnv, ctx: &hb_steps::StepContext) -> Option<ScreenImage> {
     let host = env.host.as_ref()?;
     let name = steps::lab_vm::vm_name(ctx);
     match tokio::time::timeout(std::time::Duration::from_secs(20), host.screenshot(&name)).await {
@@ -194,7 +194,7 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs) -> i32 {
         // Roles, permissions and licences are checked before anything changes.
         let checked = match &env.auth {
             Some(auth) => auth.preflight(graph, &selected).await,
-            None => crate::auth::preflight::preflight(graph, None, &selected).await,
+            None => hb_auth::preflight::preflight(graph, None, &selected).await,
         };
         match checked {
             Ok(identity) => {
@@ -232,7 +232,7 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs) -> i32 {
             }
             data.steps.push(entry);
         }
-        match crate::report::write_report(path, &data) {
+        match hb_report::write_report(path, &data) {
             Ok((html, json)) => eprintln!(
                 "Lab report written to {} and {}.",
                 html.display(),
@@ -379,7 +379,7 @@ pub async fn revert(global: &GlobalArgs, args: &LabArgs) -> i32 {
 }
 
 /// `tap issue`: the help desk's TAPs for one user or a CSV of users.
-pub async fn tap_issue(global: &GlobalArgs, args: &crate::helpdesk::cli::TapIssueArgs) -> i32 {
+pub async fn tap_issue(global: &GlobalArgs, args: &hb_helpdesk::cli::TapIssueArgs) -> i32 {
     let env = match environment(global).await {
         Ok(env) => env,
         Err(e) => return env_failure(e),
@@ -390,7 +390,7 @@ pub async fn tap_issue(global: &GlobalArgs, args: &crate::helpdesk::cli::TapIssu
     };
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
-    crate::helpdesk::cli::run(args, &graph, &mut out, &mut err).await
+    hb_helpdesk::cli::run(args, &graph, &mut out, &mut err).await
 }
 
 /// `emulator`: the emulated cloud, standalone.

@@ -44,7 +44,7 @@ pub fn main() -> i32 {
         Some(Command::Revert(args)) => runtime.block_on(lab_cmds::revert(&global, &args)),
         Some(Command::Emulator(args)) => runtime.block_on(lab_cmds::emulator(&args)),
         Some(Command::Dsregcmd(args)) => {
-            crate::host::dsregcmd::run_cli(args.file.as_deref(), args.json)
+            hb_host::dsregcmd::run_cli(args.file.as_deref(), args.json)
         }
         Some(Command::Signin(args)) => {
             runtime.block_on(auth_cmds::signin(&global, args.device_code))
@@ -57,13 +57,13 @@ pub fn main() -> i32 {
         None => {
             // The wizard owns its own runtime; this one is not needed.
             drop(runtime);
-            crate::ui::run_app(crate::ui::AppOptions {
+            hb_ui::run_app(hb_ui::AppOptions {
                 demo: global.demo || global.demo_reset,
                 presenter: global.presenter,
                 auto_connect: global.demo || global.demo_reset,
-                connector: crate::ui::lab_connector(
+                connector: crate::compose::lab_connector(
                     lab_cmds::real_options(&global),
-                    crate::lab::env::DemoOptions {
+                    crate::compose::DemoOptions {
                         reset: global.demo_reset,
                         latency_ms: 0,
                     },

@@ -1,6 +1,6 @@
 //! How step results are shown: one JSON document on stdout, or readable lines on stderr.
 
-use crate::lab::{Step, StepError, StepReport, StepStatus};
+use hb_lab::{Step, StepError, StepReport, StepStatus};
 use serde_json::{Value, json};
 
 /// The outcome of one step in a CLI run.

@@ -1,0 +1,49 @@
+//! The emulated Microsoft cloud: an axum server on loopback serving the Graph routes the lab uses
+//! (v1.0 and beta, faithful to graph-contract.md), the login endpoints (`login.rs`), a seeded demo
+//! tenant, scope and role enforcement, fault and latency injection, and `/_emulator/` hooks for the
+//! emulated host and tests. Demo mode runs on it, so demo mode uses the same HTTP client as a real
+//! tenant.
+
+pub mod api;
+pub mod caller;
+pub mod config;
+pub mod control;
+pub mod error;
+pub mod ids;
+pub mod login;
+pub(crate) mod middleware;
+pub mod odata;
+pub mod records;
+pub mod roles;
+pub mod routes;
+pub mod scopes;
+pub mod seed;
+pub mod server;
+pub mod sign_in_log;
+pub mod state;
+pub mod tokens;
+
+pub use config::{EmulatorConfig, FaultRule};
+pub use server::{Emulator, EmulatorHandle};
+pub use state::{EmulatorState, SharedState, TenantState};
+pub use tokens::{TokenError, TokenInfo, TokenRegistry};
+
+use crate::api::ApiVersion;
+use axum::Router;
+
+/// The whole emulator: Graph under `/v1.0` and `/beta`, the login side, and `/_emulator/`.
+pub fn router(state: SharedState) -> Router {
+    let app = Router::new()
+        .nest("/v1.0", routes::graph_routes(ApiVersion::V1))
+        .nest("/beta", routes::graph_routes(ApiVersion::Beta))
+        .nest("/_emulator", control::routes())
+        .merge(login::routes())
+        .fallback(middleware::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::envelope,
+        ))
+        .with_state(state.clone());
+    state.set_dispatcher(Some(app.clone()));
+    app
+}

@@ -1,0 +1,271 @@
+//! The tenant's TAP policy as the help desk needs it: is it on, whom does it target, which
+//! lifetimes and one-time settings does it allow. Checked before any pass is issued.
+
+use super::input::{GRAPH_MAX_LIFETIME, GRAPH_MIN_LIFETIME, InputError, Place, TapRequest};
+use hb_graph::{ApiVersion, GraphClient, GraphError};
+use serde::Deserialize;
+
+/// Where the TAP policy lives in Graph (v1.0).
+pub const TAP_POLICY_PATH: &str =
+    "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass";
+
+/// The target id Graph uses for "all users".
+const ALL_USERS: &str = "all_users";
+
+/// One include or exclude target of the policy.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyTarget {
+    pub id: String,
+    #[serde(default)]
+    pub target_type: String,
+}
+
+/// The TAP policy fields the help desk checks against.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TapPolicy {
+    pub state: String,
+    #[serde(default)]
+    pub default_lifetime_in_minutes: Option<u32>,
+    #[serde(default)]
+    pub minimum_lifetime_in_minutes: Option<u32>,
+    #[serde(default)]
+    pub maximum_lifetime_in_minutes: Option<u32>,
+    #[serde(default)]
+    pub is_usable_once: Option<bool>,
+    #[serde(default)]
+    pub include_targets: Vec<PolicyTarget>,
+    #[serde(default)]
+    pub exclude_targets: Vec<PolicyTarget>,
+}
+
+/// Whether the policy lets a user have a TAP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Targeting {
+    Targeted,
+    /// Not included, or excluded; the text says which and what to do.
+    NotTargeted(String),
+}
+
+impl TapPolicy {
+    /// Reads the policy from Graph.
+    pub async fn load(graph: &GraphClient) -> Result<TapPolicy, GraphError> {
+        let value = graph.get(ApiVersion::V1, TAP_POLICY_PATH).await?;
+        serde_json::from_value(value).map_err(|e| GraphError::Decode {
+            status: 200,
+            url: graph.url(ApiVersion::V1, TAP_POLICY_PATH),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Whether passes can be issued at all (Graph writes `enabled`/`disabled`).
+    pub fn is_enabled(&self) -> bool {
+        self.state.eq_ignore_ascii_case("enabled")
+    }
+
+    /// The shortest lifetime the policy allows.
+    pub fn min_lifetime(&self) -> u32 {
+        self.minimum_lifetime_in_minutes
+            .unwrap_or(GRAPH_MIN_LIFETIME)
+    }
+
+    /// The longest lifetime the policy allows.
+    pub fn max_lifetime(&self) -> u32 {
+        self.maximum_lifetime_in_minutes
+            .unwrap_or(GRAPH_MAX_LIFETIME)
+    }
+
+    /// Why no pass can be issued at all, if that is so.
+    pub fn blocker(&self) -> Option<String> {
+        if !self.is_enabled() {
+            return Some(format!(
+                "the Temporary Access Pass policy is {}: enable it first (lab step 5, or Entra admin center > Protection > Authentication methods > Temporary Access Pass)",
+                self.state
+            ));
+        }
+        if self.include_targets.is_empty() {
+            return Some(
+                "the Temporary Access Pass policy targets nobody: add all users or a group in Entra admin center > Protection > Authentication methods > Temporary Access Pass".into(),
+            );
+        }
+        None
+    }
+
+    /// Checks the run's defaults and every request's own lifetime and one-time choice against the
+    /// policy, naming the row or option that is off.
+    pub fn check_requests(
+        &self,
+        requests: &[TapRequest],
+        default_lifetime: Option<u32>,
+        default_usable_once: Option<bool>,
+    ) -> Result<(), Vec<InputError>> {
+        let mut errors = Vec::new();
+        if let Some(minutes) = default_lifetime
+            && let Err(m) = self.check_lifetime(minutes)
+        {
+            errors.push(InputError::new(Place::Flag("--lifetime"), None, m));
+        }
+        if default_usable_once == Some(false)
+            && let Err(m) = self.check_usable_once(false)
+        {
+            errors.push(InputError::new(Place::Flag("--once"), None, m));
+        }
+        for r in requests {
+            if let Some(minutes) = r.lifetime_minutes
+                && let Err(m) = self.check_lifetime(minutes)
+            {
+                errors.push(InputError::new(r.place, Some("lifetime_minutes"), m));
+            }
+            if let Some(once) = r.usable_once
+                && let Err(m) = self.check_usable_once(once)
+            {
+                errors.push(InputError::new(r.place, Some("usable_once"), m));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn check_lifetime(&self, minutes: u32) -> Result<(), String> {
+        let (min, max) = (self.min_lifetime(), self.max_lifetime());
+        if minutes < min {
+            Err(format!(
+                "{minutes} minutes is shorter than the policy's minimum of {min} minutes: use {min} to {max}"
+            ))
+        } else if minutes > max {
+            Err(format!(
+                "{minutes} minutes is longer than the policy's maximum of {max} minutes: use {min} to {max}"
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn check_usable_once(&self, once: bool) -> Result<(), String> {
+        if !once && self.is_usable_once == Some(true) {
+            Err("the policy makes every pass one-time, so a reusable pass cannot be issued: leave usable_once empty or true".into())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether the policy targets a user, given the ids of the groups they belong to (`None` when
+    /// membership could not be read; then only `all_users` and user targets can be decided).
+    pub fn targeting(&self, user_id: &str, groups: Option<&[String]>) -> Targeting {
+        let hits = |targets: &[PolicyTarget]| -> Option<bool> {
+            let mut unknown = false;
+            for t in targets {
+                if t.id == ALL_USERS || t.id == user_id {
+                    return Some(true);
+                }
+                match groups {
+                    Some(groups) if groups.iter().any(|g| g == &t.id) => return Some(true),
+                    Some(_) => {}
+                    None => unknown |= !t.target_type.eq_ignore_ascii_case("user"),
+                }
+            }
+            if unknown { None } else { Some(false) }
+        };
+        if hits(&self.exclude_targets) == Some(true) {
+            return Targeting::NotTargeted(
+                "the user is excluded from the Temporary Access Pass policy: remove them (or their group) from the policy's exclusions".into(),
+            );
+        }
+        match hits(&self.include_targets) {
+            Some(false) => Targeting::NotTargeted(
+                "the Temporary Access Pass policy does not include this user: add them or one of their groups to the policy's targets".into(),
+            ),
+            // Group membership unreadable: let Graph decide, it refuses out-of-scope users.
+            Some(true) | None => Targeting::Targeted,
+        }
+    }
+
+    /// Whether targeting depends on group membership (so it is worth reading).
+    pub fn needs_groups(&self) -> bool {
+        self.include_targets
+            .iter()
+            .chain(&self.exclude_targets)
+            .any(|t| t.id != ALL_USERS && !t.target_type.eq_ignore_ascii_case("user"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hb_lab::Upn;
+    use serde_json::json;
+
+    fn policy(v: serde_json::Value) -> TapPolicy {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn disabled_or_empty_policy_blocks_everything() {
+        let p = policy(json!({"state": "disabled", "includeTargets": []}));
+        assert!(p.blocker().unwrap().contains("is disabled: enable it"));
+        let p = policy(json!({"state": "enabled", "includeTargets": []}));
+        assert!(p.blocker().unwrap().contains("targets nobody"));
+        let p = policy(
+            json!({"state": "enabled", "includeTargets": [{"id": "all_users", "targetType": "group"}]}),
+        );
+        assert_eq!(p.blocker(), None);
+    }
+
+    #[test]
+    fn lifetimes_outside_the_policy_name_their_row() {
+        let p = policy(json!({"state": "enabled", "minimumLifetimeInMinutes": 60,
+            "maximumLifetimeInMinutes": 480, "isUsableOnce": true,
+            "includeTargets": [{"id": "all_users", "targetType": "group"}]}));
+        let mut r = TapRequest::new(Upn::parse("a@b.com").unwrap(), Place::Row(3));
+        r.lifetime_minutes = Some(30);
+        let mut r2 = TapRequest::new(Upn::parse("c@b.com").unwrap(), Place::Row(4));
+        r2.lifetime_minutes = Some(600);
+        r2.usable_once = Some(false);
+        let errors = p.check_requests(&[r, r2], Some(480), None).unwrap_err();
+        let texts: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(texts.len(), 3, "{texts:?}");
+        assert!(texts[0].starts_with(
+            "row 3, field lifetime_minutes: 30 minutes is shorter than the policy's minimum of 60"
+        ));
+        assert!(texts[1].starts_with("row 4, field lifetime_minutes: 600 minutes is longer"));
+        assert!(
+            texts[2].starts_with("row 4, field usable_once: the policy makes every pass one-time")
+        );
+        let errors = p.check_requests(&[], Some(20), None).unwrap_err();
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("--lifetime: 20 minutes is shorter")
+        );
+    }
+
+    #[test]
+    fn targeting_follows_includes_excludes_and_groups() {
+        let p = policy(json!({"state": "enabled",
+            "includeTargets": [{"id": "g-helpdesk", "targetType": "group"}, {"id": "u-1", "targetType": "user"}],
+            "excludeTargets": [{"id": "g-admins", "targetType": "group"}]}));
+        assert!(p.needs_groups());
+        assert_eq!(p.targeting("u-1", Some(&[])), Targeting::Targeted);
+        assert_eq!(
+            p.targeting("u-2", Some(&["g-helpdesk".into()])),
+            Targeting::Targeted
+        );
+        assert!(
+            matches!(p.targeting("u-2", Some(&[])), Targeting::NotTargeted(m) if m.contains("does not include"))
+        );
+        assert!(
+            matches!(p.targeting("u-1", Some(&["g-admins".into()])), Targeting::NotTargeted(m) if m.contains("excluded"))
+        );
+        // Unknown membership: Graph gets the last word.
+        assert_eq!(p.targeting("u-3", None), Targeting::Targeted);
+        let all = policy(
+            json!({"state": "enabled", "includeTargets": [{"id": "all_users", "targetType": "group"}]}),
+        );
+        assert!(!all.needs_groups());
+        assert_eq!(all.targeting("anyone", None), Targeting::Targeted);
+    }
+}

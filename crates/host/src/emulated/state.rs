@@ -1,0 +1,117 @@
+//! The emulated host's persistent state: the Hyper-V feature, enhanced session mode, and each
+//! VM with its guest (screen, Entra join, PIN) and checkpoints. It never holds a TAP or a PIN.
+
+use crate::screens::Screen;
+use crate::{VmSpec, VmState};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The Hyper-V feature as the emulated Windows knows it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureInstall {
+    #[default]
+    Disabled,
+    /// Enabled, waiting for the simulated reboot.
+    EnablePending,
+    Enabled,
+}
+
+/// What the emulated cloud answered at the OOBE sign-in; ids only, never a secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRecord {
+    pub upn: String,
+    pub device_id: String,
+    pub device_object_id: String,
+    pub managed_device_id: Option<String>,
+    /// None when Windows Hello for Business is not provisioned for this user and device.
+    pub whfb_method_id: Option<String>,
+    pub tenant_id: String,
+    pub tenant_name: String,
+    pub user_id: String,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// The Windows installation inside a VM.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guest {
+    pub screen: Screen,
+    pub join: Option<JoinRecord>,
+    pub pin_set: bool,
+}
+
+impl Default for Guest {
+    fn default() -> Self {
+        Guest {
+            screen: Screen::Off,
+            join: None,
+            pin_set: false,
+        }
+    }
+}
+
+impl Guest {
+    /// Where Windows lands after booting: OOBE until someone has signed in and set a PIN.
+    pub fn screen_after_boot(&self) -> Screen {
+        match (&self.join, self.pin_set) {
+            (Some(j), true) => Screen::Desktop { upn: j.upn.clone() },
+            (Some(j), false) if j.whfb_method_id.is_some() => {
+                Screen::PinSetup { upn: j.upn.clone() }
+            }
+            (Some(j), false) => Screen::Desktop { upn: j.upn.clone() },
+            (None, _) => Screen::Oobe,
+        }
+    }
+}
+
+/// A saved VM state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedCheckpoint {
+    pub name: String,
+    pub created: DateTime<Utc>,
+    pub state: VmState,
+    pub guest: Guest,
+}
+
+/// One emulated VM.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EmuVm {
+    pub spec: VmSpec,
+    pub state: VmState,
+    /// The guest's computer name, also the Entra device's display name.
+    pub device_name: String,
+    pub guest: Guest,
+    /// When the current boot began; the boot and OOBE screens advance from it.
+    pub booted_at: Option<DateTime<Utc>>,
+    pub checkpoints: Vec<SavedCheckpoint>,
+}
+
+/// Everything the emulated host remembers across restarts of the app.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HostState {
+    pub feature: FeatureInstall,
+    pub enhanced_session: bool,
+    pub vms: Vec<EmuVm>,
+}
+
+impl HostState {
+    /// A fresh Windows 11 Pro: Hyper-V off, enhanced session mode on (the client default).
+    pub fn fresh() -> HostState {
+        HostState {
+            feature: FeatureInstall::Disabled,
+            enhanced_session: true,
+            vms: Vec::new(),
+        }
+    }
+
+    /// A VM by exact name.
+    pub fn vm(&self, name: &str) -> Option<&EmuVm> {
+        self.vms.iter().find(|v| v.spec.name == name)
+    }
+
+    /// A VM by exact name, to change it.
+    pub fn vm_mut(&mut self, name: &str) -> Option<&mut EmuVm> {
+        self.vms.iter_mut().find(|v| v.spec.name == name)
+    }
+}

@@ -1,0 +1,89 @@
+//! The session's backend made of the shipped step controllers, on whichever Graph client and
+//! Hyper-V host the composition layer chose (a real tenant and host, or the demo's).
+
+use crate::{StepContext, controller, lab_vm};
+use chrono::Utc;
+use hb_graph::GraphClient;
+use hb_host::HyperVHost;
+use hb_lab::session::{BackendInfo, JobAction, LabBackend, ProgressSink, VmScreen};
+use hb_lab::session_file::SessionFile;
+use hb_lab::{Step, StepError, StepOptions, StepReport};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+/// Runs each job with the step's controller in a fresh [`StepContext`].
+pub struct ControllerBackend {
+    pub info: BackendInfo,
+    pub graph: Option<Arc<GraphClient>>,
+    pub host: Option<Arc<dyn HyperVHost>>,
+    pub session: Arc<Mutex<SessionFile>>,
+    /// Whatever must live as long as the backend (the demo's in-process emulator).
+    pub keepalive: Vec<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl ControllerBackend {
+    /// A context for one job, with its own cancel token and no progress listener.
+    pub fn context(&self, options: StepOptions) -> StepContext {
+        StepContext {
+            graph: self.graph.clone(),
+            host: self.host.clone(),
+            session: self.session.clone(),
+            kind: self.info.kind,
+            options,
+            cancel: CancellationToken::new(),
+            progress: None,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl LabBackend for ControllerBackend {
+    fn info(&self) -> BackendInfo {
+        self.info.clone()
+    }
+
+    fn session_file(&self) -> Arc<Mutex<SessionFile>> {
+        self.session.clone()
+    }
+
+    async fn run(
+        &self,
+        step: Step,
+        action: JobAction,
+        options: StepOptions,
+        progress: ProgressSink,
+        cancel: CancellationToken,
+    ) -> Result<StepReport, StepError> {
+        let mut ctx = self.context(options);
+        ctx.cancel = cancel;
+        ctx.progress = Some(progress);
+        let controller = controller(step);
+        match action {
+            JobAction::Check => controller.check(&ctx).await,
+            JobAction::Apply => controller.apply(&ctx).await,
+            JobAction::Revert => controller.revert(&ctx).await,
+            JobAction::RestartDemoPc => {
+                let demo_pc = ctx.host()?.as_emulated().ok_or_else(|| {
+                    StepError::Precondition(
+                        "only the demo PC restarts from here: restart this PC yourself, then reopen Hello Bootstrap".into(),
+                    )
+                })?;
+                demo_pc.reboot().await?;
+                controller.apply(&ctx).await
+            }
+        }
+    }
+
+    async fn vm_screen(&self) -> Option<VmScreen> {
+        let host = self.host.as_ref()?;
+        let name = lab_vm::vm_name(&self.context(StepOptions::default()));
+        let image = host.screenshot(&name).await.ok()?;
+        Some(VmScreen {
+            width: image.width as usize,
+            height: image.height as usize,
+            rgba: image.pixels.into(),
+            captured_at: Utc::now(),
+        })
+    }
+}

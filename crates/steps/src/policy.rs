@@ -1,0 +1,161 @@
+//! The shared shape of the three policy steps (1, 2, 5): read one Graph object, compare the
+//! settings the lab cares about, journal the original, PATCH, verify, and PATCH back on revert.
+
+use crate::StepContext;
+use hb_graph::ApiVersion;
+use hb_lab::{Evidence, GraphRequest, PortalLink, Step, StepError, StepReport, StepStatus};
+use serde_json::Value;
+
+/// What distinguishes one policy step from another.
+#[async_trait::async_trait]
+pub trait PolicySpec: Send + Sync {
+    fn step(&self) -> Step;
+    fn version(&self) -> ApiVersion;
+    /// The Graph path of the object (may need a lookup, e.g. the tenant id).
+    async fn path(&self, ctx: &StepContext) -> Result<String, StepError>;
+    /// The path shown in evidence before any lookup could run.
+    fn display_path(&self) -> String;
+    /// The settings we compare and journal, taken from the object.
+    fn settings(&self, object: &Value) -> Value;
+    /// The settings the lab needs.
+    fn desired(&self) -> Value;
+    /// Whether the settings already meet the lab's need.
+    fn is_applied(&self, settings: &Value) -> bool;
+    /// The PATCH body that sets the given settings.
+    fn patch_body(&self, settings: &Value) -> Value;
+    /// A sentence describing the settings for people.
+    fn describe(&self, settings: &Value) -> String;
+    fn portal(&self) -> PortalLink;
+}
+
+/// Journal key for a policy step's settings.
+const KEY: &str = "settings";
+
+/// A step controller built from a [`PolicySpec`].
+pub struct PolicyStep<S: PolicySpec>(pub S);
+
+impl<S: PolicySpec> PolicyStep<S> {
+    async fn read(&self, ctx: &StepContext) -> Result<(String, Value), StepError> {
+        ctx.check_cancelled()?;
+        let path = self.0.path(ctx).await?;
+        let object = ctx.graph()?.get(self.0.version(), &path).await?;
+        // Some Graph examples wrap a single object in `value`; accept both.
+        let object = match object.get("value") {
+            Some(inner) if inner.is_object() => inner.clone(),
+            _ => object,
+        };
+        Ok((path, self.0.settings(&object)))
+    }
+
+    fn report(&self, settings: &Value) -> StepReport {
+        let status = if self.0.is_applied(settings) {
+            StepStatus::Applied
+        } else {
+            StepStatus::NotApplied
+        };
+        StepReport::new(self.0.step(), status, self.0.describe(settings))
+    }
+
+    fn request(&self, ctx: &StepContext, path: &str, settings: &Value) -> GraphRequest {
+        let url = ctx.graph_url(self.0.version(), path);
+        GraphRequest::new("PATCH", url, Some(self.0.patch_body(settings)))
+    }
+}
+
+#[async_trait::async_trait]
+impl<S: PolicySpec> crate::StepController for PolicyStep<S> {
+    fn step(&self) -> Step {
+        self.0.step()
+    }
+
+    async fn check(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
+        let (_, settings) = self.read(ctx).await?;
+        let mut report = self.report(&settings);
+        report.evidence = Evidence {
+            before: Some(settings),
+            ..self.evidence(ctx)
+        };
+        Ok(report)
+    }
+
+    async fn apply(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
+        let (path, before) = self.read(ctx).await?;
+        let desired = self.0.desired();
+        let mut evidence = self.evidence(ctx);
+        evidence.requests = vec![self.request(ctx, &path, &desired)];
+        evidence.before = Some(before.clone());
+        if self.0.is_applied(&before) {
+            evidence.after = Some(before.clone());
+            let detail = format!(
+                "{} Already as the lab needs it; nothing changed.",
+                self.0.describe(&before)
+            );
+            return Ok(
+                StepReport::new(self.0.step(), StepStatus::Applied, detail).with_evidence(evidence)
+            );
+        }
+        ctx.journal_original(self.0.step(), KEY, before.clone())
+            .await?;
+        ctx.check_cancelled()?;
+        ctx.progress(
+            self.0.step(),
+            "Sending the change to Microsoft Graph",
+            Some(0.5),
+        );
+        ctx.graph()?
+            .patch(self.0.version(), &path, &self.0.patch_body(&desired))
+            .await?;
+        let (_, after) = self.read(ctx).await?;
+        evidence.after = Some(after.clone());
+        let mut report = self.report(&after).changed(true).with_evidence(evidence);
+        if report.status != StepStatus::Applied {
+            report.status = StepStatus::Error;
+            report.detail = format!(
+                "Graph accepted the change but reading it back shows: {} Try again in a minute; if it persists, check the setting in the admin center.",
+                self.0.describe(&after)
+            );
+        }
+        Ok(report)
+    }
+
+    async fn revert(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
+        let Some(original) = ctx.journaled(self.0.step(), KEY).await else {
+            let (_, now) = self.read(ctx).await?;
+            let mut report = self.report(&now);
+            report.detail = format!(
+                "{} We never changed this setting, so there is nothing to revert.",
+                self.0.describe(&now)
+            );
+            report.evidence = Evidence {
+                before: Some(now.clone()),
+                after: Some(now),
+                ..self.evidence(ctx)
+            };
+            return Ok(report);
+        };
+        let (path, before) = self.read(ctx).await?;
+        let mut evidence = self.evidence(ctx);
+        evidence.requests = vec![self.request(ctx, &path, &original)];
+        evidence.before = Some(before.clone());
+        let changed = before != original;
+        if changed {
+            ctx.graph()?
+                .patch(self.0.version(), &path, &self.0.patch_body(&original))
+                .await?;
+        }
+        let (_, after) = self.read(ctx).await?;
+        evidence.after = Some(after.clone());
+        ctx.journal_forget(self.0.step(), KEY).await?;
+        let mut report = self.report(&after).changed(changed).with_evidence(evidence);
+        report.detail = format!("Restored the original setting. {}", self.0.describe(&after));
+        Ok(report)
+    }
+
+    fn evidence(&self, ctx: &StepContext) -> Evidence {
+        Evidence {
+            requests: vec![self.request(ctx, &self.0.display_path(), &self.0.desired())],
+            portal: Some(self.0.portal()),
+            ..Evidence::default()
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! What the pages and the shell ask for. Widgets push commands; the app applies them once per
+//! frame, so no state changes from deep inside a closure.
+
+use super::pages::Page;
+use hb_lab::Step;
+
+/// One request from the UI.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    Go(Page),
+    Next,
+    Back,
+    /// Start the lab: the demo tenant, or sign in to a real one.
+    Connect,
+    /// Choose demo or real tenant on the welcome page (before connecting).
+    UseDemo(bool),
+    Check(Step),
+    Apply(Step),
+    Revert(Step),
+    Cancel(Step),
+    /// Demo only: restart the emulated PC to finish enabling Hyper-V.
+    RestartDemoPc(Step),
+    /// Fetch the VM's screen again.
+    RefreshScreen,
+    /// "I did this another way": re-check, and move on only if the check says applied.
+    DidItAnotherWay(Step),
+    CopyTap,
+    HideTap,
+    /// Show or mask secrets on screen in presenter mode.
+    RevealSecrets(bool),
+    ToggleTheme,
+    ZoomIn,
+    ZoomOut,
+    TogglePresenter,
+    ToggleFullscreen,
+    /// Open the "Reset lab" confirmation.
+    AskReset,
+    ConfirmReset,
+    CancelReset,
+    DismissResumed,
+    /// Write the lab report: to this path, or (`None`) where a save dialog says.
+    ExportReport(Option<std::path::PathBuf>),
+}
+
+/// Where pages put their commands for this frame.
+pub type Commands = Vec<Command>;

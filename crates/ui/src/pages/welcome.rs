@@ -1,0 +1,127 @@
+//! The welcome page: what the lab does, demo or real tenant, and the button that starts it.
+
+use crate::command::{Command, Commands};
+use crate::widgets::{Alert, UiExt};
+use egui::Ui;
+use hb_lab::session::Connection;
+
+/// The answers on the welcome page (kept across restarts).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct WelcomeForm {
+    /// The lab user's UPN as typed.
+    pub lab_user: String,
+    /// Why the typed UPN was rejected.
+    #[serde(skip)]
+    pub lab_user_error: Option<String>,
+    /// The Windows 11 ISO for step 4 on a real host, as typed on that step's page.
+    pub iso_path: String,
+}
+
+/// What the welcome page shows.
+pub struct WelcomeView<'a> {
+    pub demo: bool,
+    pub connection: &'a Connection,
+    pub form: &'a mut WelcomeForm,
+}
+
+/// Renders the welcome page.
+pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
+    ui.page_title("Welcome to Hello Bootstrap");
+    ui.muted_label(
+        "From a bare Entra tenant and a Windows 11 PC to a VM signed in with Windows Hello for Business, bootstrapped by a Temporary Access Pass. No password is typed at any step.",
+    );
+    ui.add_space(8.0);
+    ui.card(|ui| {
+        ui.section_title("What the lab does");
+        for (n, line) in [
+            "Turns on Intune automatic enrollment and the Windows Hello for Business policy.",
+            "Makes sure Hyper-V is on and creates a Windows 11 VM waiting at first start.",
+            "Turns on the Temporary Access Pass and issues one for the lab user.",
+            "Guides the sign-in at the VM, then proves the result: Entra joined, Intune enrolled, Windows Hello set up.",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ui.label(format!("{}.  {line}", n + 1));
+        }
+        ui.muted_label("Every change is recorded first, so \"Revert\" puts back exactly what was there.");
+    });
+    ui.add_space(8.0);
+    let connected = *view.connection == Connection::Connected;
+    ui.card(|ui| {
+        ui.section_title("Where the lab runs");
+        ui.add_enabled_ui(!connected, |ui| {
+            if ui
+                .radio(
+                    view.demo,
+                    "Demo tenant \"Contoso Lab\" on this PC (offline, nothing real changes)",
+                )
+                .clicked()
+            {
+                cmds.push(Command::UseDemo(true));
+            }
+            if ui
+                .radio(
+                    !view.demo,
+                    "My own Microsoft Entra tenant (sign in as an administrator)",
+                )
+                .clicked()
+            {
+                cmds.push(Command::UseDemo(false));
+            }
+            ui.add_space(6.0);
+            let label = ui.label("Lab user (who signs in at the VM)");
+            let hint = if view.demo {
+                "Empty: the demo tenant's lab user"
+            } else {
+                "name@yourdomain.com"
+            };
+            ui.add(
+                egui::TextEdit::singleline(&mut view.form.lab_user)
+                    .hint_text(hint)
+                    .desired_width(320.0),
+            )
+            .labelled_by(label.id);
+            if let Some(error) = &view.form.lab_user_error {
+                ui.error_label(error);
+            }
+        });
+    });
+    ui.add_space(8.0);
+    match view.connection {
+        Connection::NotConnected => {
+            let text = if view.demo {
+                "Start the demo"
+            } else {
+                "Sign in and start"
+            };
+            if ui.primary_button(text).clicked() {
+                cmds.push(Command::Connect);
+            }
+        }
+        Connection::Connecting => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(if view.demo {
+                    "Starting the demo tenant and the emulated Hyper-V host…"
+                } else {
+                    "Signing in… finish in the browser window that opened."
+                });
+            });
+        }
+        Connection::Connected => {
+            Alert::success().show_text(
+                ui,
+                "Connected. Press Next to begin with step 1.",
+                Some("Every step was checked; the list on the left shows where each one stands."),
+            );
+        }
+        Connection::Failed(reason) => {
+            Alert::error().show_text(ui, "Could not start the lab", Some(reason));
+            if ui.primary_button("Try again").clicked() {
+                cmds.push(Command::Connect);
+            }
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! The house vocabulary: every control and message the pages use, implemented once on `egui::Ui`.
+
+mod alert;
+mod evidence;
+
+pub use alert::{Alert, AlertKind, AlertText};
+pub use evidence::{EvidenceView, mask_secrets};
+
+use crate::icons::{self, Icon};
+use crate::theme::{TITLE_STYLE, Tokens};
+use egui::{Button, Color32, Response, RichText, TextStyle, Ui};
+use hb_lab::{Step, StepStatus, ValidationRow, ValidationState};
+
+/// The icon, colour and words of a step status.
+pub fn status_look(status: StepStatus, tokens: &Tokens) -> (Icon, Color32) {
+    match status {
+        StepStatus::Applied => (icons::SUCCESS, tokens.success.icon),
+        StepStatus::NotApplied => (icons::PENDING, tokens.muted),
+        StepStatus::Unknown => (icons::PENDING, tokens.muted),
+        StepStatus::Error => (icons::ERROR, tokens.error.icon),
+        StepStatus::NeedsAction => (icons::NEEDS_ACTION, tokens.warning.icon),
+        StepStatus::NotApplicable => (icons::NOT_APPLICABLE, tokens.muted),
+    }
+}
+
+/// House widgets on `egui::Ui`, so pages say what they show rather than how it looks.
+pub trait UiExt {
+    fn ui(&mut self) -> &mut Ui;
+
+    /// The design tokens in effect.
+    fn tokens(&mut self) -> Tokens {
+        Tokens::of(self.ui().ctx())
+    }
+
+    /// Red text with an error icon, e.g. under a field that has bad input.
+    fn error_label(&mut self, text: impl Into<String>) -> Response {
+        let tokens = self.tokens();
+        icon_label(
+            self.ui(),
+            icons::ERROR,
+            tokens.error.icon,
+            "Error",
+            text.into(),
+        )
+    }
+
+    /// Green text with a check icon.
+    fn success_label(&mut self, text: impl Into<String>) -> Response {
+        let tokens = self.tokens();
+        icon_label(
+            self.ui(),
+            icons::SUCCESS,
+            tokens.success.icon,
+            "Success",
+            text.into(),
+        )
+    }
+
+    /// Secondary text (hints, explanations).
+    fn muted_label(&mut self, text: impl Into<String>) -> Response {
+        let muted = self.tokens().muted;
+        self.ui()
+            .add(egui::Label::new(RichText::new(text.into()).color(muted)).wrap())
+    }
+
+    /// A page title.
+    fn page_title(&mut self, text: impl Into<String>) -> Response {
+        self.ui().label(
+            RichText::new(text.into())
+                .text_style(TextStyle::Name(TITLE_STYLE.into()))
+                .strong(),
+        )
+    }
+
+    /// A section heading inside a page.
+    fn section_title(&mut self, text: impl Into<String>) -> Response {
+        let ui = self.ui();
+        ui.add_space(4.0);
+        ui.label(RichText::new(text.into()).heading().strong())
+    }
+
+    /// The main action of a page: accent fill, white text.
+    fn primary_button(&mut self, text: impl Into<String>) -> Response {
+        let tokens = self.tokens();
+        let text = text.into();
+        self.ui().add(
+            Button::new(RichText::new(text).color(tokens.on_accent).strong())
+                .fill(tokens.accent)
+                .min_size(egui::vec2(96.0, 0.0)),
+        )
+    }
+
+    /// A primary button that may be disabled, with the reason shown on hover.
+    fn primary_button_enabled(
+        &mut self,
+        enabled: bool,
+        text: impl Into<String>,
+        disabled_reason: &str,
+    ) -> Response {
+        let tokens = self.tokens();
+        let text = text.into();
+        let button = Button::new(RichText::new(text).color(tokens.on_accent).strong())
+            .fill(if enabled {
+                tokens.accent
+            } else {
+                tokens.accent.gamma_multiply(0.5)
+            })
+            .min_size(egui::vec2(96.0, 0.0));
+        self.ui()
+            .add_enabled(enabled, button)
+            .on_disabled_hover_text(disabled_reason)
+    }
+
+    /// A button with one of our icons before its text.
+    fn icon_button(&mut self, icon: Icon, text: impl Into<String>) -> Response {
+        let tokens = self.tokens();
+        let color = self.ui().visuals().text_color();
+        let image = icon.image(tokens.icon_size * 0.8, color, "");
+        self.ui().add(Button::new((image, text.into())))
+    }
+
+    /// A status icon with its words, e.g. in the step list and summary.
+    fn status_icon(&mut self, status: StepStatus) -> Response {
+        let tokens = self.tokens();
+        let (icon, color) = status_look(status, &tokens);
+        self.ui()
+            .add(icon.image(tokens.icon_size, color, status.label()))
+    }
+
+    /// The header of a step page: number, title and the current status.
+    fn step_header(&mut self, step: Step, status: StepStatus) {
+        let tokens = self.tokens();
+        let ui = self.ui();
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(format!("Step {} of {}", step.number(), Step::ALL.len()))
+                    .color(tokens.muted),
+            );
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let (icon, color) = status_look(status, &tokens);
+                ui.label(RichText::new(status.label()).color(color).strong());
+                ui.add(icon.image(tokens.icon_size, color, ""));
+            });
+        });
+        ui.page_title(step.title());
+    }
+
+    /// A card: a framed block grouping related content.
+    fn card<R>(&mut self, add_contents: impl FnOnce(&mut Ui) -> R) -> R {
+        let tokens = self.tokens();
+        egui::Frame::new()
+            .fill(tokens.card_fill)
+            .stroke(egui::Stroke::new(1.0, tokens.card_stroke))
+            .corner_radius(tokens.radius)
+            .inner_margin(tokens.space_l)
+            .show(self.ui(), |ui| {
+                ui.set_width(ui.available_width());
+                add_contents(ui)
+            })
+            .inner
+    }
+
+    /// The DEMO badge in the top bar.
+    fn badge(&mut self, text: &str) -> Response {
+        let tokens = self.tokens();
+        egui::Frame::new()
+            .fill(tokens.badge_fill)
+            .corner_radius(egui::CornerRadius::same(4))
+            .inner_margin(egui::Margin::symmetric(8, 2))
+            .show(self.ui(), |ui| {
+                ui.label(
+                    RichText::new(text)
+                        .color(tokens.badge_text)
+                        .strong()
+                        .small(),
+                )
+            })
+            .inner
+    }
+
+    /// Monospace text in a framed block with a "Copy <what>" button. `text` must already be masked.
+    fn code_block(&mut self, what: &str, text: &str) {
+        let tokens = self.tokens();
+        let ui = self.ui();
+        egui::Frame::new()
+            .fill(tokens.code_fill)
+            .corner_radius(tokens.radius)
+            .inner_margin(tokens.space_m)
+            .show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
+                    if ui
+                        .icon_button(icons::COPY, format!("Copy {what}"))
+                        .clicked()
+                    {
+                        ui.ctx().copy_text(text.to_string());
+                    }
+                });
+                ui.horizontal_top(|ui| {
+                    ui.add(egui::Label::new(RichText::new(text).monospace()).wrap());
+                });
+            });
+    }
+
+    /// One row per validation item: verdict icon, what was checked, what was found, what to do.
+    fn validation_rows(&mut self, rows: &[ValidationRow]) {
+        let tokens = self.tokens();
+        let ui = self.ui();
+        egui::Grid::new("validation_rows")
+            .striped(true)
+            .num_columns(3)
+            .spacing(egui::vec2(12.0, 8.0))
+            .show(ui, |ui| {
+                for row in rows {
+                    let (icon, color, word) = match row.state {
+                        ValidationState::Passed => (icons::SUCCESS, tokens.success.icon, "Passed"),
+                        ValidationState::Failed => (icons::ERROR, tokens.error.icon, "Failed"),
+                        ValidationState::Waiting => (icons::PENDING, tokens.muted, "Waiting"),
+                    };
+                    ui.add(icon.image(tokens.icon_size, color, format!("{}: {word}", row.label)));
+                    ui.label(RichText::new(&row.label).strong());
+                    ui.vertical(|ui| {
+                        ui.label(&row.detail);
+                        if row.state == ValidationState::Failed
+                            && let Some(fix) = &row.fix
+                        {
+                            ui.label(
+                                RichText::new(format!("To fix: {fix}")).color(tokens.error.icon),
+                            );
+                        }
+                    });
+                    ui.end_row();
+                }
+            });
+    }
+}
+
+impl UiExt for Ui {
+    fn ui(&mut self) -> &mut Ui {
+        self
+    }
+}
+
+fn icon_label(ui: &mut Ui, icon: Icon, color: Color32, alt: &str, text: String) -> Response {
+    let size = Tokens::of(ui.ctx()).icon_size;
+    ui.horizontal_wrapped(|ui| {
+        ui.add(icon.image(size, color, alt));
+        ui.label(RichText::new(text).color(color))
+    })
+    .inner
+}

@@ -1,0 +1,236 @@
+//! The environment a lab runs in: the Graph client, the Hyper-V host and the session file, for a
+//! real tenant or for the demo (in-process emulator and emulated host). The CLI and the wizard
+//! both start here, so both run the very same code paths.
+
+use hb_auth::cli::AuthOptions;
+use hb_emulator::EmulatorHandle;
+use hb_graph::{GraphClient, GraphConfig, TokenSource};
+use hb_host::HyperVHost;
+use hb_lab::session::{Backend, BackendInfo};
+use hb_lab::session_file::{SessionFile, SessionKind};
+use hb_lab::{Secret, Step, StepOptions, Upn, paths};
+use hb_steps::StepContext;
+use hb_steps::backend::ControllerBackend;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+pub use hb_auth::cli::{ACCESS_TOKEN_ENV, RealOptions};
+
+/// Everything a step needs, shared by all jobs of one run.
+pub struct LabEnv {
+    pub kind: SessionKind,
+    pub graph: Option<Arc<GraphClient>>,
+    pub host: Option<Arc<dyn HyperVHost>>,
+    pub session: Arc<Mutex<SessionFile>>,
+    /// Shown in the top bar and reports.
+    pub tenant_name: String,
+    /// The signed-in account, for the top bar.
+    pub account: String,
+    /// The sign-in behind the Graph client (absent with a token from the environment), for
+    /// preflight checks before changes.
+    pub auth: Option<hb_auth::cli::SignedIn>,
+    /// Keeps the in-process emulator alive in demo mode.
+    pub keepalive: Vec<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+/// Why an environment could not be set up; `is_usage` errors exit with code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct EnvError {
+    pub message: String,
+    pub is_usage: bool,
+}
+
+impl EnvError {
+    pub fn usage(message: impl Into<String>) -> Self {
+        EnvError {
+            message: message.into(),
+            is_usage: true,
+        }
+    }
+
+    pub fn failure(message: impl Into<String>) -> Self {
+        EnvError {
+            message: message.into(),
+            is_usage: false,
+        }
+    }
+}
+
+/// How the demo starts.
+#[derive(Clone, Debug, Default)]
+pub struct DemoOptions {
+    /// Forget the saved demo tenant, host and session first.
+    pub reset: bool,
+    /// Latency added to every emulated Graph call, to show progress on stage.
+    pub latency_ms: u64,
+}
+
+/// Files the demo keeps between runs, in the data and config directories.
+pub fn demo_files() -> Vec<std::path::PathBuf> {
+    vec![
+        paths::demo_tenant_file(),
+        paths::demo_host_file(),
+        SessionFile::path(SessionKind::Demo),
+    ]
+}
+
+/// The Hyper-V host of this machine: PowerShell on Windows, none elsewhere (host steps then say
+/// they are not applicable).
+fn system_host() -> Option<Arc<dyn HyperVHost>> {
+    #[cfg(windows)]
+    {
+        Some(Arc::new(hb_host::powershell::PowerShellHost::system()))
+    }
+    #[cfg(not(windows))]
+    {
+        None
+    }
+}
+
+impl LabEnv {
+    /// The demo: the emulator in-process on an ephemeral loopback port with the saved demo tenant,
+    /// reached through the same Graph client as a real tenant.
+    pub async fn demo(options: DemoOptions) -> Result<LabEnv, EnvError> {
+        if options.reset {
+            for file in demo_files() {
+                match std::fs::remove_file(&file) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(EnvError::failure(format!(
+                            "cannot reset the demo: {} ({e})",
+                            file.display()
+                        )));
+                    }
+                }
+            }
+        }
+        let config = hb_emulator::EmulatorConfig {
+            latency_ms: options.latency_ms,
+            state_file: Some(paths::demo_tenant_file()),
+            ..Default::default()
+        };
+        let handle = hb_emulator::Emulator::start(config)
+            .await
+            .map_err(|e| EnvError::failure(format!("cannot start the demo tenant: {e}")))?;
+        let graph_config = GraphConfig::from_root(&handle.graph_url)
+            .map_err(|e| EnvError::failure(e.to_string()))?;
+        // The demo signs in through the emulator's own authorize and token endpoints, with a
+        // headless browser and an in-memory token store: the real sign-in code path.
+        let session = demo_auth(&handle)
+            .map_err(EnvError::failure)?
+            .session(&Step::ALL)
+            .map_err(|e| EnvError::failure(format!("cannot sign in to the demo tenant: {e}")))?;
+        let session = Arc::new(session);
+        let signed_in = hb_auth::cli::SignedIn {
+            tokens: session.clone(),
+            session: Some(session),
+        };
+        let graph = GraphClient::new(graph_config, signed_in.tokens.clone())
+            .map_err(|e| EnvError::failure(e.to_string()))?;
+        let emulator_root = url::Url::parse(&handle.graph_url)
+            .map_err(|e| EnvError::failure(format!("the demo tenant's URL: {e}")))?;
+        let host = hb_host::EmulatedHost::demo(emulator_root)
+            .map_err(|e| EnvError::failure(format!("cannot start the demo Hyper-V host: {e}")))?;
+        let mut session = SessionFile::load(SessionKind::Demo).map_err(EnvError::failure)?;
+        if session.lab_user.is_none() {
+            session.lab_user = Some(Upn::parse(&handle.lab_user_upn).map_err(EnvError::failure)?);
+        }
+        Ok(LabEnv {
+            kind: SessionKind::Demo,
+            graph: Some(Arc::new(graph)),
+            host: Some(Arc::new(host)),
+            session: Arc::new(Mutex::new(session)),
+            tenant_name: handle.tenant_name.clone(),
+            account: handle.admin_upn.to_string(),
+            auth: Some(signed_in),
+            keepalive: vec![Box::new(handle)],
+        })
+    }
+
+    /// A real tenant. Tokens come from `tokens` when given, else `HELLO_BOOTSTRAP_ACCESS_TOKEN`,
+    /// else the saved sign-in, else an interactive sign-in on first use.
+    pub async fn real(
+        options: &RealOptions,
+        tokens: Option<Arc<dyn TokenSource>>,
+    ) -> Result<LabEnv, EnvError> {
+        let root = options
+            .graph_url
+            .as_deref()
+            .unwrap_or(GraphConfig::PUBLIC_ROOT);
+        let config = GraphConfig::from_root(root).map_err(|e| EnvError::usage(e.to_string()))?;
+        let (tokens, auth) = match tokens {
+            Some(t) => (t, None),
+            None => {
+                let auth_options = AuthOptions::from_real(options, options.device_code);
+                let signed_in = hb_auth::cli::token_source(&auth_options, &Step::ALL)
+                    .map_err(|e| EnvError::usage(format!("cannot sign in: {e}")))?;
+                (
+                    signed_in.tokens.clone(),
+                    signed_in.session.is_some().then_some(signed_in),
+                )
+            }
+        };
+        let graph =
+            GraphClient::new(config, tokens).map_err(|e| EnvError::failure(e.to_string()))?;
+        let session = SessionFile::load(SessionKind::Real).map_err(EnvError::failure)?;
+        Ok(LabEnv {
+            kind: SessionKind::Real,
+            graph: Some(Arc::new(graph)),
+            host: system_host(),
+            session: Arc::new(Mutex::new(session)),
+            tenant_name: options
+                .tenant
+                .clone()
+                .unwrap_or_else(|| "your tenant".into()),
+            account: String::new(),
+            auth,
+            keepalive: Vec::new(),
+        })
+    }
+
+    /// The step controllers on this environment, for one job run from the command line.
+    pub fn context(&self, options: StepOptions) -> StepContext {
+        StepContext {
+            graph: self.graph.clone(),
+            host: self.host.clone(),
+            session: self.session.clone(),
+            kind: self.kind,
+            options,
+            cancel: Default::default(),
+            progress: None,
+        }
+    }
+
+    /// The session's backend: the shipped controllers on this environment.
+    pub fn into_backend(self) -> Backend {
+        Backend::new(Arc::new(ControllerBackend {
+            info: BackendInfo {
+                tenant_name: self.tenant_name,
+                account: self.account,
+                kind: self.kind,
+            },
+            graph: self.graph,
+            host: self.host,
+            session: self.session,
+            keepalive: self.keepalive,
+        }))
+    }
+}
+
+/// Sign-in options for a running emulator: its demo admin, through its own login endpoints, with
+/// the headless browser and an in-memory token store.
+pub fn demo_auth(handle: &EmulatorHandle) -> Result<AuthOptions, String> {
+    Ok(AuthOptions::demo(
+        &handle.login_url,
+        &handle.graph_url,
+        &handle.tenant_id,
+        Upn::parse(&handle.admin_upn)?,
+    ))
+}
+
+/// The emulator's long-lived admin token as our client's secret type.
+pub fn demo_admin_token(handle: &EmulatorHandle) -> Secret {
+    Secret::new(handle.access_token().expose())
+}

@@ -1,0 +1,511 @@
+//! Steps 3, 4 and 7 end to end on the emulated host against the real emulator, through the same
+//! controllers the CLI and the wizard use: every validation row passes with the right TAP; with
+//! the wrong-TAP hook step 7 fails at the sign-in row with the cloud's reason; revert restores
+//! the OOBE checkpoint and deletes the device objects the sign-in created.
+
+use crate::common::admin_graph;
+use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use hello_bootstrap::graph::{ApiVersion, GraphClient};
+use hello_bootstrap::host::screens::Screen;
+use hello_bootstrap::host::{
+    Checkpoint, EmulatedHost, FeatureState, GuestCommand, HostError, HyperVHost, KeyboardText,
+    ScreenImage, VmInfo, VmSpec, VmState,
+};
+use hello_bootstrap::lab::session_file::{SessionFile, SessionKind};
+use hello_bootstrap::lab::{Progress, StepOptions};
+use hello_bootstrap::lab::{
+    Step, StepError, StepReport, StepStatus, ValidationRow, ValidationState,
+};
+use hello_bootstrap::steps::StepContext;
+use hello_bootstrap::steps::controller;
+use hello_bootstrap::steps::hyperv_feature::RESTART_PENDING_KEY;
+use hello_bootstrap::steps::lab_vm::{DEFAULT_VM_NAME, OOBE_CHECKPOINT};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+/// The validation row `id` of a step 7 report.
+fn row<'a>(report: &'a StepReport, id: &str) -> &'a ValidationRow {
+    report
+        .evidence
+        .rows
+        .iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("no row {id}"))
+}
+
+struct Lab {
+    emu: EmulatorHandle,
+    host: Arc<EmulatedHost>,
+    graph: Arc<GraphClient>,
+    session: Arc<Mutex<SessionFile>>,
+}
+
+impl Lab {
+    async fn start(wrong_tap: bool) -> Lab {
+        let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+        let graph = admin_graph(&emu);
+        let mut host = EmulatedHost::for_tests(Some(Url::parse(&emu.graph_url).unwrap()));
+        if wrong_tap {
+            host = host.with_wrong_tap();
+        }
+        Lab {
+            emu,
+            host: Arc::new(host),
+            graph: Arc::new(graph),
+            session: Arc::new(Mutex::new(SessionFile::default())),
+        }
+    }
+
+    fn ctx(
+        &self,
+        options: StepOptions,
+    ) -> (StepContext, tokio::sync::mpsc::UnboundedReceiver<Progress>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let ctx = StepContext {
+            graph: Some(self.graph.clone()),
+            host: Some(self.host.clone()),
+            session: self.session.clone(),
+            kind: SessionKind::Demo,
+            options: StepOptions {
+                lab_user: Some(crate::common::lab_upn(&self.emu)),
+                ..options
+            },
+            cancel: CancellationToken::new(),
+            progress: Some(tx),
+        };
+        (ctx, rx)
+    }
+
+    /// Runs steps 1 to 6 (with the reboot step 3 asks for) and returns the context step 7 gets.
+    async fn through_step_six(&self) -> StepContext {
+        self.through_step_six_with(&[Step::MdmUserScope, Step::WhfbEnrollment])
+            .await
+    }
+
+    /// Like `through_step_six`, with a choice of the Graph policy steps 1 and 2.
+    async fn through_step_six_with(&self, policies: &[Step]) -> StepContext {
+        let (ctx, _rx) = self.ctx(StepOptions::default());
+        for &step in policies {
+            let r = controller(step).apply(&ctx).await.unwrap();
+            assert_eq!(r.status, StepStatus::Applied, "{step}: {}", r.detail);
+        }
+
+        // Step 3: enable, restart needed, remembered in the session; after the reboot, done.
+        let hyperv = controller(Step::HypervFeature);
+        assert_eq!(
+            hyperv.check(&ctx).await.unwrap().status,
+            StepStatus::NotApplied
+        );
+        let r = hyperv.apply(&ctx).await.unwrap();
+        assert_eq!(r.status, StepStatus::NeedsAction);
+        assert!(r.detail.contains("restart the PC"), "{}", r.detail);
+        assert!(r.changed);
+        {
+            let s = self.session.lock().await;
+            assert_eq!(s.host[RESTART_PENDING_KEY], true);
+            assert_eq!(s.current_step, Some(Step::HypervFeature));
+        }
+        assert_eq!(
+            hyperv.check(&ctx).await.unwrap().status,
+            StepStatus::NeedsAction
+        );
+        self.host.reboot().await.unwrap();
+        let r = hyperv.apply(&ctx).await.unwrap();
+        assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
+        assert!(!r.changed);
+        assert_eq!(self.session.lock().await.host[RESTART_PENDING_KEY], false);
+        let revert = hyperv.revert(&ctx).await.unwrap();
+        assert!(revert.detail.contains("stays on"), "{}", revert.detail);
+        assert_eq!(
+            hyperv.check(&ctx).await.unwrap().status,
+            StepStatus::Applied
+        );
+
+        // Step 4: a Windows 11 VM at OOBE with its checkpoint; a second apply changes nothing.
+        let vm = controller(Step::LabVm);
+        assert_eq!(vm.check(&ctx).await.unwrap().status, StepStatus::NotApplied);
+        let r = vm.apply(&ctx).await.unwrap();
+        assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
+        assert!(r.changed);
+        let info = self.host.vm(DEFAULT_VM_NAME).await.unwrap().unwrap();
+        assert_eq!(
+            (info.generation, info.cpu_count, info.tpm_enabled),
+            (2, 2, true)
+        );
+        assert_eq!(
+            info.secure_boot_template.as_deref(),
+            Some("MicrosoftWindows")
+        );
+        assert_eq!(self.host.screen(DEFAULT_VM_NAME).unwrap(), Screen::SignIn);
+        let again = vm.apply(&ctx).await.unwrap();
+        assert_eq!(again.status, StepStatus::Applied);
+        assert!(!again.changed);
+        assert!(
+            vm.evidence(&ctx)
+                .powershell
+                .unwrap()
+                .contains("Enable-VMTPM")
+        );
+
+        // Steps 5 and 6: the TAP policy and a TAP for the lab user.
+        let r = controller(Step::TapPolicy).apply(&ctx).await.unwrap();
+        assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
+        let r = controller(Step::TapIssued).apply(&ctx).await.unwrap();
+        assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
+        let tap = r.secret.expect("step 6 hands over the TAP");
+        let (ctx7, _rx) = self.ctx(StepOptions {
+            tap: Some(tap),
+            ..StepOptions::default()
+        });
+        ctx7
+    }
+}
+
+async fn device_count(lab: &Lab, device_id: &str) -> usize {
+    lab.graph
+        .get_all(
+            ApiVersion::V1,
+            &format!("/devices?$filter=deviceId eq '{device_id}'"),
+        )
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn the_whole_lab_passes_every_validation_row() {
+    let lab = Lab::start(false).await;
+    let ctx = lab.through_step_six().await;
+    let bootstrap = controller(Step::Bootstrap);
+
+    // Before anyone signs in, check reads without typing and finds nothing joined.
+    let before = bootstrap.check(&ctx).await.unwrap();
+    assert_eq!(before.status, StepStatus::NotApplied, "{}", before.detail);
+    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), Screen::SignIn);
+
+    // Without a TAP to type, apply guides the person instead.
+    let (guided_ctx, _rx) = lab.ctx(StepOptions::default());
+    let guided = bootstrap.apply(&guided_ctx).await.unwrap();
+    assert_eq!(guided.status, StepStatus::NeedsAction);
+    assert!(
+        guided.detail.contains("Temporary Access Pass") && guided.detail.contains("PIN"),
+        "{}",
+        guided.detail
+    );
+
+    let (ctx, mut progress) = {
+        let (c, rx) = lab.ctx(ctx.options.clone());
+        (c, rx)
+    };
+    let report = bootstrap.apply(&ctx).await.unwrap();
+    let rows: Vec<_> = report
+        .evidence
+        .rows
+        .iter()
+        .map(|r| (r.id.as_str(), r.state))
+        .collect();
+    assert_eq!(
+        report.status,
+        StepStatus::Applied,
+        "{}: {rows:?}",
+        report.detail
+    );
+    for id in [
+        "signin",
+        "enhanced_session",
+        "dsreg_joined",
+        "dsreg_ngc",
+        "dsreg_prt",
+        "graph_device",
+        "graph_managed_device",
+        "graph_whfb",
+        "graph_mfa_signin",
+    ] {
+        let row = row(&report, id);
+        assert_eq!(row.state, ValidationState::Passed, "{id}: {}", row.detail);
+        assert!(row.fix.is_none());
+    }
+    let mfa = row(&report, "graph_mfa_signin");
+    assert!(
+        mfa.detail
+            .contains("MFA requirement satisfied by claim in the token")
+    );
+    assert!(
+        mfa.detail.contains("Temporary Access Pass"),
+        "explains why: {}",
+        mfa.detail
+    );
+    assert!(!lab.host.enhanced_session_mode().await.unwrap());
+    let mut notes = Vec::new();
+    while let Ok(p) = progress.try_recv() {
+        notes.push(p.message);
+    }
+    assert!(
+        notes.iter().any(|m| m.starts_with("Validating:")),
+        "{notes:?}"
+    );
+    assert!(notes.iter().any(|m| m.contains("My Apps")), "{notes:?}");
+
+    // Neither the report nor the session holds the TAP.
+    let tap = ctx.options.tap.as_ref().unwrap().expose().to_string();
+    assert!(!serde_json::to_string(&report).unwrap().contains(&tap));
+    assert!(
+        !serde_json::to_string(&*lab.session.lock().await)
+            .unwrap()
+            .contains(&tap)
+    );
+
+    // check agrees, read only; a second apply changes nothing.
+    let checked = bootstrap.check(&ctx).await.unwrap();
+    assert_eq!(checked.status, StepStatus::Applied, "{}", checked.detail);
+    let again = bootstrap.apply(&ctx).await.unwrap();
+    assert_eq!(again.status, StepStatus::Applied);
+    assert!(!again.changed);
+
+    // Revert: back to the OOBE checkpoint, the device objects gone, enhanced session restored.
+    let device_id = lab
+        .host
+        .join_record(DEFAULT_VM_NAME)
+        .unwrap()
+        .unwrap()
+        .device_id;
+    assert_eq!(device_count(&lab, &device_id).await, 1);
+    let reverted = bootstrap.revert(&ctx).await.unwrap();
+    assert!(reverted.changed);
+    assert!(
+        reverted.detail.contains(OOBE_CHECKPOINT),
+        "{}",
+        reverted.detail
+    );
+    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), Screen::SignIn);
+    assert_eq!(device_count(&lab, &device_id).await, 0);
+    let managed = lab
+        .graph
+        .get_all(
+            ApiVersion::V1,
+            &format!("/deviceManagement/managedDevices?$filter=azureADDeviceId eq '{device_id}'"),
+        )
+        .await
+        .unwrap();
+    assert!(managed.is_empty());
+    assert!(lab.host.enhanced_session_mode().await.unwrap());
+    assert!(
+        lab.session
+            .lock()
+            .await
+            .journal
+            .for_step(Step::Bootstrap)
+            .next()
+            .is_none()
+    );
+    // The VM itself is kept.
+    assert!(lab.host.vm(DEFAULT_VM_NAME).await.unwrap().is_some());
+}
+
+async fn a_wrong_tap_fails_at_the_sign_in_row() {
+    let lab = Lab::start(true).await;
+    let ctx = lab.through_step_six().await;
+    let report = controller(Step::Bootstrap).apply(&ctx).await.unwrap();
+    assert_eq!(report.status, StepStatus::Error);
+    let signin = row(&report, "signin");
+    assert_eq!(signin.state, ValidationState::Failed);
+    assert!(signin.detail.contains("isn't right"), "{}", signin.detail);
+    assert!(
+        signin
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("new Temporary Access Pass")
+    );
+    assert!(
+        report.detail.contains("signed in at OOBE"),
+        "{}",
+        report.detail
+    );
+    let joined = row(&report, "dsreg_joined");
+    assert_eq!(joined.state, ValidationState::Waiting);
+}
+
+async fn without_intune_scope_validation_waits_and_can_be_cancelled() {
+    let lab = Lab::start(false).await;
+    // Step 1 skipped: the MDM user scope stays None, so the join enrolls nothing in Intune.
+    let ctx = lab.through_step_six_with(&[Step::WhfbEnrollment]).await;
+    let cancel = ctx.cancel.clone();
+    let job = tokio::spawn(async move { controller(Step::Bootstrap).apply(&ctx).await });
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(
+        !job.is_finished(),
+        "validation keeps polling while a row waits"
+    );
+    cancel.cancel();
+    let result = tokio::time::timeout(std::time::Duration::from_secs(10), job)
+        .await
+        .expect("cancel stops the polling")
+        .unwrap();
+    assert!(matches!(result, Err(StepError::Cancelled)), "{result:?}");
+
+    // check tells which row waits and what to do about it.
+    let (ctx, _rx) = lab.ctx(StepOptions::default());
+    let report = controller(Step::Bootstrap).check(&ctx).await.unwrap();
+    assert_eq!(report.status, StepStatus::NeedsAction, "{}", report.detail);
+    let managed = row(&report, "graph_managed_device");
+    assert_eq!(managed.state, ValidationState::Waiting);
+    let fix = managed.fix.as_deref().unwrap();
+    assert!(
+        fix.contains("0x80180014") && fix.contains("8018000a") && fix.contains("MAM"),
+        "{fix}"
+    );
+    let joined = row(&report, "dsreg_joined");
+    assert_eq!(joined.state, ValidationState::Passed);
+}
+
+/// The emulated machine seen the way the PowerShell host sees a real one: no guest account, so
+/// no `dsregcmd` and no OOBE screen semantics; everything else is the emulated Hyper-V.
+struct WithoutGuestAccess(Arc<EmulatedHost>);
+
+#[async_trait::async_trait]
+impl HyperVHost for WithoutGuestAccess {
+    async fn feature_state(&self) -> Result<FeatureState, HostError> {
+        self.0.feature_state().await
+    }
+    async fn enable_feature(&self) -> Result<bool, HostError> {
+        self.0.enable_feature().await
+    }
+    async fn restart_needed(&self) -> Result<bool, HostError> {
+        self.0.restart_needed().await
+    }
+    async fn list_vms(&self) -> Result<Vec<VmInfo>, HostError> {
+        self.0.list_vms().await
+    }
+    async fn vm(&self, name: &str) -> Result<Option<VmInfo>, HostError> {
+        self.0.vm(name).await
+    }
+    async fn create_vm(&self, spec: &VmSpec) -> Result<VmInfo, HostError> {
+        self.0.create_vm(spec).await
+    }
+    async fn start_vm(&self, name: &str) -> Result<(), HostError> {
+        self.0.start_vm(name).await
+    }
+    async fn stop_vm(&self, name: &str) -> Result<(), HostError> {
+        self.0.stop_vm(name).await
+    }
+    async fn vm_state(&self, name: &str) -> Result<VmState, HostError> {
+        self.0.vm_state(name).await
+    }
+    async fn create_checkpoint(&self, vm: &str, checkpoint: &str) -> Result<(), HostError> {
+        self.0.create_checkpoint(vm, checkpoint).await
+    }
+    async fn restore_checkpoint(&self, vm: &str, checkpoint: &str) -> Result<(), HostError> {
+        self.0.restore_checkpoint(vm, checkpoint).await
+    }
+    async fn list_checkpoints(&self, vm: &str) -> Result<Vec<Checkpoint>, HostError> {
+        self.0.list_checkpoints(vm).await
+    }
+    async fn enhanced_session_mode(&self) -> Result<bool, HostError> {
+        self.0.enhanced_session_mode().await
+    }
+    async fn set_enhanced_session_mode(&self, enabled: bool) -> Result<(), HostError> {
+        self.0.set_enhanced_session_mode(enabled).await
+    }
+    async fn screenshot(&self, vm: &str) -> Result<ScreenImage, HostError> {
+        self.0.screenshot(vm).await
+    }
+    async fn type_text(
+        &self,
+        vm: &str,
+        text: KeyboardText<'_>,
+        press_enter: bool,
+    ) -> Result<(), HostError> {
+        self.0.type_text(vm, text, press_enter).await
+    }
+    async fn run_in_vm(&self, _vm: &str, _command: GuestCommand) -> Result<String, HostError> {
+        Err(HostError::GuestAccess(
+            "no guest account for PowerShell Direct: run dsregcmd /status in the VM".into(),
+        ))
+    }
+}
+
+async fn without_dsregcmd_graph_still_finds_the_device() {
+    let lab = Lab::start(false).await;
+    let ctx = lab.through_step_six().await;
+    let tap = ctx.options.tap.clone().unwrap();
+    // The person at the VM signs in, sets the PIN and opens My Apps.
+    let host = &lab.host;
+    host.set_enhanced_session_mode(false).await.unwrap();
+    host.type_text(
+        DEFAULT_VM_NAME,
+        KeyboardText::Plain(lab.emu.lab_user_upn.as_str()),
+        true,
+    )
+    .await
+    .unwrap();
+    host.type_text(DEFAULT_VM_NAME, KeyboardText::Secret(&tap), true)
+        .await
+        .unwrap();
+    host.complete_pin_setup(DEFAULT_VM_NAME).await.unwrap();
+    host.open_my_apps(DEFAULT_VM_NAME).await.unwrap();
+
+    let (mut ctx, _rx) = lab.ctx(StepOptions::default());
+    ctx.host = Some(Arc::new(WithoutGuestAccess(lab.host.clone())));
+    let report = controller(Step::Bootstrap).check(&ctx).await.unwrap();
+    let state = |id: &str| row(&report, id).state;
+    for id in [
+        "signin",
+        "enhanced_session",
+        "graph_device",
+        "graph_managed_device",
+        "graph_whfb",
+        "graph_mfa_signin",
+    ] {
+        assert_eq!(state(id), ValidationState::Passed, "{id}");
+    }
+    for id in ["dsreg_joined", "dsreg_ngc", "dsreg_prt"] {
+        assert_eq!(state(id), ValidationState::Waiting, "{id}");
+    }
+    let dsreg = row(&report, "dsreg_joined");
+    assert!(
+        dsreg.detail.contains("run dsregcmd /status in the VM"),
+        "{}",
+        dsreg.detail
+    );
+    assert_eq!(report.status, StepStatus::NeedsAction, "{}", report.detail);
+}
+
+async fn missing_prerequisites_are_clear_errors() {
+    let lab = Lab::start(false).await;
+    let (ctx, _rx) = lab.ctx(StepOptions::default());
+    // Step 4 before Hyper-V runs.
+    let err = controller(Step::LabVm).apply(&ctx).await.unwrap_err();
+    assert!(err.to_string().contains("step 3"), "{err}");
+    // A given ISO that does not exist is bad input with the way to get one.
+    lab.host.enable_feature().await.unwrap();
+    lab.host.reboot().await.unwrap();
+    let (iso_ctx, _rx) = lab.ctx(StepOptions {
+        iso_path: Some("/nonexistent/Win11_Eval.iso".into()),
+        ..StepOptions::default()
+    });
+    match controller(Step::LabVm).apply(&iso_ctx).await.unwrap_err() {
+        StepError::BadInput(m) => assert!(
+            m.contains("Evaluation Center") && m.contains("retired"),
+            "{m}"
+        ),
+        other => panic!("expected bad input, got {other:?}"),
+    }
+    // Step 7 before step 4.
+    let err = controller(Step::Bootstrap).apply(&ctx).await.unwrap_err();
+    assert!(err.to_string().contains("step 4"), "{err}");
+}
+
+/// One test in this binary, so setting the config directory for session saves is race-free.
+#[tokio::test]
+async fn steps_three_four_and_seven_end_to_end() {
+    let home = tempfile::tempdir().unwrap();
+    // SAFETY: nextest runs each test in a process of its own; nothing else reads the environment yet.
+    unsafe { std::env::set_var(hello_bootstrap::lab::paths::HOME_ENV, home.path()) };
+    the_whole_lab_passes_every_validation_row().await;
+    a_wrong_tap_fails_at_the_sign_in_row().await;
+    without_intune_scope_validation_waits_and_can_be_cancelled().await;
+    without_dsregcmd_graph_still_finds_the_device().await;
+    missing_prerequisites_are_clear_errors().await;
+}

@@ -1,0 +1,32 @@
+//! The app's integration tests in one binary (one link instead of one per file): the Graph
+//! client against the emulator on loopback, sign-in, the hosts, the step controllers, the CLI, the
+//! report and the wizard. Each test runs in a process of its own under cargo-nextest, so tests
+//! that point `HELLO_BOOTSTRAP_HOME` at a temporary folder cannot disturb each other.
+
+mod auth_support;
+mod common;
+
+mod architecture;
+mod auth_env_token;
+mod auth_flows;
+mod auth_graph;
+mod auth_leak_scan;
+mod cli_lab;
+mod cli_report;
+mod dsregcmd;
+mod emulator_oobe;
+mod emulator_persistence;
+mod emulator_steps;
+mod graph_client;
+mod helpdesk_emulator;
+mod host_demo_cli;
+mod host_emulated;
+mod host_powershell;
+mod host_steps;
+mod report_emulator;
+mod report_files;
+mod ui_export;
+mod ui_pages;
+mod ui_responsive;
+mod ui_snapshots;
+mod ui_walk;
