@@ -2,6 +2,7 @@
 //! leaves an interactive sign-in on that device in the log.
 
 use super::{fail, parse};
+use crate::api::MY_APPS;
 use crate::error::GraphErr;
 use crate::sign_in_log::{DeviceView, SignInKind, sign_in_entry};
 use crate::state::SharedState;
@@ -28,7 +29,7 @@ pub(super) async fn app_signin(
     let request: AppSignIn = parse(&body, r#"{"upn","device_id","app"}"#)?;
     let app = request.app.unwrap_or_else(|| "My Apps".into());
     let app_id = if app == "My Apps" {
-        "2793995e-0a7d-40d7-bd35-6968ba142197".to_string()
+        MY_APPS.to_string()
     } else {
         uuid::Uuid::new_v4().to_string()
     };

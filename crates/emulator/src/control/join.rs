@@ -1,7 +1,7 @@
 //! Entra join at OOBE: the device object, the Intune enrolment, the WHfB key and the sign-in log
 //! entries a real join leaves behind.
 
-use crate::api::MDM_POLICY_ID;
+use crate::api::INTUNE_APP_ID;
 use crate::ids::UserId;
 use crate::seed::guid;
 use crate::sign_in_log::{DeviceView, SignInKind, sign_in_entry};
@@ -39,7 +39,7 @@ pub(super) fn join_device(
         operating_system_version: "10.0.26100.2605".into(),
         is_managed: enrolled,
         is_compliant: enrolled,
-        mdm_app_id: enrolled.then(|| MDM_POLICY_ID.to_string()),
+        mdm_app_id: enrolled.then(|| INTUNE_APP_ID.to_string()),
         registered: now,
         owner_user_id: Some(user_id.clone()),
     });
