@@ -1,5 +1,5 @@
 //! OData query options the emulator understands: `$filter` (`eq`/`ne`, `ge`/`le`/`gt`/`lt` on
-//! dates, `startswith(...)`, `any(...)` on string collections, joined by `and`), `$search`,
+//! dates, `startswith(...)`, `any(...)` on string collections, joined by `and`/`or`), `$search`,
 //! `$select`, `$top`, `$count` and paging with `$skiptoken` behind `@odata.nextLink`.
 
 mod filter;
