@@ -59,13 +59,16 @@ pub(super) fn tenant_and_client(
     Ok(client_id)
 }
 
-/// `http://localhost[:port][/path]` or `http://127.0.0.1[:port][/path]`; the port is ignored
-/// when matching the registered `http://localhost` (RFC 8252), IPv6 is not supported.
+/// Whether `uri` matches the one redirect URI both known clients registered, `http://localhost`
+/// (graph-contract.md section 9), by the loopback rules of "Redirect URI (reply URL)
+/// restrictions": the port is ignored, the scheme, host and path are not (a registration without
+/// a path matches `/`), and `127.0.0.1` or `[::1]` is another host, not an alias.
 pub(super) fn redirect_allowed(uri: &str) -> bool {
     match Url::parse(uri) {
         Ok(url) => {
             url.scheme() == "http"
-                && matches!(url.host_str(), Some("localhost" | "127.0.0.1"))
+                && url.host_str() == Some("localhost")
+                && url.path() == "/"
                 && url.query().is_none()
                 && url.fragment().is_none()
         }
@@ -98,11 +101,23 @@ mod tests {
     fn only_loopback_http_redirects_are_allowed() {
         assert!(redirect_allowed("http://localhost:53124/"));
         assert!(redirect_allowed("http://localhost"));
-        assert!(redirect_allowed("http://127.0.0.1:8400/callback"));
         assert!(!redirect_allowed("https://localhost:53124/"));
         assert!(!redirect_allowed("http://[::1]:53124/"));
         assert!(!redirect_allowed("http://evil.example/"));
         assert!(!redirect_allowed("http://localhost:1/?x=1"));
+    }
+
+    #[test]
+    fn only_the_registered_localhost_matches_whatever_the_port() {
+        assert!(redirect_allowed("http://localhost:1/"));
+        assert!(redirect_allowed("http://LOCALHOST:65535/"));
+        assert!(
+            !redirect_allowed("http://127.0.0.1:8400/"),
+            "not registered"
+        );
+        assert!(!redirect_allowed("http://127.0.0.1:8400/callback"));
+        assert!(!redirect_allowed("http://localhost:8400/callback"), "path");
+        assert!(!redirect_allowed("http://localhost:8400/#x"));
     }
 
     #[test]
