@@ -1,5 +1,5 @@
 //! The emulated Microsoft cloud: an axum server on loopback serving the Graph routes the lab uses
-//! (v1.0 and beta, faithful to graph-contract.md), the login endpoints (`login.rs`), a seeded demo
+//! (v1.0 and beta, faithful to graph-contract.md), the login endpoints (`login/`), a seeded demo
 //! tenant, scope and role enforcement, fault and latency injection, and `/_emulator/` hooks for the
 //! emulated host and tests. Demo mode runs on it, so demo mode uses the same HTTP client as a real
 //! tenant.

@@ -1,6 +1,6 @@
 //! The emulator's access-token registry: opaque random bearer tokens bound to a user, tenant,
 //! scopes and expiry. Kept in memory only, so a token never reaches the state file; a restarted
-//! emulator mints new ones. The login side (`login.rs`) mints through [`TokenRegistry::mint`].
+//! emulator mints new ones. The login side (`login/`) mints through [`TokenRegistry::mint`].
 
 use crate::ids::{Secret, TenantId, UserId};
 use base64::Engine;
