@@ -6,10 +6,9 @@
 use crate::common::admin_graph;
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use hello_bootstrap::graph::{ApiVersion, GraphClient};
-use hello_bootstrap::host::screens::Screen;
 use hello_bootstrap::host::{
-    Checkpoint, EmulatedHost, FeatureState, GuestCommand, HostError, HyperVHost, KeyboardText,
-    ScreenImage, VmInfo, VmSpec, VmState,
+    Checkpoint, EmulatedHost, FeatureState, GuestCommand, GuestPage, HostError, HyperVHost,
+    InstallMedia, KeyboardText, Pace, ScreenImage, VmInfo, VmSpec, VmState,
 };
 use hello_bootstrap::lab::session_file::{SessionFile, SessionKind};
 use hello_bootstrap::lab::{Progress, StepOptions};
@@ -111,7 +110,7 @@ impl Lab {
             hyperv.check(&ctx).await.unwrap().status,
             StepStatus::NeedsAction
         );
-        self.host.reboot().await.unwrap();
+        self.host.restart_pc().await.unwrap();
         let r = hyperv.apply(&ctx).await.unwrap();
         assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
         assert!(!r.changed);
@@ -138,7 +137,10 @@ impl Lab {
             info.secure_boot_template.as_deref(),
             Some("MicrosoftWindows")
         );
-        assert_eq!(self.host.screen(DEFAULT_VM_NAME).unwrap(), Screen::SignIn);
+        assert_eq!(
+            self.host.screen(DEFAULT_VM_NAME).unwrap(),
+            GuestPage::SignIn
+        );
         let again = vm.apply(&ctx).await.unwrap();
         assert_eq!(again.status, StepStatus::Applied);
         assert!(!again.changed);
@@ -182,7 +184,7 @@ async fn the_whole_lab_passes_every_validation_row() {
     // Before anyone signs in, check reads without typing and finds nothing joined.
     let before = bootstrap.check(&ctx).await.unwrap();
     assert_eq!(before.status, StepStatus::NotApplied, "{}", before.detail);
-    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), Screen::SignIn);
+    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), GuestPage::SignIn);
 
     // Without a TAP to type, apply guides the person instead.
     let (guided_ctx, _rx) = lab.ctx(StepOptions::default());
@@ -278,7 +280,7 @@ async fn the_whole_lab_passes_every_validation_row() {
         "{}",
         reverted.detail
     );
-    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), Screen::SignIn);
+    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), GuestPage::SignIn);
     assert_eq!(device_count(&lab, &device_id).await, 0);
     let managed = lab
         .graph
@@ -361,7 +363,8 @@ async fn without_intune_scope_validation_waits_and_can_be_cancelled() {
 }
 
 /// The emulated machine seen the way the PowerShell host sees a real one: no guest account, so
-/// no `dsregcmd` and no OOBE screen semantics; everything else is the emulated Hyper-V.
+/// no `dsregcmd`, no view of the guest's page, an ISO to install Windows from, and a PC only the
+/// person restarts; everything else (the emulated pace included) is the emulated Hyper-V.
 struct WithoutGuestAccess(Arc<EmulatedHost>);
 
 #[async_trait::async_trait]
@@ -374,6 +377,15 @@ impl HyperVHost for WithoutGuestAccess {
     }
     async fn restart_needed(&self) -> Result<bool, HostError> {
         self.0.restart_needed().await
+    }
+    async fn restart_pc(&self) -> Result<(), HostError> {
+        Err(HostError::RestartByHand)
+    }
+    fn install_media(&self) -> InstallMedia {
+        InstallMedia::Required
+    }
+    fn pace(&self) -> Pace {
+        self.0.pace()
     }
     async fn list_vms(&self) -> Result<Vec<VmInfo>, HostError> {
         self.0.list_vms().await
@@ -411,6 +423,9 @@ impl HyperVHost for WithoutGuestAccess {
     async fn screenshot(&self, vm: &str) -> Result<ScreenImage, HostError> {
         self.0.screenshot(vm).await
     }
+    async fn guest_page(&self, _vm: &str) -> Result<Option<GuestPage>, HostError> {
+        Ok(None)
+    }
     async fn type_text(
         &self,
         vm: &str,
@@ -430,7 +445,7 @@ async fn without_dsregcmd_graph_still_finds_the_device() {
     let lab = Lab::start(false).await;
     let ctx = lab.through_step_six().await;
     let tap = ctx.options.tap.clone().unwrap();
-    // The person at the VM signs in, sets the PIN and opens My Apps.
+    // The sign-in is typed here; the person at the VM sets the PIN, then opens My Apps.
     let host = &lab.host;
     host.set_enhanced_session_mode(false).await.unwrap();
     host.type_text(
@@ -443,7 +458,6 @@ async fn without_dsregcmd_graph_still_finds_the_device() {
     host.type_text(DEFAULT_VM_NAME, KeyboardText::Secret(&tap), true)
         .await
         .unwrap();
-    host.complete_pin_setup(DEFAULT_VM_NAME).await.unwrap();
     host.open_my_apps(DEFAULT_VM_NAME).await.unwrap();
 
     let (mut ctx, _rx) = lab.ctx(StepOptions::default());
@@ -480,7 +494,7 @@ async fn missing_prerequisites_are_clear_errors() {
     assert!(err.to_string().contains("step 3"), "{err}");
     // A given ISO that does not exist is bad input with the way to get one.
     lab.host.enable_feature().await.unwrap();
-    lab.host.reboot().await.unwrap();
+    lab.host.restart_pc().await.unwrap();
     let (iso_ctx, _rx) = lab.ctx(StepOptions {
         iso_path: Some("/nonexistent/Win11_Eval.iso".into()),
         ..StepOptions::default()
