@@ -1,6 +1,7 @@
 //! The emulated Hyper-V host: the feature install and its simulated reboot, VM life cycle,
-//! checkpoints, enhanced session mode, drawn screens, persistence, and the OOBE sign-in driven
-//! by the virtual keyboard against the real emulator over loopback HTTP.
+//! checkpoints, enhanced session mode, drawn screens, persistence, the OOBE sign-in driven by the
+//! virtual keyboard against the real emulator over loopback HTTP, and the person at the VM, who
+//! sets the PIN and opens My Apps by themselves.
 
 use crate::common::{admin_graph, mdm_scope_all};
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
@@ -9,11 +10,11 @@ use hello_bootstrap::graph::{ApiVersion, GraphClient};
 use hello_bootstrap::host::dsregcmd;
 use hello_bootstrap::host::{
     EmulatedHost, EmulatedHostConfig, FeatureState, GuestCommand, GuestPage, HostError, HyperVHost,
-    KeyboardText, VmSpec, VmState,
+    InstallMedia, KeyboardText, VmSpec, VmState,
 };
 use hello_bootstrap::lab::Secret;
 use serde_json::json;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use url::Url;
 
 const VM: &str = "Lab VM";
@@ -402,4 +403,124 @@ async fn without_a_cloud_the_sign_in_fails_as_if_offline() {
         matches!(host.screen(VM).unwrap(), GuestPage::SignInError { message, .. } if message.contains("couldn't connect"))
     );
     assert!(host.open_my_apps(VM).await.is_err());
+}
+
+/// Waits for the VM to show a page `want` accepts, only looking, as a poller does.
+async fn wait_for_page(host: &EmulatedHost, want: impl Fn(&GuestPage) -> bool) -> GuestPage {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let page = host
+            .guest_page(VM)
+            .await
+            .unwrap()
+            .expect("the emulated host sees its page");
+        if want(&page) {
+            return page;
+        }
+        assert!(Instant::now() < deadline, "still at {page:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn my_apps_sign_ins(cloud: &Cloud, user_id: &str) -> Vec<serde_json::Value> {
+    cloud
+        .graph
+        .get_all(
+            ApiVersion::Beta,
+            &format!("/auditLogs/signIns?$filter=userId eq '{user_id}'"),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e["appDisplayName"] == "My Apps")
+        .collect()
+}
+
+#[tokio::test]
+async fn the_person_at_the_vm_sets_the_pin_and_opens_my_apps_by_themselves() {
+    let (cloud, tap) = Cloud::ready().await;
+    // A 20 s think at the desktop takes 0.2 s here.
+    let scale = 0.01;
+    let host = EmulatedHost::new(EmulatedHostConfig {
+        state_file: None,
+        time_scale: scale,
+        emulator_root: cloud.root(),
+    })
+    .unwrap();
+    hyperv_ready(&host).await;
+    host.create_vm(&VmSpec::lab(VM, None)).await.unwrap();
+    host.start_vm(VM).await.unwrap();
+    wait_for_page(&host, |p| *p == GuestPage::SignIn).await;
+    host.type_text(
+        VM,
+        KeyboardText::Plain(cloud.emu.lab_user_upn.as_str()),
+        true,
+    )
+    .await
+    .unwrap();
+    host.type_text(VM, KeyboardText::Secret(&tap), true)
+        .await
+        .unwrap();
+    let signed_in = Instant::now();
+    // The last key anyone types is the TAP's Enter.
+    assert!(matches!(
+        host.guest_page(VM).await.unwrap(),
+        Some(GuestPage::PinSetup { .. })
+    ));
+
+    // The person reads the page and sets a PIN (15 s), Windows provisions it (6 s).
+    wait_for_page(&host, |p| matches!(p, GuestPage::Desktop { .. })).await;
+    let pin_after = signed_in.elapsed();
+    assert!(
+        pin_after >= Duration::from_secs(21).mul_f64(scale),
+        "the PIN took {pin_after:?}: a person needs a while"
+    );
+    let status = dsreg(
+        &host
+            .run_in_vm(VM, GuestCommand::DsregcmdStatus)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        (status.ngc_set, status.azure_ad_prt),
+        (Some(true), Some(true))
+    );
+
+    // At the desktop they open My Apps, once: the sign-in MFA satisfied by the token's claim.
+    let join = host.join_record(VM).unwrap().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while my_apps_sign_ins(&cloud, &join.user_id).await.is_empty() {
+        assert!(Instant::now() < deadline, "nobody opened My Apps");
+        host.guest_page(VM).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        signed_in.elapsed() >= Duration::from_secs(41).mul_f64(scale),
+        "My Apps came {:?} after the sign-in",
+        signed_in.elapsed()
+    );
+    for _ in 0..5 {
+        host.screenshot(VM).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let entries = my_apps_sign_ins(&cloud, &join.user_id).await;
+    assert_eq!(entries.len(), 1, "{entries:#?}");
+    assert!(hello_bootstrap::steps::bootstrap::is_mfa_by_claim(
+        &entries[0],
+        Some(&join.device_id)
+    ));
+}
+
+#[tokio::test]
+async fn restarting_the_demo_pc_saves_running_vms_and_the_page_survives() {
+    let host = EmulatedHost::for_tests(None);
+    vm_at_oobe(&host).await;
+    host.restart_pc().await.unwrap();
+    assert_eq!(host.vm_state(VM).await.unwrap(), VmState::Saved);
+    host.start_vm(VM).await.unwrap();
+    assert_eq!(host.guest_page(VM).await.unwrap(), Some(GuestPage::SignIn));
+    assert_eq!(host.install_media(), InstallMedia::Optional);
+    let pace = host.pace();
+    assert!(pace.cloud >= Duration::from_secs(30) && pace.cloud < Duration::from_secs(60));
+    assert!(pace.poll_interval < Duration::from_secs(1));
 }

@@ -1,7 +1,10 @@
 //! Steps 3, 4 and 7 end to end on the emulated host against the real emulator, through the same
 //! controllers the CLI and the wizard use: every validation row passes with the right TAP; with
 //! the wrong-TAP hook step 7 fails at the sign-in row with the cloud's reason; revert restores
-//! the OOBE checkpoint and deletes the device objects the sign-in created.
+//! the OOBE checkpoint and deletes the device objects the sign-in created. The PIN is the
+//! person's: with nobody at the VM nobody sets it. On a host that cannot see the guest (how the
+//! PowerShell host sees a real PC), step 4 needs the ISO and leaves Windows setup to the person,
+//! and the restart job leaves the restart to them.
 
 use crate::common::admin_graph;
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
@@ -10,12 +13,14 @@ use hello_bootstrap::host::{
     Checkpoint, EmulatedHost, FeatureState, GuestCommand, GuestPage, HostError, HyperVHost,
     InstallMedia, KeyboardText, Pace, ScreenImage, VmInfo, VmSpec, VmState,
 };
+use hello_bootstrap::lab::session::{BackendInfo, JobAction, LabBackend};
 use hello_bootstrap::lab::session_file::{SessionFile, SessionKind};
 use hello_bootstrap::lab::{Progress, StepOptions};
 use hello_bootstrap::lab::{
     Step, StepError, StepReport, StepStatus, ValidationRow, ValidationState,
 };
 use hello_bootstrap::steps::StepContext;
+use hello_bootstrap::steps::backend::ControllerBackend;
 use hello_bootstrap::steps::controller;
 use hello_bootstrap::steps::hyperv_feature::RESTART_PENDING_KEY;
 use hello_bootstrap::steps::lab_vm::{DEFAULT_VM_NAME, OOBE_CHECKPOINT};
@@ -43,12 +48,23 @@ struct Lab {
 
 impl Lab {
     async fn start(wrong_tap: bool) -> Lab {
+        Self::start_with(|host| {
+            if wrong_tap {
+                host.with_wrong_tap()
+            } else {
+                host
+            }
+        })
+        .await
+    }
+
+    /// A lab whose emulated host `configure` adjusts (a wrong TAP, nobody at the VM).
+    async fn start_with(configure: impl FnOnce(EmulatedHost) -> EmulatedHost) -> Lab {
         let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
         let graph = admin_graph(&emu);
-        let mut host = EmulatedHost::for_tests(Some(Url::parse(&emu.graph_url).unwrap()));
-        if wrong_tap {
-            host = host.with_wrong_tap();
-        }
+        let host = configure(EmulatedHost::for_tests(Some(
+            Url::parse(&emu.graph_url).unwrap(),
+        )));
         Lab {
             emu,
             host: Arc::new(host),
@@ -511,6 +527,116 @@ async fn missing_prerequisites_are_clear_errors() {
     assert!(err.to_string().contains("step 4"), "{err}");
 }
 
+/// The backend the wizard's jobs run on, over `host`.
+fn backend(lab: &Lab, host: Arc<dyn HyperVHost>) -> ControllerBackend {
+    ControllerBackend {
+        info: BackendInfo {
+            tenant_name: lab.emu.tenant_name.clone(),
+            account: "admin".into(),
+            kind: SessionKind::Demo,
+        },
+        graph: Some(lab.graph.clone()),
+        host: Some(host),
+        session: lab.session.clone(),
+        keepalive: Vec::new(),
+    }
+}
+
+async fn restart_job(backend: &ControllerBackend) -> Result<StepReport, StepError> {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    backend
+        .run(
+            Step::HypervFeature,
+            JobAction::RestartDemoPc,
+            StepOptions::default(),
+            tx,
+            CancellationToken::new(),
+        )
+        .await
+}
+
+async fn the_demo_pc_restart_job_finishes_step_three() {
+    let lab = Lab::start(false).await;
+    let (ctx, _rx) = lab.ctx(StepOptions::default());
+    let r = controller(Step::HypervFeature).apply(&ctx).await.unwrap();
+    assert_eq!(r.status, StepStatus::NeedsAction, "{}", r.detail);
+    let report = restart_job(&backend(&lab, lab.host.clone())).await.unwrap();
+    assert_eq!(report.status, StepStatus::Applied, "{}", report.detail);
+    assert_eq!(
+        lab.host.feature_state().await.unwrap(),
+        FeatureState::Enabled
+    );
+}
+
+async fn a_host_that_cannot_see_the_guest_leaves_setup_and_the_restart_to_the_person() {
+    let lab = Lab::start(false).await;
+    let unseen: Arc<dyn HyperVHost> = Arc::new(WithoutGuestAccess(lab.host.clone()));
+    let (mut ctx, _rx) = lab.ctx(StepOptions::default());
+    ctx.host = Some(unseen.clone());
+
+    // Step 3: the restart is the person's; the job says so and restarts nothing.
+    let r = controller(Step::HypervFeature).apply(&ctx).await.unwrap();
+    assert_eq!(r.status, StepStatus::NeedsAction, "{}", r.detail);
+    match restart_job(&backend(&lab, unseen.clone())).await {
+        Err(StepError::Precondition(m)) => {
+            assert!(m.contains("restart this PC yourself"), "{m}")
+        }
+        other => panic!("expected a precondition, got {other:?}"),
+    }
+    assert_eq!(
+        lab.host.feature_state().await.unwrap(),
+        FeatureState::EnablePending
+    );
+    lab.host.restart_pc().await.unwrap();
+
+    // Step 4: the ISO is required; the started VM's Windows setup is the person's, and applying
+    // again once it runs takes the checkpoint.
+    match controller(Step::LabVm).apply(&ctx).await.unwrap_err() {
+        StepError::BadInput(m) => assert!(m.contains("ISO"), "{m}"),
+        other => panic!("expected bad input, got {other:?}"),
+    }
+    let iso = tempfile::NamedTempFile::new().unwrap();
+    ctx.options.iso_path = Some(iso.path().to_path_buf());
+    let r = controller(Step::LabVm).apply(&ctx).await.unwrap();
+    assert_eq!(r.status, StepStatus::NeedsAction, "{}", r.detail);
+    assert!(r.detail.contains("install Windows 11"), "{}", r.detail);
+    let checkpoints = |host: Arc<EmulatedHost>| async move {
+        host.list_checkpoints(DEFAULT_VM_NAME).await.unwrap().len()
+    };
+    assert_eq!(checkpoints(lab.host.clone()).await, 0);
+    let r = controller(Step::LabVm).apply(&ctx).await.unwrap();
+    assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
+    assert_eq!(checkpoints(lab.host.clone()).await, 1);
+}
+
+async fn without_the_person_at_the_vm_nobody_sets_the_pin() {
+    let lab = Lab::start_with(EmulatedHost::without_person).await;
+    let ctx = lab.through_step_six().await;
+    let cancel = ctx.cancel.clone();
+    let job = tokio::spawn(async move { controller(Step::Bootstrap).apply(&ctx).await });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !matches!(
+        lab.host.screen(DEFAULT_VM_NAME).unwrap(),
+        GuestPage::PinSetup { .. }
+    ) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "step 7 types the sign-in"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Validation polls on, but the PIN is the person's: step 7 never types one.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert!(!job.is_finished());
+    assert!(matches!(
+        lab.host.screen(DEFAULT_VM_NAME).unwrap(),
+        GuestPage::PinSetup { .. }
+    ));
+    cancel.cancel();
+    let result = job.await.unwrap();
+    assert!(matches!(result, Err(StepError::Cancelled)), "{result:?}");
+}
+
 /// One test in this binary, so setting the config directory for session saves is race-free.
 #[tokio::test]
 async fn steps_three_four_and_seven_end_to_end() {
@@ -522,4 +648,7 @@ async fn steps_three_four_and_seven_end_to_end() {
     without_intune_scope_validation_waits_and_can_be_cancelled().await;
     without_dsregcmd_graph_still_finds_the_device().await;
     missing_prerequisites_are_clear_errors().await;
+    the_demo_pc_restart_job_finishes_step_three().await;
+    a_host_that_cannot_see_the_guest_leaves_setup_and_the_restart_to_the_person().await;
+    without_the_person_at_the_vm_nobody_sets_the_pin().await;
 }
