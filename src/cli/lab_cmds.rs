@@ -6,7 +6,7 @@ use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::compose::{DemoOptions, EnvError, LabEnv, RealOptions};
 use chrono::{DateTime, Utc};
 use hb_emulator::{Emulator, EmulatorConfig, FaultRule};
-use hb_host::ScreenImage;
+use hb_host::{HostError, ScreenImage};
 use hb_lab::StepOptions;
 use hb_lab::StepReport;
 use hb_lab::session_file::SessionKind;
@@ -300,18 +300,20 @@ pub async fn run_steps(
         let ctx = env.context(options);
         let started = Utc::now();
         let mut result = steps::controller(step).apply(&ctx).await;
-        if let Some(demo_host) = env.host.as_deref().and_then(|h| h.as_emulated())
+        if let Some(host) = env.host.as_deref()
             && step == Step::HypervFeature
             && matches!(&result, Ok(r) if r.status == StepStatus::NeedsAction)
         {
-            // The emulated PC needs its restart too; in the demo we do it for the presenter.
-            if human {
+            // The demo PC restarts for the presenter; a real PC only by the person's hand, so
+            // step 3's "restart the PC" stands.
+            if human && env.kind == SessionKind::Demo {
                 eprintln!("       Demo: restarting the emulated PC to finish the Hyper-V install…");
             }
-            result = match demo_host.reboot().await {
-                Ok(()) => steps::controller(step).apply(&ctx).await,
-                Err(e) => Err(e.into()),
-            };
+            match host.restart_pc().await {
+                Ok(()) => result = steps::controller(step).apply(&ctx).await,
+                Err(HostError::RestartByHand) => {}
+                Err(e) => result = Err(e.into()),
+            }
         }
         let outcome = match result {
             Ok(report) => {

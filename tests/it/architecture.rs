@@ -1,9 +1,11 @@
 //! The crate graph is the architecture: these tests read it from `cargo metadata` and fail when a
 //! dependency runs the wrong way (the domain or the emulator reaching for a crate of ours, a lower
-//! layer importing a higher one).
+//! layer importing a higher one), and they read the sources for code that reaches past the
+//! `HyperVHost` trait to the emulated host.
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 /// Each workspace crate with the crates of ours it depends on (normal dependencies only).
 fn our_graph() -> BTreeMap<String, BTreeSet<String>> {
@@ -84,4 +86,48 @@ fn dependencies_run_one_way() {
             .collect();
         assert!(wrong.is_empty(), "{name} must not depend on {wrong:?}");
     }
+}
+
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn only_the_host_crate_knows_the_emulated_host_behind_the_trait() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = Vec::new();
+    rust_files(&root.join("src"), &mut sources);
+    for krate in std::fs::read_dir(root.join("crates")).unwrap() {
+        let krate = krate.unwrap().path();
+        if krate.file_name().is_some_and(|n| n != "host") {
+            rust_files(&krate.join("src"), &mut sources);
+        }
+    }
+    assert!(
+        sources
+            .iter()
+            .any(|p| p.ends_with("crates/steps/src/bootstrap.rs")),
+        "the scan reaches the step controllers"
+    );
+    let downcasts: Vec<String> = sources
+        .iter()
+        .filter(|p| {
+            std::fs::read_to_string(p)
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+                .contains("as_emulated")
+        })
+        .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+        .collect();
+    assert!(
+        downcasts.is_empty(),
+        "controllers must run the same code on every host; ask the HyperVHost trait instead of downcasting in {downcasts:?}"
+    );
 }

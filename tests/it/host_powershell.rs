@@ -7,7 +7,7 @@
 
 use hello_bootstrap::host::powershell::protocol::{FIXED_ARGS, command_args, encode_command};
 use hello_bootstrap::host::powershell::{PowerShellHost, PowerShellRunner, scripts};
-use hello_bootstrap::host::{HostError, HyperVHost, KeyboardText, VmState};
+use hello_bootstrap::host::{HostError, HyperVHost, InstallMedia, KeyboardText, Pace, VmState};
 use hello_bootstrap::lab::Secret;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -260,4 +260,25 @@ async fn the_host_decodes_vms_and_keeps_secrets_out_of_errors() {
         err.to_string().contains("hello-bootstrap dsregcmd FILE"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_real_pc_leaves_its_restart_and_the_guest_page_to_the_person() {
+    // A missing executable: none of these may need PowerShell at all.
+    let host = PowerShellHost::new(PowerShellRunner::new(
+        "/nonexistent/powershell",
+        Duration::from_secs(5),
+    ));
+    assert_eq!(host.guest_page("Lab").await.unwrap(), None);
+    let err = host.restart_pc().await.unwrap_err();
+    assert!(matches!(err, HostError::RestartByHand), "{err:?}");
+    assert!(
+        err.to_string().contains("restart this PC yourself"),
+        "{err}"
+    );
+    assert_eq!(host.install_media(), InstallMedia::Required);
+    let pace = host.pace();
+    assert_eq!(pace, Pace::REAL);
+    assert!(pace.cloud >= Duration::from_secs(20 * 60), "{pace:?}");
+    assert!(pace.setup > pace.page && pace.page > pace.poll_interval);
 }

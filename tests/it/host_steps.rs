@@ -1,22 +1,26 @@
 //! Steps 3, 4 and 7 end to end on the emulated host against the real emulator, through the same
 //! controllers the CLI and the wizard use: every validation row passes with the right TAP; with
 //! the wrong-TAP hook step 7 fails at the sign-in row with the cloud's reason; revert restores
-//! the OOBE checkpoint and deletes the device objects the sign-in created.
+//! the OOBE checkpoint and deletes the device objects the sign-in created. The PIN is the
+//! person's: with nobody at the VM nobody sets it. On a host that cannot see the guest (how the
+//! PowerShell host sees a real PC), step 4 needs the ISO and leaves Windows setup to the person,
+//! and the restart job leaves the restart to them.
 
 use crate::common::admin_graph;
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use hello_bootstrap::graph::{ApiVersion, GraphClient};
-use hello_bootstrap::host::screens::Screen;
 use hello_bootstrap::host::{
-    Checkpoint, EmulatedHost, FeatureState, GuestCommand, HostError, HyperVHost, KeyboardText,
-    ScreenImage, VmInfo, VmSpec, VmState,
+    Checkpoint, EmulatedHost, FeatureState, GuestCommand, GuestPage, HostError, HyperVHost,
+    InstallMedia, KeyboardText, Pace, ScreenImage, VmInfo, VmSpec, VmState,
 };
+use hello_bootstrap::lab::session::{BackendInfo, JobAction, LabBackend};
 use hello_bootstrap::lab::session_file::{SessionFile, SessionKind};
 use hello_bootstrap::lab::{Progress, StepOptions};
 use hello_bootstrap::lab::{
     Step, StepError, StepReport, StepStatus, ValidationRow, ValidationState,
 };
 use hello_bootstrap::steps::StepContext;
+use hello_bootstrap::steps::backend::ControllerBackend;
 use hello_bootstrap::steps::controller;
 use hello_bootstrap::steps::hyperv_feature::RESTART_PENDING_KEY;
 use hello_bootstrap::steps::lab_vm::{DEFAULT_VM_NAME, OOBE_CHECKPOINT};
@@ -44,12 +48,23 @@ struct Lab {
 
 impl Lab {
     async fn start(wrong_tap: bool) -> Lab {
+        Self::start_with(|host| {
+            if wrong_tap {
+                host.with_wrong_tap()
+            } else {
+                host
+            }
+        })
+        .await
+    }
+
+    /// A lab whose emulated host `configure` adjusts (a wrong TAP, nobody at the VM).
+    async fn start_with(configure: impl FnOnce(EmulatedHost) -> EmulatedHost) -> Lab {
         let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
         let graph = admin_graph(&emu);
-        let mut host = EmulatedHost::for_tests(Some(Url::parse(&emu.graph_url).unwrap()));
-        if wrong_tap {
-            host = host.with_wrong_tap();
-        }
+        let host = configure(EmulatedHost::for_tests(Some(
+            Url::parse(&emu.graph_url).unwrap(),
+        )));
         Lab {
             emu,
             host: Arc::new(host),
@@ -111,7 +126,7 @@ impl Lab {
             hyperv.check(&ctx).await.unwrap().status,
             StepStatus::NeedsAction
         );
-        self.host.reboot().await.unwrap();
+        self.host.restart_pc().await.unwrap();
         let r = hyperv.apply(&ctx).await.unwrap();
         assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
         assert!(!r.changed);
@@ -138,7 +153,10 @@ impl Lab {
             info.secure_boot_template.as_deref(),
             Some("MicrosoftWindows")
         );
-        assert_eq!(self.host.screen(DEFAULT_VM_NAME).unwrap(), Screen::SignIn);
+        assert_eq!(
+            self.host.screen(DEFAULT_VM_NAME).unwrap(),
+            GuestPage::SignIn
+        );
         let again = vm.apply(&ctx).await.unwrap();
         assert_eq!(again.status, StepStatus::Applied);
         assert!(!again.changed);
@@ -182,7 +200,7 @@ async fn the_whole_lab_passes_every_validation_row() {
     // Before anyone signs in, check reads without typing and finds nothing joined.
     let before = bootstrap.check(&ctx).await.unwrap();
     assert_eq!(before.status, StepStatus::NotApplied, "{}", before.detail);
-    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), Screen::SignIn);
+    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), GuestPage::SignIn);
 
     // Without a TAP to type, apply guides the person instead.
     let (guided_ctx, _rx) = lab.ctx(StepOptions::default());
@@ -278,7 +296,7 @@ async fn the_whole_lab_passes_every_validation_row() {
         "{}",
         reverted.detail
     );
-    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), Screen::SignIn);
+    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), GuestPage::SignIn);
     assert_eq!(device_count(&lab, &device_id).await, 0);
     let managed = lab
         .graph
@@ -361,7 +379,8 @@ async fn without_intune_scope_validation_waits_and_can_be_cancelled() {
 }
 
 /// The emulated machine seen the way the PowerShell host sees a real one: no guest account, so
-/// no `dsregcmd` and no OOBE screen semantics; everything else is the emulated Hyper-V.
+/// no `dsregcmd`, no view of the guest's page, an ISO to install Windows from, and a PC only the
+/// person restarts; everything else (the emulated pace included) is the emulated Hyper-V.
 struct WithoutGuestAccess(Arc<EmulatedHost>);
 
 #[async_trait::async_trait]
@@ -374,6 +393,15 @@ impl HyperVHost for WithoutGuestAccess {
     }
     async fn restart_needed(&self) -> Result<bool, HostError> {
         self.0.restart_needed().await
+    }
+    async fn restart_pc(&self) -> Result<(), HostError> {
+        Err(HostError::RestartByHand)
+    }
+    fn install_media(&self) -> InstallMedia {
+        InstallMedia::Required
+    }
+    fn pace(&self) -> Pace {
+        self.0.pace()
     }
     async fn list_vms(&self) -> Result<Vec<VmInfo>, HostError> {
         self.0.list_vms().await
@@ -411,6 +439,9 @@ impl HyperVHost for WithoutGuestAccess {
     async fn screenshot(&self, vm: &str) -> Result<ScreenImage, HostError> {
         self.0.screenshot(vm).await
     }
+    async fn guest_page(&self, _vm: &str) -> Result<Option<GuestPage>, HostError> {
+        Ok(None)
+    }
     async fn type_text(
         &self,
         vm: &str,
@@ -430,7 +461,7 @@ async fn without_dsregcmd_graph_still_finds_the_device() {
     let lab = Lab::start(false).await;
     let ctx = lab.through_step_six().await;
     let tap = ctx.options.tap.clone().unwrap();
-    // The person at the VM signs in, sets the PIN and opens My Apps.
+    // The sign-in is typed here; the person at the VM sets the PIN, then opens My Apps.
     let host = &lab.host;
     host.set_enhanced_session_mode(false).await.unwrap();
     host.type_text(
@@ -443,7 +474,6 @@ async fn without_dsregcmd_graph_still_finds_the_device() {
     host.type_text(DEFAULT_VM_NAME, KeyboardText::Secret(&tap), true)
         .await
         .unwrap();
-    host.complete_pin_setup(DEFAULT_VM_NAME).await.unwrap();
     host.open_my_apps(DEFAULT_VM_NAME).await.unwrap();
 
     let (mut ctx, _rx) = lab.ctx(StepOptions::default());
@@ -480,7 +510,7 @@ async fn missing_prerequisites_are_clear_errors() {
     assert!(err.to_string().contains("step 3"), "{err}");
     // A given ISO that does not exist is bad input with the way to get one.
     lab.host.enable_feature().await.unwrap();
-    lab.host.reboot().await.unwrap();
+    lab.host.restart_pc().await.unwrap();
     let (iso_ctx, _rx) = lab.ctx(StepOptions {
         iso_path: Some("/nonexistent/Win11_Eval.iso".into()),
         ..StepOptions::default()
@@ -497,6 +527,116 @@ async fn missing_prerequisites_are_clear_errors() {
     assert!(err.to_string().contains("step 4"), "{err}");
 }
 
+/// The backend the wizard's jobs run on, over `host`.
+fn backend(lab: &Lab, host: Arc<dyn HyperVHost>) -> ControllerBackend {
+    ControllerBackend {
+        info: BackendInfo {
+            tenant_name: lab.emu.tenant_name.clone(),
+            account: "admin".into(),
+            kind: SessionKind::Demo,
+        },
+        graph: Some(lab.graph.clone()),
+        host: Some(host),
+        session: lab.session.clone(),
+        keepalive: Vec::new(),
+    }
+}
+
+async fn restart_job(backend: &ControllerBackend) -> Result<StepReport, StepError> {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    backend
+        .run(
+            Step::HypervFeature,
+            JobAction::RestartDemoPc,
+            StepOptions::default(),
+            tx,
+            CancellationToken::new(),
+        )
+        .await
+}
+
+async fn the_demo_pc_restart_job_finishes_step_three() {
+    let lab = Lab::start(false).await;
+    let (ctx, _rx) = lab.ctx(StepOptions::default());
+    let r = controller(Step::HypervFeature).apply(&ctx).await.unwrap();
+    assert_eq!(r.status, StepStatus::NeedsAction, "{}", r.detail);
+    let report = restart_job(&backend(&lab, lab.host.clone())).await.unwrap();
+    assert_eq!(report.status, StepStatus::Applied, "{}", report.detail);
+    assert_eq!(
+        lab.host.feature_state().await.unwrap(),
+        FeatureState::Enabled
+    );
+}
+
+async fn a_host_that_cannot_see_the_guest_leaves_setup_and_the_restart_to_the_person() {
+    let lab = Lab::start(false).await;
+    let unseen: Arc<dyn HyperVHost> = Arc::new(WithoutGuestAccess(lab.host.clone()));
+    let (mut ctx, _rx) = lab.ctx(StepOptions::default());
+    ctx.host = Some(unseen.clone());
+
+    // Step 3: the restart is the person's; the job says so and restarts nothing.
+    let r = controller(Step::HypervFeature).apply(&ctx).await.unwrap();
+    assert_eq!(r.status, StepStatus::NeedsAction, "{}", r.detail);
+    match restart_job(&backend(&lab, unseen.clone())).await {
+        Err(StepError::Precondition(m)) => {
+            assert!(m.contains("restart this PC yourself"), "{m}")
+        }
+        other => panic!("expected a precondition, got {other:?}"),
+    }
+    assert_eq!(
+        lab.host.feature_state().await.unwrap(),
+        FeatureState::EnablePending
+    );
+    lab.host.restart_pc().await.unwrap();
+
+    // Step 4: the ISO is required; the started VM's Windows setup is the person's, and applying
+    // again once it runs takes the checkpoint.
+    match controller(Step::LabVm).apply(&ctx).await.unwrap_err() {
+        StepError::BadInput(m) => assert!(m.contains("ISO"), "{m}"),
+        other => panic!("expected bad input, got {other:?}"),
+    }
+    let iso = tempfile::NamedTempFile::new().unwrap();
+    ctx.options.iso_path = Some(iso.path().to_path_buf());
+    let r = controller(Step::LabVm).apply(&ctx).await.unwrap();
+    assert_eq!(r.status, StepStatus::NeedsAction, "{}", r.detail);
+    assert!(r.detail.contains("install Windows 11"), "{}", r.detail);
+    let checkpoints = |host: Arc<EmulatedHost>| async move {
+        host.list_checkpoints(DEFAULT_VM_NAME).await.unwrap().len()
+    };
+    assert_eq!(checkpoints(lab.host.clone()).await, 0);
+    let r = controller(Step::LabVm).apply(&ctx).await.unwrap();
+    assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
+    assert_eq!(checkpoints(lab.host.clone()).await, 1);
+}
+
+async fn without_the_person_at_the_vm_nobody_sets_the_pin() {
+    let lab = Lab::start_with(EmulatedHost::without_person).await;
+    let ctx = lab.through_step_six().await;
+    let cancel = ctx.cancel.clone();
+    let job = tokio::spawn(async move { controller(Step::Bootstrap).apply(&ctx).await });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !matches!(
+        lab.host.screen(DEFAULT_VM_NAME).unwrap(),
+        GuestPage::PinSetup { .. }
+    ) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "step 7 types the sign-in"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Validation polls on, but the PIN is the person's: step 7 never types one.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert!(!job.is_finished());
+    assert!(matches!(
+        lab.host.screen(DEFAULT_VM_NAME).unwrap(),
+        GuestPage::PinSetup { .. }
+    ));
+    cancel.cancel();
+    let result = job.await.unwrap();
+    assert!(matches!(result, Err(StepError::Cancelled)), "{result:?}");
+}
+
 /// One test in this binary, so setting the config directory for session saves is race-free.
 #[tokio::test]
 async fn steps_three_four_and_seven_end_to_end() {
@@ -508,4 +648,7 @@ async fn steps_three_four_and_seven_end_to_end() {
     without_intune_scope_validation_waits_and_can_be_cancelled().await;
     without_dsregcmd_graph_still_finds_the_device().await;
     missing_prerequisites_are_clear_errors().await;
+    the_demo_pc_restart_job_finishes_step_three().await;
+    a_host_that_cannot_see_the_guest_leaves_setup_and_the_restart_to_the_person().await;
+    without_the_person_at_the_vm_nobody_sets_the_pin().await;
 }

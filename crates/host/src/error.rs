@@ -20,6 +20,11 @@ pub enum HostError {
     CheckpointNotFound { vm: String, name: String },
     #[error("{what} did not finish within {} s: check Hyper-V Manager, then retry", after.as_secs())]
     Timeout { what: String, after: Duration },
+    /// Only the person can restart this PC; the app never restarts Windows under their work.
+    #[error(
+        "restart this PC yourself (save your work first), then reopen Hello Bootstrap: it resumes where you left off"
+    )]
+    RestartByHand,
     #[error("cancelled")]
     Cancelled,
     /// The request itself was wrong (a bad VM spec, a missing ISO).
@@ -52,9 +57,9 @@ impl From<HostError> for StepError {
         match e {
             HostError::Cancelled => StepError::Cancelled,
             HostError::BadInput(m) => StepError::BadInput(m),
-            HostError::NotElevated | HostError::EditionUnsupported { .. } => {
-                StepError::Precondition(e.to_string())
-            }
+            HostError::NotElevated
+            | HostError::EditionUnsupported { .. }
+            | HostError::RestartByHand => StepError::Precondition(e.to_string()),
             other => StepError::Host(other.to_string()),
         }
     }

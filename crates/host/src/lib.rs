@@ -3,19 +3,24 @@
 pub mod dsregcmd;
 pub mod emulated;
 pub mod error;
+pub mod guest;
+pub mod pace;
 pub mod powershell;
-pub mod screens;
 pub mod types;
 
-pub use emulated::{EmulatedHost, EmulatedHostConfig};
+pub use emulated::{EmulatedHost, EmulatedHostConfig, PersonAtVm};
 pub use error::HostError;
+pub use guest::GuestPage;
+pub use pace::Pace;
 pub use types::{
-    Checkpoint, FeatureState, GuestCommand, KeyboardText, ScreenImage, VmInfo, VmSpec, VmState,
+    Checkpoint, FeatureState, GuestCommand, InstallMedia, KeyboardText, ScreenImage, VmInfo,
+    VmSpec, VmState,
 };
 
 /// A Hyper-V host: the Windows feature, the lab VM's life cycle, its screen and keyboard, and a
 /// command channel into the guest. Implemented by the PowerShell host (Windows) and the emulated
-/// host (demo mode and tests), so step controllers never know which one they drive.
+/// host (demo mode and tests), so step controllers never know which one they drive: what they
+/// must decide is asked here, in terms that hold for a real PC.
 #[async_trait::async_trait]
 pub trait HyperVHost: Send + Sync {
     /// The state of the Hyper-V optional feature, or why Hyper-V cannot run here.
@@ -26,6 +31,20 @@ pub trait HyperVHost: Send + Sync {
 
     /// Whether a restart is pending before Hyper-V can be used.
     async fn restart_needed(&self) -> Result<bool, HostError>;
+
+    /// Restarts this PC to finish enabling Hyper-V, for the wizard's "Restart the demo PC".
+    /// The app never restarts a real Windows under the person's open work, so a real host
+    /// answers [`HostError::RestartByHand`]: the person restarts and reopens the app, which
+    /// resumes at step 3.
+    async fn restart_pc(&self) -> Result<(), HostError>;
+
+    /// Whether creating a VM needs a Windows installation ISO, so step 4 asks for one only where
+    /// Windows Setup really runs.
+    fn install_media(&self) -> InstallMedia;
+
+    /// How long the guest and the cloud behind this host take, so controllers wait as long as a
+    /// real PC and tenant need (minutes) without making the demo wait that long.
+    fn pace(&self) -> Pace;
 
     /// Every VM this host shows the caller.
     async fn list_vms(&self) -> Result<Vec<VmInfo>, HostError>;
@@ -58,6 +77,10 @@ pub trait HyperVHost: Send + Sync {
     /// What the VM's console shows now, as an RGBA image.
     async fn screenshot(&self, vm: &str) -> Result<ScreenImage, HostError>;
 
+    /// The page Windows shows in the VM, so a controller waits for the page it types on (and
+    /// sees a refused sign-in) instead of typing blind. `None` when the host cannot tell.
+    async fn guest_page(&self, vm: &str) -> Result<Option<GuestPage>, HostError>;
+
     /// Types text through Hyper-V's virtual keyboard, then presses Enter when asked. Secret text
     /// travels as data and is never logged.
     async fn type_text(
@@ -69,9 +92,4 @@ pub trait HyperVHost: Send + Sync {
 
     /// Runs a known command in the guest and returns its text output.
     async fn run_in_vm(&self, vm: &str, command: GuestCommand) -> Result<String, HostError>;
-
-    /// The emulated host's demo-only actions (PIN setup, opening My Apps), when this is one.
-    fn as_emulated(&self) -> Option<&EmulatedHost> {
-        None
-    }
 }

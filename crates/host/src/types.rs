@@ -118,7 +118,7 @@ pub struct VmSpec {
     pub memory_bytes: u64,
     pub disk_bytes: u64,
     pub switch_name: String,
-    /// The Windows 11 installation ISO (the emulated host accepts none).
+    /// The Windows 11 installation ISO; see [`InstallMedia`] for where one is needed.
     pub iso_path: Option<PathBuf>,
     /// A virtual TPM protected by a local key protector (Windows 11 needs TPM 2.0).
     pub vtpm: bool,
@@ -174,6 +174,15 @@ impl VmSpec {
         }
         Ok(())
     }
+}
+
+/// Whether creating a VM needs a Windows installation ISO.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstallMedia {
+    /// The new VM boots Windows Setup from the ISO the person chose.
+    Required,
+    /// The host brings Windows along (the emulated VM); an ISO, when chosen, is still checked.
+    Optional,
 }
 
 /// What `Get-VM` tells us about a VM.

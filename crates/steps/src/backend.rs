@@ -64,12 +64,8 @@ impl LabBackend for ControllerBackend {
             JobAction::Apply => controller.apply(&ctx).await,
             JobAction::Revert => controller.revert(&ctx).await,
             JobAction::RestartDemoPc => {
-                let demo_pc = ctx.host()?.as_emulated().ok_or_else(|| {
-                    StepError::Precondition(
-                        "only the demo PC restarts from here: restart this PC yourself, then reopen Hello Bootstrap".into(),
-                    )
-                })?;
-                demo_pc.reboot().await?;
+                // A real PC answers that the person restarts it; the demo PC restarts here.
+                ctx.host()?.restart_pc().await?;
                 controller.apply(&ctx).await
             }
         }

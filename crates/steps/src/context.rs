@@ -5,6 +5,7 @@ use hb_host::HyperVHost;
 use hb_lab::session_file::{SessionFile, SessionKind};
 use hb_lab::{Evidence, Progress, Step, StepError, StepOptions, StepReport};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
@@ -92,6 +93,14 @@ impl StepContext {
                 message: message.into(),
                 fraction,
             });
+        }
+    }
+
+    /// Waits `duration`, or stops early with [`StepError::Cancelled`] when the job is cancelled.
+    pub async fn sleep(&self, duration: Duration) -> Result<(), StepError> {
+        tokio::select! {
+            _ = tokio::time::sleep(duration) => Ok(()),
+            _ = self.cancel.cancelled() => Err(StepError::Cancelled),
         }
     }
 

@@ -2,18 +2,16 @@
 //! user's ISO), started to OOBE and checkpointed there so a presenter can rerun the lab.
 
 use crate::{StepContext, StepController};
-use hb_host::{HostError, HyperVHost, VmInfo, VmSpec, VmState};
+use hb_host::{GuestPage, HostError, HyperVHost, InstallMedia, VmInfo, VmSpec, VmState};
 use hb_lab::{Evidence, Step, StepError, StepReport, StepStatus};
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const STEP: Step = Step::LabVm;
 /// The checkpoint taken at the OOBE sign-in page; step 7's revert returns to it.
 pub const OOBE_CHECKPOINT: &str = "hello-bootstrap-oobe";
 /// The VM name when the person chose none.
 pub const DEFAULT_VM_NAME: &str = "HelloBootstrap-Lab";
-/// How long the emulated VM may take to reach OOBE before we give up.
-const OOBE_DEADLINE: Duration = Duration::from_secs(300);
 
 /// Where to get Windows 11 now that the ready-made dev-environment VMs are gone.
 pub const ISO_HELP: &str = "Download the Windows 11 Enterprise evaluation ISO (90 days) from the Microsoft Evaluation Center (it asks for a short registration), or the Windows 11 ISO from https://www.microsoft.com/software-download/windows11, then choose that file. (The ready-made Windows 11 dev-environment VM that Hyper-V Quick Create offered was retired in 2024.)";
@@ -32,10 +30,14 @@ pub fn vm_name(ctx: &StepContext) -> String {
         .to_string()
 }
 
-/// Checks the chosen ISO: required on a real host, readable wherever it is given.
-fn check_iso(ctx: &StepContext, emulated: bool) -> Result<Option<std::path::PathBuf>, StepError> {
+/// Checks the chosen ISO: required where the host installs Windows from it, readable wherever
+/// it is given.
+fn check_iso(
+    ctx: &StepContext,
+    media: InstallMedia,
+) -> Result<Option<std::path::PathBuf>, StepError> {
     let Some(path) = ctx.options.iso_path.clone() else {
-        if emulated {
+        if media == InstallMedia::Optional {
             return Ok(None);
         }
         return Err(StepError::BadInput(format!(
@@ -85,35 +87,42 @@ async fn has_checkpoint(host: &dyn HyperVHost, vm: &str) -> Result<bool, HostErr
         .any(|c| c.name == OOBE_CHECKPOINT))
 }
 
-/// Waits until the emulated VM shows the OOBE sign-in page.
+/// Waits until the VM shows the OOBE sign-in page. Returns `false` at once when the host cannot
+/// see the guest's page: then the person watching the VM knows when it is there.
 async fn wait_for_oobe(
     ctx: &StepContext,
     host: &dyn HyperVHost,
     vm: &str,
-) -> Result<(), StepError> {
-    let Some(emulated) = host.as_emulated() else {
-        return Ok(());
-    };
+) -> Result<bool, StepError> {
+    let pace = host.pace();
     let started = Instant::now();
     loop {
         ctx.check_cancelled()?;
-        let screen = emulated.screen(vm)?;
-        if screen == hb_host::screens::Screen::SignIn {
-            return Ok(());
+        let Some(page) = host.guest_page(vm).await? else {
+            return Ok(false);
+        };
+        if page == GuestPage::SignIn {
+            return Ok(true);
         }
-        if started.elapsed() > OOBE_DEADLINE {
+        if page.is_signed_in() {
+            return Err(StepError::Precondition(format!(
+                "{vm} is past OOBE (it shows '{}'), so the OOBE checkpoint cannot be taken: choose another VM name to create a fresh VM",
+                page.title()
+            )));
+        }
+        if started.elapsed() > pace.setup {
             return Err(HostError::Timeout {
-                what: format!("Windows setup in {vm} (now at '{}')", screen.title()),
-                after: OOBE_DEADLINE,
+                what: format!("Windows setup in {vm} (now at '{}')", page.title()),
+                after: pace.setup,
             }
             .into());
         }
         ctx.progress(
             STEP,
-            format!("Waiting for Windows setup: {}", screen.title()),
+            format!("Waiting for Windows setup: {}", page.title()),
             Some(0.6),
         );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        ctx.sleep(pace.poll_interval).await?;
     }
 }
 
@@ -161,10 +170,7 @@ impl StepController for LabVm {
             .with_evidence(evidence));
         }
         let checkpoint = has_checkpoint(host, &name).await?;
-        let at_oobe = match host.as_emulated() {
-            Some(e) => Some(e.screen(&name)?.is_oobe()),
-            None => None,
-        };
+        let at_oobe = host.guest_page(&name).await?.map(|p| p.is_oobe());
         let (status, detail) = match (checkpoint, &vm.state, at_oobe) {
             (true, _, Some(false)) => (
                 StepStatus::Applied,
@@ -199,7 +205,6 @@ impl StepController for LabVm {
     async fn apply(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
         let host = ctx.host()?;
         let name = vm_name(ctx);
-        let emulated = host.as_emulated().is_some();
         let mut evidence = self.evidence(ctx);
         let existing = host.vm(&name).await?;
         evidence.before = Some(json!(existing));
@@ -207,7 +212,7 @@ impl StepController for LabVm {
         let vm = match existing {
             Some(vm) => vm,
             None => {
-                let iso = check_iso(ctx, emulated)?;
+                let iso = check_iso(ctx, host.install_media())?;
                 let spec = VmSpec::lab(&name, iso);
                 spec.validate()?;
                 ctx.check_cancelled()?;
@@ -241,8 +246,8 @@ impl StepController for LabVm {
             host.start_vm(&name).await?;
             changed = true;
         }
-        if !emulated && !was_running {
-            // On a real PC, Windows setup needs a person (boot key, installation, region, keyboard).
+        if !wait_for_oobe(ctx, host, &name).await? && !was_running {
+            // Unseen, Windows setup is the person's (boot key, installation, region, keyboard).
             evidence.after = Some(json!(host.vm(&name).await?));
             return Ok(StepReport::new(
                 STEP,
@@ -252,7 +257,6 @@ impl StepController for LabVm {
             .changed(changed)
             .with_evidence(evidence));
         }
-        wait_for_oobe(ctx, host, &name).await?;
         ctx.check_cancelled()?;
         ctx.progress(
             STEP,

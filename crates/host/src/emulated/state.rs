@@ -1,8 +1,8 @@
 //! The emulated host's persistent state: the Hyper-V feature, enhanced session mode, and each
-//! VM with its guest (screen, Entra join, PIN) and checkpoints. It never holds a TAP or a PIN.
+//! VM with its guest (page, Entra join, PIN, My Apps) and checkpoints. It never holds a TAP or a
+//! PIN.
 
-use crate::screens::Screen;
-use crate::{VmSpec, VmState};
+use crate::{GuestPage, VmSpec, VmState};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -35,31 +35,46 @@ pub struct JoinRecord {
 /// The Windows installation inside a VM.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Guest {
-    pub screen: Screen,
+    pub screen: GuestPage,
+    /// When the page appeared: boot, OOBE and the person at the VM move on from it. `None` in
+    /// files saved before it was kept; the clock then starts when the host next looks.
+    #[serde(default)]
+    pub shown_at: Option<DateTime<Utc>>,
     pub join: Option<JoinRecord>,
     pub pin_set: bool,
+    /// Whether the signed-in user has opened My Apps in Edge, the sign-in step 7 looks for.
+    #[serde(default)]
+    pub my_apps_opened: bool,
 }
 
 impl Default for Guest {
     fn default() -> Self {
         Guest {
-            screen: Screen::Off,
+            screen: GuestPage::Off,
+            shown_at: None,
             join: None,
             pin_set: false,
+            my_apps_opened: false,
         }
     }
 }
 
 impl Guest {
+    /// Puts `page` on the console, shown since `at`.
+    pub fn show(&mut self, page: GuestPage, at: DateTime<Utc>) {
+        self.screen = page;
+        self.shown_at = Some(at);
+    }
+
     /// Where Windows lands after booting: OOBE until someone has signed in and set a PIN.
-    pub fn screen_after_boot(&self) -> Screen {
+    pub fn screen_after_boot(&self) -> GuestPage {
         match (&self.join, self.pin_set) {
-            (Some(j), true) => Screen::Desktop { upn: j.upn.clone() },
+            (Some(j), true) => GuestPage::Desktop { upn: j.upn.clone() },
             (Some(j), false) if j.whfb_method_id.is_some() => {
-                Screen::PinSetup { upn: j.upn.clone() }
+                GuestPage::PinSetup { upn: j.upn.clone() }
             }
-            (Some(j), false) => Screen::Desktop { upn: j.upn.clone() },
-            (None, _) => Screen::Oobe,
+            (Some(j), false) => GuestPage::Desktop { upn: j.upn.clone() },
+            (None, _) => GuestPage::Oobe,
         }
     }
 }
@@ -81,8 +96,6 @@ pub struct EmuVm {
     /// The guest's computer name, also the Entra device's display name.
     pub device_name: String,
     pub guest: Guest,
-    /// When the current boot began; the boot and OOBE screens advance from it.
-    pub booted_at: Option<DateTime<Utc>>,
     pub checkpoints: Vec<SavedCheckpoint>,
 }
 

@@ -10,8 +10,8 @@ pub mod scripts;
 pub use runner::PowerShellRunner;
 
 use super::{
-    Checkpoint, FeatureState, GuestCommand, HostError, HyperVHost, KeyboardText, ScreenImage,
-    VmInfo, VmSpec, VmState,
+    Checkpoint, FeatureState, GuestCommand, GuestPage, HostError, HyperVHost, InstallMedia,
+    KeyboardText, Pace, ScreenImage, VmInfo, VmSpec, VmState,
 };
 use base64::Engine;
 use hb_lab::Secret;
@@ -110,6 +110,18 @@ impl HyperVHost for PowerShellHost {
     async fn restart_needed(&self) -> Result<bool, HostError> {
         let v = self.run(scripts::FEATURE_STATE, json!({})).await?;
         Ok(v["restart_needed"].as_bool().unwrap_or(false) || v["state"] == "EnablePending")
+    }
+
+    async fn restart_pc(&self) -> Result<(), HostError> {
+        Err(HostError::RestartByHand)
+    }
+
+    fn install_media(&self) -> InstallMedia {
+        InstallMedia::Required
+    }
+
+    fn pace(&self) -> Pace {
+        Pace::REAL
     }
 
     async fn list_vms(&self) -> Result<Vec<VmInfo>, HostError> {
@@ -212,6 +224,14 @@ impl HyperVHost for PowerShellHost {
                 excerpt: String::new(),
             })?;
         ScreenImage::from_rgb565(width, height, &data)
+    }
+
+    /// Unknown for now: the console's pixels are all this host sees of the guest. A later
+    /// change has the VM report its page itself over Hyper-V Data Exchange (KVP guest-to-host
+    /// items, read as `Msvm_KvpExchangeComponent.GuestExchangeItems`); until then controllers
+    /// type blind and leave each page to the person watching the VM.
+    async fn guest_page(&self, _vm: &str) -> Result<Option<GuestPage>, HostError> {
+        Ok(None)
     }
 
     async fn type_text(

@@ -1,0 +1,87 @@
+//! The emulated PC's clock: how long things take on a real PC and for the person at it, scaled
+//! by `time_scale`, and the pages that follow one another by themselves as that time passes.
+
+use super::EmulatedHost;
+use super::state::HostState;
+use crate::{GuestPage, VmState};
+use chrono::Utc;
+use std::time::Duration;
+
+/// How long things take on a real PC, before scaling.
+pub(super) mod real_time {
+    use std::time::Duration;
+    pub const ENABLE_FEATURE: Duration = Duration::from_secs(40);
+    pub const REBOOT: Duration = Duration::from_secs(60);
+    pub const CREATE_VM: Duration = Duration::from_secs(8);
+    pub const START_VM: Duration = Duration::from_secs(3);
+    pub const BOOT: Duration = Duration::from_secs(45);
+    pub const OOBE_READY: Duration = Duration::from_secs(10);
+    pub const CHECKPOINT: Duration = Duration::from_secs(3);
+    pub const SIGN_IN: Duration = Duration::from_secs(20);
+    /// Windows provisioning Windows Hello once the PIN is entered.
+    pub const PIN_SETUP: Duration = Duration::from_secs(6);
+    pub const KEYSTROKE: Duration = Duration::from_millis(30);
+    /// The person reading "Set up a PIN" and typing a PIN twice.
+    pub const PIN_THINK: Duration = Duration::from_secs(15);
+    /// The person at the new desktop opening Edge and going to My Apps.
+    pub const MY_APPS_THINK: Duration = Duration::from_secs(20);
+}
+
+impl EmulatedHost {
+    pub(super) fn scaled(&self, real: Duration) -> Duration {
+        real.mul_f64(self.time_scale)
+    }
+
+    pub(super) fn scaled_chrono(&self, real: Duration) -> chrono::Duration {
+        chrono::Duration::from_std(self.scaled(real)).unwrap_or_default()
+    }
+
+    pub(super) async fn wait(&self, real: Duration) {
+        let d = self.scaled(real);
+        if !d.is_zero() {
+            tokio::time::sleep(d).await;
+        }
+    }
+
+    /// Moves each running VM's pages on as scaled time passes: boot, OOBE, the sign-in page,
+    /// and "Set up a PIN" to the desktop once the person at the VM has set one. Each page counts
+    /// from when the one before it was due, so a late look sees the whole sequence. Returns
+    /// whether anything changed.
+    pub(super) fn advance(&self, state: &mut HostState) -> bool {
+        let now = Utc::now();
+        let mut changed = false;
+        for vm in state.vms.iter_mut().filter(|v| v.state == VmState::Running) {
+            let guest = &mut vm.guest;
+            let mut since = match guest.shown_at {
+                Some(at) => at,
+                None => {
+                    guest.shown_at = Some(now);
+                    changed = true;
+                    now
+                }
+            };
+            loop {
+                let (after, next) = match &guest.screen {
+                    GuestPage::Boot => (real_time::BOOT, guest.screen_after_boot()),
+                    GuestPage::Oobe => (real_time::OOBE_READY, GuestPage::SignIn),
+                    GuestPage::PinSetup { upn } => match self.person_sets_pin(upn) {
+                        Some(step) => step,
+                        None => break,
+                    },
+                    _ => break,
+                };
+                let at = since + self.scaled_chrono(after);
+                if now < at {
+                    break;
+                }
+                if matches!(guest.screen, GuestPage::PinSetup { .. }) {
+                    guest.pin_set = true;
+                }
+                guest.show(next, at);
+                since = at;
+                changed = true;
+            }
+        }
+        changed
+    }
+}
