@@ -60,7 +60,7 @@ impl Upn {
         let (local, domain) = match s.split_once('@') {
             None => {
                 return Err(format!(
-                    "'{s}' has no '@': give the full sign-in name, e.g. {s}@contoso.com"
+                    "'{s}' is not a user principal name: it has no '@'; give the full sign-in name, e.g. {s}@contoso.com"
                 ));
             }
             Some((_, rest)) if rest.contains('@') => {
@@ -122,11 +122,6 @@ impl Upn {
     /// The UPN as Entra spells it.
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-
-    /// Whether this is a B2B collaboration user's UPN (it carries Entra's `#EXT#` marker).
-    pub fn is_b2b(&self) -> bool {
-        self.0.to_ascii_uppercase().contains("#EXT#@")
     }
 }
 
@@ -234,12 +229,6 @@ mod tests {
         ] {
             assert_eq!(Upn::parse(ok).unwrap().as_str(), ok);
         }
-        assert!(
-            Upn::parse("jane_fabrikam.com#EXT#@contoso.onmicrosoft.com")
-                .unwrap()
-                .is_b2b()
-        );
-        assert!(!Upn::parse("adele@contoso.com").unwrap().is_b2b());
     }
 
     #[test]
@@ -264,7 +253,11 @@ mod tests {
 
     #[test]
     fn upn_shape_and_length_messages_say_what_is_missing() {
-        assert!(Upn::parse("adele").unwrap_err().contains("has no '@'"));
+        let e = Upn::parse("adele").unwrap_err();
+        assert!(
+            e.starts_with("'adele' is not a user principal name: it has no '@'"),
+            "{e}"
+        );
         assert!(Upn::parse("  ").unwrap_err().contains("is empty"));
         assert!(Upn::parse("@contoso.com").unwrap_err().contains("no name"));
         assert!(
