@@ -141,19 +141,12 @@ impl TapPolicy {
             }
             if unknown { None } else { Some(false) }
         };
-        let excluded = self.0.exclude_targets.iter();
-        let included = self.0.include_targets.iter();
-        if hits(
-            excluded
-                .map(|t| (t.id.as_str(), t.target_type.as_str()))
-                .collect(),
-        ) == Some(true)
-        {
+        if hits(self.excluded()) == Some(true) {
             return Targeting::NotTargeted(
                 "the user is excluded from the Temporary Access Pass policy: remove them (or their group) from the policy's exclusions".into(),
             );
         }
-        match hits(included.map(|t| (t.id.as_str(), t.target_type.as_str())).collect()) {
+        match hits(self.included()) {
             Some(false) => Targeting::NotTargeted(
                 "the Temporary Access Pass policy does not include this user: add them or one of their groups to the policy's targets".into(),
             ),
@@ -162,20 +155,27 @@ impl TapPolicy {
         }
     }
 
+    /// The include targets as (id, targetType).
+    fn included(&self) -> Vec<(&str, &str)> {
+        let targets = self.0.include_targets.iter();
+        targets
+            .map(|t| (t.id.as_str(), t.target_type.as_str()))
+            .collect()
+    }
+
+    /// The exclude targets as (id, targetType).
+    fn excluded(&self) -> Vec<(&str, &str)> {
+        let targets = self.0.exclude_targets.iter();
+        targets
+            .map(|t| (t.id.as_str(), t.target_type.as_str()))
+            .collect()
+    }
+
     /// Whether targeting depends on group membership (so it is worth reading).
     pub fn needs_groups(&self) -> bool {
-        let included = self
-            .0
-            .include_targets
-            .iter()
-            .map(|t| (&t.id, &t.target_type));
-        let excluded = self
-            .0
-            .exclude_targets
-            .iter()
-            .map(|t| (&t.id, &t.target_type));
-        included
-            .chain(excluded)
+        self.included()
+            .into_iter()
+            .chain(self.excluded())
             .any(|(id, kind)| id != ALL_USERS && !kind.eq_ignore_ascii_case("user"))
     }
 }

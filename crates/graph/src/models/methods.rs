@@ -84,3 +84,40 @@ pub struct WhfbMethod {
     #[serde(default)]
     pub key_strength: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn active_passes_include_ones_that_start_later_but_not_expired_ones() {
+        let m = |usable: Option<bool>, reason: Option<&str>| TapMethod {
+            id: AuthMethodId::from("m"),
+            created_date_time: None,
+            start_date_time: None,
+            lifetime_in_minutes: None,
+            is_usable_once: None,
+            is_usable: usable,
+            method_usability_reason: reason.map(str::to_string),
+        };
+        assert!(m(Some(true), Some("EnabledByPolicy")).is_active());
+        assert!(m(Some(false), Some("NotYetValid")).is_active());
+        assert!(!m(Some(false), Some("Expired")).is_active());
+        assert!(!m(Some(false), Some("OneTimeUsed")).is_active());
+        assert!(!m(None, None).is_active());
+    }
+
+    #[test]
+    fn a_new_tap_body_sends_only_what_was_chosen() {
+        assert_eq!(serde_json::to_value(NewTap::default()).unwrap(), json!({}));
+        let body = NewTap {
+            lifetime_in_minutes: Some(60),
+            is_usable_once: Some(true),
+            start_date_time: None,
+        };
+        assert_eq!(
+            serde_json::to_value(body).unwrap(),
+            json!({"lifetimeInMinutes": 60, "isUsableOnce": true})
+        );
+    }
+}
