@@ -76,9 +76,9 @@ pub struct LabArgs {
     /// One JSON document on stdout.
     #[arg(long)]
     pub json: bool,
-    /// The lab user (who gets the TAP and signs in at the VM).
+    /// The lab user (who gets the TAP and signs in at the VM), e.g. adele.vance@contoso.com.
     #[arg(long, value_name = "UPN")]
-    pub user: Option<String>,
+    pub user: Option<hb_lab::Upn>,
 }
 
 /// Options of `run`.

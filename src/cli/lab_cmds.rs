@@ -52,15 +52,12 @@ fn env_failure(e: EnvError) -> i32 {
     if e.is_usage { EXIT_USAGE } else { EXIT_FAILED }
 }
 
-/// Validates `--user` and remembers it as the lab user.
-async fn apply_user(env: &LabEnv, user: &Option<String>) -> Result<Option<Upn>, i32> {
-    let Some(raw) = user else { return Ok(None) };
-    let upn = Upn::parse(raw).map_err(|e| {
-        eprintln!("error: --user: {e}");
-        EXIT_USAGE
-    })?;
+/// Remembers `--user` (checked as a UPN when the command line was read, before anything was
+/// sent) as the lab user.
+async fn apply_user(env: &LabEnv, user: &Option<Upn>) -> Option<Upn> {
+    let upn = user.clone()?;
     env.session.lock().await.lab_user = Some(upn.clone());
-    Ok(Some(upn))
+    Some(upn)
 }
 
 async fn save_outcomes(env: &LabEnv, outcomes: &[Outcome]) {
@@ -98,10 +95,7 @@ pub async fn check(global: &GlobalArgs, args: &LabArgs) -> i32 {
         Ok(env) => env,
         Err(e) => return env_failure(e),
     };
-    let user = match apply_user(&env, &args.user).await {
-        Ok(u) => u,
-        Err(code) => return code,
-    };
+    let user = apply_user(&env, &args.user).await;
     eprintln!("Checking the lab on {} (read only)…", env.tenant_name);
     let mut outcomes = Vec::new();
     for step in Step::ALL {
@@ -186,10 +180,7 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs) -> i32 {
         Ok(env) => env,
         Err(e) => return env_failure(e),
     };
-    let user = match apply_user(&env, &args.lab.user).await {
-        Ok(u) => u,
-        Err(code) => return code,
-    };
+    let user = apply_user(&env, &args.lab.user).await;
     if let Some(graph) = &env.graph {
         // Roles, permissions and licences are checked before anything changes.
         let checked = match &env.auth {

@@ -59,22 +59,53 @@ impl Emulator {
     }
 
     fn get(&self, path: &str) -> Value {
+        self.send(reqwest::Method::GET, path, None)
+    }
+
+    /// One request to the emulator as its admin; `path` is sent exactly as written.
+    fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let url = format!("{}{}", self.field("graph_url").trim_end_matches('/'), path);
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         rt.block_on(async {
-            reqwest::Client::new()
-                .get(&url)
-                .bearer_auth(self.field("access_token"))
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
+            let mut request = reqwest::Client::new()
+                .request(method, &url)
+                .bearer_auth(self.field("access_token"));
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.unwrap();
+            response.json::<Value>().await.unwrap_or(Value::Null)
         })
+    }
+
+    /// The Graph requests the emulator answered, with their raw (still encoded) paths.
+    fn graph_requests(&self) -> Vec<Value> {
+        self.get("/_emulator/requests")["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("/v1.0/") || p.starts_with("/beta/"))
+            })
+            .cloned()
+            .collect()
+    }
+
+    fn enable_tap_policy(&self) {
+        self.send(
+            reqwest::Method::PATCH,
+            TAP_POLICY,
+            Some(serde_json::json!({
+                "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
+                "state": "enabled",
+            })),
+        );
+        assert_eq!(self.get(TAP_POLICY)["state"], "enabled");
     }
 }
 
@@ -246,7 +277,7 @@ fn bad_input_gets_a_specific_message_and_leaves_the_journal_alone() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("no user 'nobody@contosolab.onmicrosoft.com'"),
+        err.contains("nobody@contosolab.onmicrosoft.com: there is no such user in this tenant"),
         "{err}"
     );
 
@@ -434,4 +465,98 @@ fn a_helpdesk_administrator_is_stopped_before_step_five_changes_anything() {
             .unwrap()
     });
     assert_eq!(policy["state"], "disabled", "nothing may change");
+}
+
+/// The demo tenant's guests (B2B users, `#EXT#` in their UPNs): Jane signs in with this tenant's
+/// credentials, Sam at his own organization.
+const JANE: &str = "jane_fabrikam.com#EXT#@contosolab.onmicrosoft.com";
+const JANE_ON_THE_WIRE: &str = "jane_fabrikam.com%23EXT%23@contosolab.onmicrosoft.com";
+const SAM: &str = "sam_northwind.com#EXT#@contosolab.onmicrosoft.com";
+
+#[test]
+fn tap_issue_gives_a_guest_with_ext_in_the_upn_a_pass_and_tells_an_external_one_why_not() {
+    let emu = Emulator::start();
+    emu.enable_tap_policy();
+    let home = tempfile::tempdir().unwrap();
+    let (code, out, err) = emu.cli(home.path(), &["tap", "issue", JANE, SAM, "--json"]);
+    assert_eq!(code, 1, "one of two got no pass: {err}");
+    let results: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(results[0]["upn"], JANE);
+    assert_eq!(results[0]["status"], "issued", "{}", results[0]);
+    let tap = results[0]["temporary_access_pass"].as_str().unwrap();
+    assert!(tap.len() >= 8);
+    assert!(!err.contains(tap), "the pass reached stderr");
+    assert_eq!(results[1]["status"], "failed");
+    assert!(
+        results[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("external user, who signs in at their home organization"),
+        "{}",
+        results[1]
+    );
+
+    // The # crossed as %23 (a raw # would have cut the path at a fragment), and Graph has the pass.
+    let listed = emu.get(&format!(
+        "/v1.0/users/{JANE_ON_THE_WIRE}/authentication/temporaryAccessPassMethods"
+    ));
+    assert_eq!(listed["value"].as_array().unwrap().len(), 1, "{listed}");
+    let requests = emu.graph_requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r["path"] == format!("/v1.0/users/{JANE_ON_THE_WIRE}") && r["status"] == 200),
+        "{requests:?}"
+    );
+    let posts: Vec<&Value> = requests.iter().filter(|r| r["method"] == "POST").collect();
+    assert_eq!(posts.len(), 1, "only Jane's pass was asked for: {posts:?}");
+    assert_eq!(posts[0]["status"], 201);
+}
+
+#[test]
+fn a_upn_with_a_slash_is_refused_with_a_clear_message_and_nothing_is_sent() {
+    let emu = Emulator::start();
+    emu.enable_tap_policy();
+    let home = tempfile::tempdir().unwrap();
+    let before = emu.graph_requests().len();
+    let evil = "x/../../users/admin@contosolab.onmicrosoft.com";
+
+    let (code, out, err) = emu.cli(home.path(), &["tap", "issue", evil, "--json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("Nothing was issued"), "{err}");
+    assert!(
+        err.contains(&format!("UPN argument 1: '{evil}' contains '/'")),
+        "{err}"
+    );
+    assert!(
+        err.contains("' . - _ ! # ^ ~"),
+        "says what is allowed: {err}"
+    );
+
+    let (code, out, err) = emu.cli(
+        home.path(),
+        &["run", "--json", "--steps", "6", "--user", evil],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("--user"), "{err}");
+    assert!(err.contains("contains '/'"), "{err}");
+
+    assert_eq!(
+        emu.graph_requests().len(),
+        before,
+        "nothing reached Graph: {:?}",
+        &emu.graph_requests()[before..]
+    );
+    let admin = emu.field("admin_upn");
+    assert_eq!(
+        lab_user_taps(&emu, &admin),
+        0,
+        "the administrator got no pass"
+    );
+    assert!(
+        !home.path().join("config/session.json").exists(),
+        "nothing was remembered"
+    );
 }

@@ -367,3 +367,76 @@ async fn a_cancelled_run_issues_to_nobody_not_yet_started() {
     assert!(passes_of(&graph, &lab).await.is_empty());
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_authentication_administrator_issues_passes_without_reading_the_policy() {
+    let (emulator, admin) = start(0).await;
+    enable_tap_policy(&admin).await;
+    let token = emulator
+        .mint_token(
+            "isaiah.langer@contosolab.onmicrosoft.com",
+            hello_bootstrap::emulator::scopes::ALL_GRAPH_SCOPES,
+        )
+        .expect("the seeded Authentication Administrator");
+    let agent = crate::common::graph_client(&emulator.graph_url, token);
+    let policy_read = hello_bootstrap::graph::api::policies::tap_policy(&agent).await;
+    assert_eq!(
+        policy_read.unwrap_err().status(),
+        Some(403),
+        "Graph keeps the policy from an Authentication Administrator"
+    );
+    let lab = emulator.lab_user_upn.to_string();
+    let (code, out, err) = cli(&agent, &args(&[&lab])).await;
+    assert_eq!(code, 0, "{err}");
+    let results: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(results[0]["status"], "issued", "{}", results[0]);
+    // Admins need a Privileged Authentication Administrator: Graph's refusal comes back per user.
+    let (code, out, _) = cli(&agent, &args(&["miriam.graham@contosolab.onmicrosoft.com"])).await;
+    assert_eq!(code, 1);
+    let results: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(results[0]["status"], "failed");
+    assert!(
+        results[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("Privileged Authentication Administrator"),
+        "{}",
+        results[0]
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn internal_guests_get_a_pass_and_external_ones_are_told_why_not() {
+    use hello_bootstrap::emulator::seed::{DEMO_EXTERNAL_GUEST, DEMO_INTERNAL_GUEST};
+    let (emulator, graph) = start(0).await;
+    enable_tap_policy(&graph).await;
+    let mut dry = args(&[DEMO_INTERNAL_GUEST, DEMO_EXTERNAL_GUEST]);
+    dry.dry_run = true;
+    let (code, out, _) = cli(&graph, &dry).await;
+    assert_eq!(code, 1);
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["status"], "ready", "{}", rows[0]);
+    assert_eq!(rows[1]["status"], "blocked");
+    assert!(rows[1]["error"].as_str().unwrap().contains("external user"));
+
+    let (code, out, err) = cli(&graph, &args(&[DEMO_INTERNAL_GUEST, DEMO_EXTERNAL_GUEST])).await;
+    assert_eq!(code, 1, "{err}");
+    let results: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(results[0]["status"], "issued", "{}", results[0]);
+    assert_eq!(results[1]["status"], "failed");
+    assert!(
+        err.contains(&format!(
+            "{DEMO_EXTERNAL_GUEST}: this is an external user, who signs in at their home organization"
+        )),
+        "{err}"
+    );
+    let held = emulator.state().read(|t| {
+        (
+            t.user(DEMO_INTERNAL_GUEST).unwrap().tap.is_some(),
+            t.user(DEMO_EXTERNAL_GUEST).unwrap().tap.is_some(),
+        )
+    });
+    assert_eq!(held, (true, false));
+    emulator.shutdown().await;
+}

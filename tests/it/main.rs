@@ -17,6 +17,7 @@ mod dsregcmd;
 mod emulator_oobe;
 mod emulator_persistence;
 mod emulator_steps;
+mod graph_api;
 mod graph_client;
 mod helpdesk_emulator;
 mod host_demo_cli;

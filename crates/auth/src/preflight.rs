@@ -4,16 +4,65 @@
 //! Administrator)") before anything is attempted.
 
 use super::scopes::{covers, scopes_for};
-use hb_graph::{ApiVersion, GraphClient, GraphError};
+use hb_graph::api::{directory, sign_ins};
+use hb_graph::models::DirectoryRole;
+use hb_graph::{GraphClient, GraphError};
 use hb_lab::{Step, TenantId, Upn, UserId};
 use serde::Serialize;
-use serde_json::Value;
+
+pub use hb_graph::api::sign_ins::NON_PREMIUM_CODE;
 
 /// The role that satisfies every step.
 pub const GLOBAL_ADMINISTRATOR: &str = "Global Administrator";
 
-/// The Graph error code for "sign-in logs need Entra ID P1".
-pub const NON_PREMIUM_CODE: &str = "Authentication_RequestFromNonPremiumTenantOrB2CTenant";
+/// The roles preflight names, by `roleTemplateId` (the same in every tenant). Graph leaves a
+/// role's display name null when the token has only `User.Read`, so roles are matched by id.
+pub const ROLE_TEMPLATES: &[(&str, &str)] = &[
+    ("62e90394-69f5-4237-9190-012177145e10", GLOBAL_ADMINISTRATOR),
+    ("f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Global Reader"),
+    (
+        "3a2c62db-5318-420d-8d74-23affee5d9d5",
+        "Intune Administrator",
+    ),
+    (
+        "c4e39bd9-1100-46d3-8c65-fb160da0071f",
+        "Authentication Administrator",
+    ),
+    (
+        "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+        "Privileged Authentication Administrator",
+    ),
+    (
+        "0526716b-113d-4c15-b2c8-68e3c22b9f80",
+        "Authentication Policy Administrator",
+    ),
+    (
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+        "Helpdesk Administrator",
+    ),
+    ("4a5d8f65-41da-4de4-8968-e035b65339cf", "Reports Reader"),
+    ("5d6b6bb7-de71-4623-b4af-96380a352509", "Security Reader"),
+    (
+        "194ae4cb-b126-40b2-bd5b-6091b380977d",
+        "Security Administrator",
+    ),
+    ("5f2222b1-57c3-48ba-8ad5-d4759f1fde6f", "Security Operator"),
+    (
+        "7698a772-787b-4ac8-901f-60d6b08affd2",
+        "Cloud Device Administrator",
+    ),
+];
+
+/// A role's name: the one our table has for its template id, else what Graph calls it.
+fn role_name(role: DirectoryRole) -> Option<String> {
+    let known = role.role_template_id.as_deref().and_then(|id| {
+        ROLE_TEMPLATES
+            .iter()
+            .find(|(template, _)| template.eq_ignore_ascii_case(id))
+            .map(|(_, name)| name.to_string())
+    });
+    known.or(role.display_name)
+}
 
 /// The directory roles (any one suffices) a step needs besides Global Administrator.
 pub fn roles_for(step: Step) -> &'static [&'static str] {
@@ -109,40 +158,29 @@ impl Identity {
         graph: &GraphClient,
         scopes: Option<Vec<String>>,
     ) -> Result<Identity, GraphError> {
-        let me = graph
-            .get(
-                ApiVersion::V1,
-                "/me?$select=id,userPrincipalName,displayName",
-            )
-            .await?;
-        let orgs = graph.get_all(ApiVersion::V1, "/organization").await?;
-        let org = orgs.first().cloned().unwrap_or(Value::Null);
-        let member_of = graph
-            .get_all(ApiVersion::V1, "/me/transitiveMemberOf")
-            .await?;
-        let mut roles: Vec<String> = member_of
-            .iter()
-            .filter(|o| {
-                o.get("@odata.type").and_then(Value::as_str)
-                    == Some("#microsoft.graph.directoryRole")
-            })
-            .filter_map(|o| o.get("displayName").and_then(Value::as_str))
-            .map(str::to_string)
+        let me = directory::me(graph).await?;
+        let org = directory::organization(graph).await?;
+        let mut roles: Vec<String> = directory::my_directory_roles(graph)
+            .await?
+            .into_iter()
+            .filter_map(role_name)
             .collect();
         roles.sort();
         roles.dedup();
-        let account =
-            Upn::parse(&text(&me, "userPrincipalName")).map_err(|reason| GraphError::Decode {
-                status: 200,
-                url: graph.url(ApiVersion::V1, "/me"),
-                reason,
-            })?;
+        let account = me.upn().map_err(|reason| GraphError::Decode {
+            status: 200,
+            url: graph.url_of(&hb_graph::GraphPath::v1().seg("me")),
+            reason,
+        })?;
         Ok(Identity {
             account,
-            display_name: text(&me, "displayName"),
-            user_id: UserId(text(&me, "id")),
-            tenant_id: TenantId(text(&org, "id")),
-            tenant_name: text(&org, "displayName"),
+            display_name: me.display_name.unwrap_or_default(),
+            user_id: me.id,
+            tenant_id: org
+                .as_ref()
+                .map(|o| o.id.clone())
+                .unwrap_or_else(|| TenantId::from("")),
+            tenant_name: org.and_then(|o| o.display_name).unwrap_or_default(),
             roles,
             scopes,
         })
@@ -204,10 +242,7 @@ pub async fn preflight(
 
 /// Reads one sign-in log entry to learn whether the tenant has Entra ID P1.
 async fn check_sign_in_logs(graph: &GraphClient) -> Result<(), PreflightError> {
-    match graph
-        .get(ApiVersion::Beta, "/auditLogs/signIns?$top=1")
-        .await
-    {
+    match sign_ins::probe(graph).await {
         Ok(_) => Ok(()),
         Err(e)
             if e.status() == Some(403)
@@ -220,13 +255,6 @@ async fn check_sign_in_logs(graph: &GraphClient) -> Result<(), PreflightError> {
         }
         Err(e) => Err(PreflightError::Graph(e)),
     }
-}
-
-fn text(v: &Value, key: &str) -> String {
-    v.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
 }
 
 #[cfg(test)]
@@ -260,6 +288,27 @@ mod tests {
                 .contains("Global Administrator, Intune Administrator")
         );
         assert!(e.to_string().contains("no directory role"));
+    }
+
+    #[test]
+    fn roles_are_named_by_template_id_even_without_a_display_name() {
+        let role = |name: Option<&str>, id: Option<&str>| DirectoryRole {
+            display_name: name.map(str::to_string),
+            role_template_id: id.map(str::to_string),
+        };
+        assert_eq!(
+            role_name(role(None, Some("C4E39BD9-1100-46D3-8C65-FB160DA0071F"))).as_deref(),
+            Some("Authentication Administrator")
+        );
+        assert_eq!(
+            role_name(role(
+                Some("Teams Administrator"),
+                Some("69091246-20e8-4a56-aa4d-066075b2a7a8")
+            ))
+            .as_deref(),
+            Some("Teams Administrator")
+        );
+        assert_eq!(role_name(role(None, None)), None);
     }
 
     #[test]

@@ -149,9 +149,35 @@ pub struct UserRecord {
     pub tap: Option<TapRecord>,
     #[serde(default)]
     pub whfb_methods: Vec<WhfbRecord>,
+    /// `Member` or `Guest`: the user's relationship to the tenant (not how they sign in).
+    #[serde(default = "member")]
+    pub user_type: String,
+    /// Where an external user authenticates (another organization's domain, `MicrosoftAccount`,
+    /// `mail`); `None` for an account of this tenant, internal guests included.
+    #[serde(default)]
+    pub external_issuer: Option<String>,
+}
+
+fn member() -> String {
+    "Member".into()
 }
 
 impl UserRecord {
+    /// The user's `identities`: a federated identity at the external issuer for an external
+    /// user, else the sign-in name at this tenant's domain (Graph returns them on `$select`).
+    pub fn identities(&self) -> Value {
+        match &self.external_issuer {
+            Some(issuer) => serde_json::json!([{
+                "signInType": "federated", "issuer": issuer, "issuerAssignedId": null,
+            }]),
+            None => serde_json::json!([{
+                "signInType": "userPrincipalName",
+                "issuer": self.user_principal_name.rsplit('@').next().unwrap_or_default(),
+                "issuerAssignedId": self.user_principal_name,
+            }]),
+        }
+    }
+
     /// The Graph `user` object (default property set plus `accountEnabled`, which we always
     /// return so `$filter=accountEnabled eq false` reads naturally).
     pub fn to_graph(&self) -> Value {
@@ -166,7 +192,7 @@ impl UserRecord {
             "jobTitle": self.job_title,
             "department": self.department,
             "accountEnabled": self.account_enabled,
-            "userType": "Member",
+            "userType": self.user_type,
             "createdDateTime": graph_time(self.created),
             "businessPhones": [],
             "mobilePhone": null,

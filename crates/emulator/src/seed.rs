@@ -1,6 +1,6 @@
 //! The demo tenant "Contoso Lab" at its out-of-the-box values: ~50 users with realistic names, one
-//! Global Administrator, a few privileged and disabled users, a lab user, and the policies the lab
-//! changes (MDM scope none, WHfB notConfigured, TAP disabled). Deterministic for a given seed.
+//! Global Administrator, a few privileged and disabled users, a lab user, an internal and an
+//! external B2B guest (`#EXT#` UPNs), and the policies the lab changes (MDM scope none, WHfB notConfigured, TAP disabled). Deterministic for a given seed.
 
 use super::roles::DirectoryRole;
 use super::state::{TenantInfo, TenantState, UserRecord};
@@ -130,6 +130,47 @@ const NAMED: &[NamedUser] = &[
     named("Henrietta", "Mueller", "henrietta.mueller", "Retired", &[], false),
 ];
 
+/// A B2B collaboration user: a UPN with Entra's `#EXT#` marker, `userType` Guest.
+struct Guest {
+    given: &'static str,
+    surname: &'static str,
+    company: &'static str,
+    title: &'static str,
+    /// The part before `#EXT#`: the guest's own address with `@` written as `_`.
+    local: &'static str,
+    /// `None`: signs in with credentials of this tenant (an internal guest, which Entra lets
+    /// have a TAP); else the organization it authenticates at (an external guest, which Entra
+    /// refuses a TAP).
+    external_issuer: Option<&'static str>,
+}
+
+/// The demo's guests, added after every other user so the seed's other users keep their ids.
+/// Microsoft's "Properties of a B2B collaboration user" describe both: a B2B user object whose
+/// identity is the host's domain, and one homed in another organization.
+const GUESTS: &[Guest] = &[
+    Guest {
+        given: "Jane",
+        surname: "Rivera",
+        company: "Fabrikam",
+        title: "Partner Consultant",
+        local: "jane_fabrikam.com",
+        external_issuer: None,
+    },
+    Guest {
+        given: "Sam",
+        surname: "Okoro",
+        company: "Northwind",
+        title: "Supplier Contact",
+        local: "sam_northwind.com",
+        external_issuer: Some("northwind.com"),
+    },
+];
+
+/// The demo's internal guest (a TAP can be issued), for tests and the lab's walkthrough.
+pub const DEMO_INTERNAL_GUEST: &str = "jane_fabrikam.com#EXT#@contosolab.onmicrosoft.com";
+/// The demo's external guest (Entra refuses a TAP).
+pub const DEMO_EXTERNAL_GUEST: &str = "sam_northwind.com#EXT#@contosolab.onmicrosoft.com";
+
 /// How many regular users the demo set has besides the named ones (about 50 users in all).
 const REGULAR_USERS: usize = 38;
 
@@ -160,6 +201,8 @@ pub fn seed_tenant(seed: u64, extra_users: usize) -> TenantState {
             roles: n.roles.to_vec(),
             tap: None,
             whfb_methods: Vec::new(),
+            user_type: "Member".into(),
+            external_issuer: None,
         });
     }
     for i in 0..REGULAR_USERS + extra_users {
@@ -186,6 +229,26 @@ pub fn seed_tenant(seed: u64, extra_users: usize) -> TenantState {
             roles: Vec::new(),
             tap: None,
             whfb_methods: Vec::new(),
+            user_type: "Member".into(),
+            external_issuer: None,
+        });
+    }
+    for g in GUESTS {
+        users.push(UserRecord {
+            id: UserId(guid(&mut rng)),
+            user_principal_name: format!("{}#EXT#@{DEMO_DOMAIN}", g.local),
+            display_name: format!("{} {} ({})", g.given, g.surname, g.company),
+            given_name: g.given.into(),
+            surname: g.surname.into(),
+            job_title: Some(g.title.into()),
+            department: None,
+            account_enabled: true,
+            created: created(&mut rng, base),
+            roles: Vec::new(),
+            tap: None,
+            whfb_methods: Vec::new(),
+            user_type: "Guest".into(),
+            external_issuer: g.external_issuer.map(str::to_string),
         });
     }
     TenantState {
@@ -340,6 +403,15 @@ mod tests {
             .map(|u| u.user_principal_name.clone())
             .collect();
         assert_eq!(upns.len(), t.users.len(), "UPNs are unique");
+        let jane = t.user(DEMO_INTERNAL_GUEST).expect("the internal guest");
+        assert_eq!(
+            (jane.user_type.as_str(), jane.external_issuer.as_deref()),
+            ("Guest", None)
+        );
+        assert_eq!(jane.identities()[0]["signInType"], "userPrincipalName");
+        let sam = t.user(DEMO_EXTERNAL_GUEST).expect("the external guest");
+        assert_eq!(sam.identities()[0]["signInType"], "federated");
+        assert_eq!(sam.to_graph()["userType"], "Guest");
     }
 
     #[test]

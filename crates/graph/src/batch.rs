@@ -20,6 +20,7 @@ pub struct BatchRequest {
 }
 
 impl BatchRequest {
+    /// A GET of a fixed relative URL such as `/users?$top=5`.
     pub fn get(url: impl Into<String>) -> Self {
         BatchRequest {
             method: "GET".into(),
@@ -28,12 +29,19 @@ impl BatchRequest {
         }
     }
 
+    /// A request with a JSON body at a fixed relative URL.
     pub fn with_body(method: &str, url: impl Into<String>, body: Value) -> Self {
         BatchRequest {
             method: method.into(),
             url: url.into(),
             body: Some(body),
         }
+    }
+
+    /// A GET of a typed path, its keys encoded as in a direct call. Batch items of one call
+    /// share a version: send v1.0 paths through a v1.0 batch, beta ones through beta.
+    pub fn get_path(path: &crate::GraphPath) -> Self {
+        BatchRequest::get(path.relative())
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::batch::{BatchRequest, BatchResponse};
 use super::error::GraphError;
+use super::path::GraphPath;
 use super::token::TokenSource;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -13,11 +14,14 @@ use url::Url;
 /// Graph API version; both base URLs derive from one `--graph-url` root.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ApiVersion {
+    /// `v1.0`, the supported API.
     V1,
+    /// `beta`, for what v1.0 lacks (the MDM policy, sign-in log details).
     Beta,
 }
 
 impl ApiVersion {
+    /// The version's path segment, as in `https://graph.microsoft.com/v1.0`.
     pub fn segment(self) -> &'static str {
         match self {
             ApiVersion::V1 => "v1.0",
@@ -87,6 +91,7 @@ pub struct GraphClient {
 pub const USER_AGENT: &str = concat!("hello-bootstrap/", env!("CARGO_PKG_VERSION"));
 
 impl GraphClient {
+    /// A client for `config`'s Graph, asking `tokens` for a bearer token on every call.
     pub fn new(config: GraphConfig, tokens: Arc<dyn TokenSource>) -> Result<Self, GraphError> {
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
@@ -102,11 +107,18 @@ impl GraphClient {
         })
     }
 
+    /// Where this client sends requests and how it retries.
     pub fn config(&self) -> &GraphConfig {
         &self.config
     }
 
-    /// The absolute URL of a path (like `/users`) in a version, as people would paste it.
+    /// The absolute URL of a typed request path, as people would paste it (evidence).
+    pub fn url_of(&self, path: &GraphPath) -> String {
+        self.url(path.version(), &path.relative())
+    }
+
+    /// The absolute URL of a fixed path (like `/users`) in a version, as people would paste it.
+    /// Paths holding a value from outside are built as a [`GraphPath`] instead.
     pub fn url(&self, version: ApiVersion, path: &str) -> String {
         format!(
             "{}{}/{}",
@@ -116,7 +128,7 @@ impl GraphClient {
         )
     }
 
-    /// GET a JSON value.
+    /// GET a JSON value at a fixed path (tests and tools; our crates call [`crate::api`]).
     pub async fn get(&self, version: ApiVersion, path: &str) -> Result<Value, GraphError> {
         let url = self.url(version, path);
         self.send(Method::GET, &url, None)
@@ -135,9 +147,13 @@ impl GraphClient {
         decode(value, &url)
     }
 
-    /// GET a collection, following `@odata.nextLink` verbatim until the last page.
+    /// GET a collection at a fixed path, following `@odata.nextLink` verbatim until the last
+    /// page (tests and tools; our crates call [`crate::api`]).
     pub async fn get_all(&self, version: ApiVersion, path: &str) -> Result<Vec<Value>, GraphError> {
-        let mut url = self.url(version, path);
+        self.get_all_from(self.url(version, path)).await
+    }
+
+    async fn get_all_from(&self, mut url: String) -> Result<Vec<Value>, GraphError> {
         let mut items = Vec::new();
         for _ in 0..10_000 {
             let page = self
@@ -159,7 +175,7 @@ impl GraphClient {
         })
     }
 
-    /// PATCH a JSON body; Graph answers 204 or 200 with the object.
+    /// PATCH a JSON body at a fixed path; Graph answers 204 or 200 with the object.
     pub async fn patch(
         &self,
         version: ApiVersion,
@@ -170,7 +186,7 @@ impl GraphClient {
         self.send(Method::PATCH, &url, Some(body)).await
     }
 
-    /// POST a JSON body and return the created object.
+    /// POST a JSON body at a fixed path and return the created object.
     pub async fn post(
         &self,
         version: ApiVersion,
@@ -183,9 +199,68 @@ impl GraphClient {
             .map(|v| v.unwrap_or(Value::Null))
     }
 
-    /// DELETE a resource.
+    /// DELETE a resource at a fixed path.
     pub async fn delete(&self, version: ApiVersion, path: &str) -> Result<(), GraphError> {
         let url = self.url(version, path);
+        self.send(Method::DELETE, &url, None).await.map(|_| ())
+    }
+
+    /// The absolute URL of a typed path, checked (no `.`/`..`/empty keys).
+    fn absolute(&self, path: &GraphPath) -> Result<String, GraphError> {
+        path.url(&self.config.root).map(String::from)
+    }
+
+    /// GET a typed path and decode the answer.
+    pub(crate) async fn get_at<T: DeserializeOwned>(
+        &self,
+        path: &GraphPath,
+    ) -> Result<T, GraphError> {
+        let url = self.absolute(path)?;
+        let value = self
+            .send(Method::GET, &url, None)
+            .await?
+            .unwrap_or(Value::Null);
+        decode(value, &url)
+    }
+
+    /// GET a collection at a typed path, every page, each item decoded.
+    pub(crate) async fn list_at<T: DeserializeOwned>(
+        &self,
+        path: &GraphPath,
+    ) -> Result<Vec<T>, GraphError> {
+        let url = self.absolute(path)?;
+        self.get_all_from(url.clone())
+            .await?
+            .into_iter()
+            .map(|item| decode(item, &url))
+            .collect()
+    }
+
+    /// PATCH a typed path; Graph answers 204, or 200 with the object.
+    pub(crate) async fn patch_at(
+        &self,
+        path: &GraphPath,
+        body: &Value,
+    ) -> Result<Option<Value>, GraphError> {
+        let url = self.absolute(path)?;
+        self.send(Method::PATCH, &url, Some(body)).await
+    }
+
+    /// POST to a typed path and return the created object as Graph sent it.
+    pub(crate) async fn post_at(
+        &self,
+        path: &GraphPath,
+        body: &Value,
+    ) -> Result<Value, GraphError> {
+        let url = self.absolute(path)?;
+        self.send(Method::POST, &url, Some(body))
+            .await
+            .map(|v| v.unwrap_or(Value::Null))
+    }
+
+    /// DELETE at a typed path.
+    pub(crate) async fn delete_at(&self, path: &GraphPath) -> Result<(), GraphError> {
+        let url = self.absolute(path)?;
         self.send(Method::DELETE, &url, None).await.map(|_| ())
     }
 

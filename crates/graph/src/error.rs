@@ -5,6 +5,7 @@ use serde::Deserialize;
 /// Graph's error body with the HTTP status and the ids support needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
+    /// The HTTP status.
     pub status: u16,
     pub code: String,
     pub message: String,
@@ -40,7 +41,7 @@ pub enum GraphError {
 fn api_text(status: &u16, code: &str, message: &str, request_id: &Option<String>) -> String {
     let hint = match (*status, code) {
         (401, _) => " Sign in again.",
-        (403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant") => {
+        (403, code) if code.eq_ignore_ascii_case(crate::api::sign_ins::NON_PREMIUM_CODE) => {
             " Sign-in logs need Microsoft Entra ID P1 or P2 in this tenant."
         }
         (403, _) => " The signed-in account lacks a permission or role.",
@@ -71,6 +72,7 @@ impl GraphError {
         }
     }
 
+    /// Whether Graph answered 404 (no such user, device or method).
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }

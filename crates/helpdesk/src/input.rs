@@ -1,13 +1,13 @@
 //! What a help-desk agent asks for, parsed field by field so every mistake gets its own message
 //! naming where it is (row and column, or argument) and what to write instead.
 
+use hb_graph::tap_issue::check_lifetime;
 use hb_lab::Upn;
 use std::fmt;
 
-/// Graph's shortest TAP lifetime, whatever the policy says.
-pub const GRAPH_MIN_LIFETIME: u32 = 10;
-/// Graph's longest TAP lifetime (30 days), whatever the policy says.
-pub const GRAPH_MAX_LIFETIME: u32 = 43_200;
+pub use hb_graph::models::{
+    TAP_MAX_LIFETIME as GRAPH_MAX_LIFETIME, TAP_MIN_LIFETIME as GRAPH_MIN_LIFETIME,
+};
 
 /// Where a request came from, so a later check (e.g. against the policy) can point at it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,26 +79,10 @@ impl TapRequest {
     }
 }
 
-/// Parses a sign-in name with a message that says exactly what is wrong with it.
+/// Parses a sign-in name; the message says exactly what is wrong with it (the rules are
+/// [`Upn::parse`]'s, the same for `--user` and the wizard).
 pub fn parse_upn(raw: &str) -> Result<Upn, String> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(
-            "is empty: give the user's sign-in name, e.g. adele.vance@contoso.com".to_string(),
-        );
-    }
-    match s.split_once('@') {
-        None => Err(format!(
-            "'{s}' has no '@': give the full sign-in name, e.g. {s}@contoso.com"
-        )),
-        Some(("", _)) => Err(format!(
-            "'{s}' has no name before '@' (expected name@domain)"
-        )),
-        Some((local, "")) => Err(format!(
-            "'{s}' has no domain (expected name@domain, e.g. {local}@contoso.com)"
-        )),
-        Some(_) => Upn::parse(s),
-    }
+    Upn::parse(raw)
 }
 
 /// Parses a lifetime in minutes within Graph's limits.
@@ -115,13 +99,7 @@ pub fn parse_lifetime(raw: &str) -> Result<u32, String> {
 
 /// Checks a lifetime against Graph's own limits (10 minutes to 30 days).
 pub fn check_lifetime_bounds(minutes: u32) -> Result<(), String> {
-    if (GRAPH_MIN_LIFETIME..=GRAPH_MAX_LIFETIME).contains(&minutes) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{minutes} minutes is outside what Microsoft Graph accepts ({GRAPH_MIN_LIFETIME} to {GRAPH_MAX_LIFETIME} minutes)"
-        ))
-    }
+    check_lifetime(minutes).map_err(|e| e.to_string())
 }
 
 /// Parses a yes/no column: true/false, yes/no, 1/0 in any case.
@@ -184,6 +162,11 @@ mod tests {
         assert!(parse_upn("@contoso.com").unwrap_err().contains("no name"));
         assert!(parse_upn("  ").unwrap_err().contains("is empty"));
         assert!(parse_upn("bob@contoso").unwrap_err().contains("domain"));
+        assert!(
+            parse_upn("x/../../users/admin@contoso.com")
+                .unwrap_err()
+                .contains("contains '/'")
+        );
         assert_eq!(
             parse_upn(" bob@contoso.com ").unwrap().as_str(),
             "bob@contoso.com"

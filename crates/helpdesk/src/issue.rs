@@ -4,12 +4,11 @@
 
 use super::input::{InputError, TapRequest};
 use super::policy::TapPolicy;
-use super::user_check::{PreflightRow, check_user, methods_path, path_segment, preflight_one};
+use super::user_check::{PreflightRow, check_user, preflight_one};
 use futures::StreamExt;
-use hb_graph::models::TapMethod;
-use hb_graph::{ApiVersion, GraphClient, GraphError};
+use hb_graph::GraphClient;
+use hb_graph::tap_issue::{self, IssueTap, Issued, WhenHeld};
 use hb_lab::{Secret, Upn};
-use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 /// How many users are worked on at the same time: fast for a class list, gentle on Graph's
@@ -116,14 +115,23 @@ fn join(errors: &[InputError]) -> String {
 }
 
 /// Reads the policy and checks the run against it; nothing may be issued when this fails.
+/// `None` when the signed-in account may not read the policy (403: an Authentication
+/// Administrator issues passes but cannot read it); then Graph judges each pass, and its
+/// refusals come back in each user's words.
 async fn checked_policy(
     graph: &GraphClient,
     requests: &[TapRequest],
     options: &IssueOptions,
-) -> Result<TapPolicy, HelpdeskError> {
-    let policy = TapPolicy::load(graph).await.map_err(|e| {
-        HelpdeskError::Policy(format!("cannot read the Temporary Access Pass policy: {e}"))
-    })?;
+) -> Result<Option<TapPolicy>, HelpdeskError> {
+    let policy = match TapPolicy::load(graph).await {
+        Ok(policy) => policy,
+        Err(e) if e.status() == Some(403) => return Ok(None),
+        Err(e) => {
+            return Err(HelpdeskError::Policy(format!(
+                "cannot read the Temporary Access Pass policy: {e}"
+            )));
+        }
+    };
     if let Some(reason) = policy.blocker() {
         return Err(HelpdeskError::Policy(reason));
     }
@@ -134,7 +142,7 @@ async fn checked_policy(
             options.default_usable_once,
         )
         .map_err(HelpdeskError::BadInput)?;
-    Ok(policy)
+    Ok(Some(policy))
 }
 
 /// Runs `work` for every request, `limit` at a time, calling `on_done` as each finishes with how
@@ -181,7 +189,7 @@ pub async fn issue_taps(
     mut on_progress: impl FnMut(&IssueProgress),
 ) -> Result<Vec<IssueOutcome>, HelpdeskError> {
     let policy = checked_policy(graph, &requests, options).await?;
-    let policy = &policy;
+    let policy = policy.as_ref();
     let total = requests.len();
     Ok(for_each_request(
         requests,
@@ -206,7 +214,7 @@ pub async fn preflight(
     options: &IssueOptions,
 ) -> Result<Vec<PreflightRow>, HelpdeskError> {
     let policy = checked_policy(graph, &requests, options).await?;
-    let policy = &policy;
+    let policy = policy.as_ref();
     Ok(for_each_request(
         requests,
         limit(options),
@@ -218,7 +226,7 @@ pub async fn preflight(
 
 async fn issue_one(
     graph: &GraphClient,
-    policy: &TapPolicy,
+    policy: Option<&TapPolicy>,
     request: TapRequest,
     options: &IssueOptions,
 ) -> IssueOutcome {
@@ -235,30 +243,35 @@ async fn issue_one(
     }
 }
 
-/// Graph's words for "the policy does not allow it" turned into what to do.
-fn describe_post_error(e: &GraphError) -> String {
-    let text = e.to_string();
-    if text.contains("Converged UserCredentialPolicy") {
-        return format!(
-            "the Temporary Access Pass policy does not allow a pass for this user (it is off, or the user is outside its targets): check the policy's targets. ({text})"
-        );
-    }
-    if text.to_ascii_lowercase().contains("guest") {
-        return format!("a Temporary Access Pass cannot be issued to a guest user. ({text})");
-    }
-    text
-}
-
+/// One user: the shared checks, this run's policy targeting, then the shared issue function.
 async fn try_issue(
     graph: &GraphClient,
-    policy: &TapPolicy,
+    policy: Option<&TapPolicy>,
     request: TapRequest,
     options: &IssueOptions,
 ) -> Result<IssueOutcome, String> {
-    let user = check_user(graph, policy, &request.upn).await?;
-    let mut replaced = false;
-    if let Some(existing) = user.existing {
-        if !options.replace_existing {
+    let target = check_user(graph, policy, &request.upn).await?;
+    if options.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+        return Err(
+            "cancelled before this user's pass was issued; run again for the users left".into(),
+        );
+    }
+    let choice = IssueTap {
+        lifetime_minutes: request.lifetime_minutes.or(options.default_lifetime),
+        usable_once: request.usable_once.or(options.default_usable_once),
+        when_held: if options.replace_existing {
+            WhenHeld::Replace
+        } else {
+            WhenHeld::Keep
+        },
+    };
+    let issued = tap_issue::issue(graph, &target, &choice)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (status, tap) = match issued {
+        Issued::New(tap) => (IssueStatus::Issued, tap),
+        Issued::Replaced { tap, .. } => (IssueStatus::Replaced, tap),
+        Issued::Kept(existing) => {
             return Ok(IssueOutcome {
                 upn: request.upn,
                 status: IssueStatus::AlreadyHasTap,
@@ -276,48 +289,15 @@ async fn try_issue(
                 is_usable_once: existing.is_usable_once,
             });
         }
-        let path = format!("{}/{}", methods_path(&user.id), path_segment(&existing.id));
-        match graph.delete(ApiVersion::V1, &path).await {
-            Ok(()) => replaced = true,
-            Err(e) if e.is_not_found() => replaced = true,
-            Err(e) => return Err(format!("cannot delete the current pass to replace it: {e}")),
-        }
-    }
-    if options.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
-        return Err(
-            "cancelled before this user's pass was issued; run again for the users left".into(),
-        );
-    }
-    let mut body = json!({});
-    if let Some(minutes) = request.lifetime_minutes.or(options.default_lifetime) {
-        body["lifetimeInMinutes"] = json!(minutes);
-    }
-    if let Some(once) = request.usable_once.or(options.default_usable_once) {
-        body["isUsableOnce"] = json!(once);
-    }
-    let mut created = graph
-        .post(ApiVersion::V1, &methods_path(&user.id), &body)
-        .await
-        .map_err(|e| describe_post_error(&e))?;
-    let tap = created
-        .as_object_mut()
-        .and_then(|o| o.remove("temporaryAccessPass"))
-        .and_then(|v| v.as_str().map(Secret::new))
-        .ok_or("Graph created the pass but sent no code back: delete it in the Entra admin center and issue again")?;
-    let method: TapMethod = serde_json::from_value(created)
-        .map_err(|e| format!("unexpected answer from Graph for the new pass: {e}"))?;
+    };
     Ok(IssueOutcome {
         upn: request.upn,
-        status: if replaced {
-            IssueStatus::Replaced
-        } else {
-            IssueStatus::Issued
-        },
-        tap: Some(tap),
+        status,
+        tap: Some(tap.code),
         error: None,
-        start_date_time: method.start_date_time,
-        lifetime_in_minutes: method.lifetime_in_minutes,
-        is_usable_once: method.is_usable_once,
+        start_date_time: tap.method.start_date_time,
+        lifetime_in_minutes: tap.method.lifetime_in_minutes,
+        is_usable_once: tap.method.is_usable_once,
     })
 }
 

@@ -2,43 +2,16 @@
 //! lifetimes and one-time settings does it allow. Checked before any pass is issued.
 
 use super::input::{GRAPH_MAX_LIFETIME, GRAPH_MIN_LIFETIME, InputError, Place, TapRequest};
-use hb_graph::{ApiVersion, GraphClient, GraphError};
+use hb_graph::api::policies;
+use hb_graph::models::{ALL_USERS, TapMethodConfig};
+use hb_graph::{GraphClient, GraphError};
 use serde::Deserialize;
 
-/// Where the TAP policy lives in Graph (v1.0).
-pub const TAP_POLICY_PATH: &str =
-    "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass";
-
-/// The target id Graph uses for "all users".
-const ALL_USERS: &str = "all_users";
-
-/// One include or exclude target of the policy.
+/// The TAP policy fields the help desk checks against (Graph's `TapMethodConfig`, read through
+/// the typed request of `hb_graph::api::policies`).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PolicyTarget {
-    pub id: String,
-    #[serde(default)]
-    pub target_type: String,
-}
-
-/// The TAP policy fields the help desk checks against.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TapPolicy {
-    pub state: String,
-    #[serde(default)]
-    pub default_lifetime_in_minutes: Option<u32>,
-    #[serde(default)]
-    pub minimum_lifetime_in_minutes: Option<u32>,
-    #[serde(default)]
-    pub maximum_lifetime_in_minutes: Option<u32>,
-    #[serde(default)]
-    pub is_usable_once: Option<bool>,
-    #[serde(default)]
-    pub include_targets: Vec<PolicyTarget>,
-    #[serde(default)]
-    pub exclude_targets: Vec<PolicyTarget>,
-}
+#[serde(transparent)]
+pub struct TapPolicy(pub TapMethodConfig);
 
 /// Whether the policy lets a user have a TAP.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,30 +22,28 @@ pub enum Targeting {
 }
 
 impl TapPolicy {
-    /// Reads the policy from Graph.
+    /// Reads the policy from Graph (403 for an Authentication Administrator, who may issue passes
+    /// but not read the policy).
     pub async fn load(graph: &GraphClient) -> Result<TapPolicy, GraphError> {
-        let value = graph.get(ApiVersion::V1, TAP_POLICY_PATH).await?;
-        serde_json::from_value(value).map_err(|e| GraphError::Decode {
-            status: 200,
-            url: graph.url(ApiVersion::V1, TAP_POLICY_PATH),
-            reason: e.to_string(),
-        })
+        policies::tap_policy(graph).await.map(TapPolicy)
     }
 
     /// Whether passes can be issued at all (Graph writes `enabled`/`disabled`).
     pub fn is_enabled(&self) -> bool {
-        self.state.eq_ignore_ascii_case("enabled")
+        self.0.is_enabled()
     }
 
     /// The shortest lifetime the policy allows.
     pub fn min_lifetime(&self) -> u32 {
-        self.minimum_lifetime_in_minutes
+        self.0
+            .minimum_lifetime_in_minutes
             .unwrap_or(GRAPH_MIN_LIFETIME)
     }
 
     /// The longest lifetime the policy allows.
     pub fn max_lifetime(&self) -> u32 {
-        self.maximum_lifetime_in_minutes
+        self.0
+            .maximum_lifetime_in_minutes
             .unwrap_or(GRAPH_MAX_LIFETIME)
     }
 
@@ -81,10 +52,10 @@ impl TapPolicy {
         if !self.is_enabled() {
             return Some(format!(
                 "the Temporary Access Pass policy is {}: enable it first (lab step 5, or Entra admin center > Protection > Authentication methods > Temporary Access Pass)",
-                self.state
+                self.0.state
             ));
         }
-        if self.include_targets.is_empty() {
+        if self.0.include_targets.is_empty() {
             return Some(
                 "the Temporary Access Pass policy targets nobody: add all users or a group in Entra admin center > Protection > Authentication methods > Temporary Access Pass".into(),
             );
@@ -146,7 +117,7 @@ impl TapPolicy {
     }
 
     fn check_usable_once(&self, once: bool) -> Result<(), String> {
-        if !once && self.is_usable_once == Some(true) {
+        if !once && self.0.is_usable_once == Some(true) {
             Err("the policy makes every pass one-time, so a reusable pass cannot be issued: leave usable_once empty or true".into())
         } else {
             Ok(())
@@ -156,26 +127,26 @@ impl TapPolicy {
     /// Whether the policy targets a user, given the ids of the groups they belong to (`None` when
     /// membership could not be read; then only `all_users` and user targets can be decided).
     pub fn targeting(&self, user_id: &str, groups: Option<&[String]>) -> Targeting {
-        let hits = |targets: &[PolicyTarget]| -> Option<bool> {
+        let hits = |targets: Vec<(&str, &str)>| -> Option<bool> {
             let mut unknown = false;
-            for t in targets {
-                if t.id == ALL_USERS || t.id == user_id {
+            for (id, target_type) in targets {
+                if id == ALL_USERS || id == user_id {
                     return Some(true);
                 }
                 match groups {
-                    Some(groups) if groups.iter().any(|g| g == &t.id) => return Some(true),
+                    Some(groups) if groups.iter().any(|g| g == id) => return Some(true),
                     Some(_) => {}
-                    None => unknown |= !t.target_type.eq_ignore_ascii_case("user"),
+                    None => unknown |= !target_type.eq_ignore_ascii_case("user"),
                 }
             }
             if unknown { None } else { Some(false) }
         };
-        if hits(&self.exclude_targets) == Some(true) {
+        if hits(self.excluded()) == Some(true) {
             return Targeting::NotTargeted(
                 "the user is excluded from the Temporary Access Pass policy: remove them (or their group) from the policy's exclusions".into(),
             );
         }
-        match hits(&self.include_targets) {
+        match hits(self.included()) {
             Some(false) => Targeting::NotTargeted(
                 "the Temporary Access Pass policy does not include this user: add them or one of their groups to the policy's targets".into(),
             ),
@@ -184,12 +155,28 @@ impl TapPolicy {
         }
     }
 
+    /// The include targets as (id, targetType).
+    fn included(&self) -> Vec<(&str, &str)> {
+        let targets = self.0.include_targets.iter();
+        targets
+            .map(|t| (t.id.as_str(), t.target_type.as_str()))
+            .collect()
+    }
+
+    /// The exclude targets as (id, targetType).
+    fn excluded(&self) -> Vec<(&str, &str)> {
+        let targets = self.0.exclude_targets.iter();
+        targets
+            .map(|t| (t.id.as_str(), t.target_type.as_str()))
+            .collect()
+    }
+
     /// Whether targeting depends on group membership (so it is worth reading).
     pub fn needs_groups(&self) -> bool {
-        self.include_targets
-            .iter()
-            .chain(&self.exclude_targets)
-            .any(|t| t.id != ALL_USERS && !t.target_type.eq_ignore_ascii_case("user"))
+        self.included()
+            .into_iter()
+            .chain(self.excluded())
+            .any(|(id, kind)| id != ALL_USERS && !kind.eq_ignore_ascii_case("user"))
     }
 }
 

@@ -1,44 +1,125 @@
-//! Newtypes for the identifiers we pass around, so a UPN is never confused with an object id.
+//! Newtypes for the identifiers we pass around, so a UPN is never confused with an object id and
+//! a device's directory object id never with its Device Registration Service id.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A user principal name such as `adele.vance@contoso.com`, validated on construction.
+/// A user principal name such as `adele.vance@contoso.com` or a guest's
+/// `jane_fabrikam.com#EXT#@contoso.onmicrosoft.com`, checked on construction against what
+/// Microsoft Entra accepts in `userPrincipalName`, so nothing else (a `/`, a `?`, a space) can
+/// reach a request or a report in its place.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(try_from = "String", into = "String")]
 pub struct Upn(String);
 
+/// Entra's limit on the name before a UPN's `@` (the username policies; with the domain's limit
+/// below it makes the 113 characters Entra allows in all).
+pub const UPN_MAX_LOCAL_LEN: usize = 64;
+/// Entra's limit on the domain after a UPN's `@`.
+pub const UPN_MAX_DOMAIN_LEN: usize = 48;
+
+/// The characters Entra allows before the `@` besides ASCII letters and digits.
+const LOCAL_SYMBOLS: &str = "'.-_!#^~";
+/// Said at the end of every message about a character, so the fix is obvious.
+const ALLOWED: &str = "a user principal name allows only the letters A-Z and a-z, the digits 0-9 and ' . - _ ! # ^ ~ before one '@', then a verified domain such as contoso.com";
+
+/// A character as a message shows it: printable ones quoted, the rest by code point.
+fn shown(c: char) -> String {
+    match c {
+        ' ' => "a space".into(),
+        c if c.is_control() || c.is_whitespace() => {
+            format!("the invisible character U+{:04X}", c as u32)
+        }
+        c if !c.is_ascii() => format!("'{c}' (accented and non-ASCII letters are not allowed)"),
+        c => format!("'{c}'"),
+    }
+}
+
 impl Upn {
-    /// Checks the shape of a UPN: one `@`, a non-empty local part, a dotted domain, no spaces.
+    /// Checks a sign-in name the way Entra does: letters, digits and `' . - _ ! # ^ ~` before one
+    /// `@` (not ending in `.`), then a dotted domain of letters, digits and hyphens, within Entra's
+    /// length limits. Surrounding spaces (from a paste) are dropped; anything else wrong is named
+    /// in the error together with what to write instead.
     pub fn parse(raw: &str) -> Result<Upn, String> {
         let s = raw.trim();
-        let Some((local, domain)) = s.split_once('@') else {
+        if s.is_empty() {
+            return Err(
+                "is empty: give the user's sign-in name, e.g. adele.vance@contoso.com".into(),
+            );
+        }
+        let shown_s = s.escape_debug().to_string();
+        if let Some(c) = s
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || LOCAL_SYMBOLS.contains(*c) || *c == '@'))
+        {
             return Err(format!(
-                "'{s}' is not a user principal name: it has no '@' (expected name@domain)"
+                "'{shown_s}' contains {}, which Entra never allows in a sign-in name: {ALLOWED}",
+                shown(c)
             ));
+        }
+        let (local, domain) = match s.split_once('@') {
+            None => {
+                return Err(format!(
+                    "'{s}' is not a user principal name: it has no '@'; give the full sign-in name, e.g. {s}@contoso.com"
+                ));
+            }
+            Some((_, rest)) if rest.contains('@') => {
+                return Err(format!(
+                    "'{s}' has more than one '@': a user principal name has exactly one, between the name and the domain"
+                ));
+            }
+            Some(parts) => parts,
         };
-        if local.is_empty() || domain.is_empty() || domain.contains('@') {
+        if local.is_empty() {
             return Err(format!(
-                "'{s}' is not a user principal name (expected name@domain)"
+                "'{s}' has no name before '@' (expected name@domain)"
             ));
         }
-        if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+        if domain.is_empty() {
             return Err(format!(
-                "'{s}' has no valid domain after '@' (expected e.g. contoso.com)"
+                "'{s}' has no domain (expected name@domain, e.g. {local}@contoso.com)"
             ));
         }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if local.ends_with('.') {
             return Err(format!(
-                "'{}' contains spaces or control characters",
-                s.escape_debug()
+                "'{s}' has a '.' right before the '@', which Entra does not allow: remove it"
             ));
         }
-        if s.len() > 113 {
-            return Err("a user principal name has at most 113 characters".into());
+        if let Some(c) = domain
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
+        {
+            return Err(format!(
+                "'{s}' has {} in its domain '{domain}': a domain has only letters, digits, hyphens and dots, e.g. contoso.com",
+                shown(c)
+            ));
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        if labels.len() < 2
+            || labels
+                .iter()
+                .any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-'))
+        {
+            return Err(format!(
+                "'{s}' has no valid domain after '@' (expected e.g. contoso.com or contoso.onmicrosoft.com)"
+            ));
+        }
+        if local.len() > UPN_MAX_LOCAL_LEN {
+            return Err(format!(
+                "'{s}' has {} characters before the '@'; Entra allows at most {UPN_MAX_LOCAL_LEN}",
+                local.len()
+            ));
+        }
+        if domain.len() > UPN_MAX_DOMAIN_LEN {
+            return Err(format!(
+                "'{s}' has {} characters after the '@'; Entra allows at most {UPN_MAX_DOMAIN_LEN}",
+                domain.len()
+            ));
         }
         Ok(Upn(s.to_string()))
     }
 
+    /// The UPN as Entra spells it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -78,6 +159,7 @@ macro_rules! string_id {
         pub struct $name(pub String);
 
         impl $name {
+            /// The id as Graph spells it.
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -94,6 +176,12 @@ macro_rules! string_id {
                 $name(s.to_string())
             }
         }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
     };
 }
 
@@ -105,25 +193,127 @@ string_id!(
     /// An Entra tenant id (a GUID), as in `{tenantId}_DefaultWindowsHelloForBusiness`.
     TenantId
 );
+string_id!(
+    /// The id of one of a user's authentication methods (a TAP, a WHfB key).
+    AuthMethodId
+);
+string_id!(
+    /// An Entra device's directory object id (`device.id`): what `DELETE /devices/{id}` takes.
+    DeviceObjectId
+);
+string_id!(
+    /// An Entra device's Device Registration Service id (`device.deviceId`, dsregcmd's DeviceId,
+    /// Intune's `azureADDeviceId`): what the VM reports and what finds its cloud objects.
+    DeviceId
+);
+string_id!(
+    /// An Intune managed device's id (`managedDevice.id`).
+    ManagedDeviceId
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn upn_accepts_real_names_and_rejects_broken_ones() {
+    fn upn_accepts_what_entra_accepts() {
         assert_eq!(
             Upn::parse(" adele@contoso.com ").unwrap().as_str(),
             "adele@contoso.com"
         );
-        assert!(Upn::parse("adele").unwrap_err().contains("no '@'"));
-        assert!(Upn::parse("@contoso.com").is_err());
-        assert!(Upn::parse("a@contoso").unwrap_err().contains("domain"));
+        for ok in [
+            "o'brien@contoso.com",
+            "a.b-c_d!e#f^g~h@sub-1.contoso.co.uk",
+            "jane_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+            "_x_@contoso.com",
+        ] {
+            assert_eq!(Upn::parse(ok).unwrap().as_str(), ok);
+        }
+    }
+
+    #[test]
+    fn upn_rejects_path_and_query_characters_saying_what_is_allowed() {
+        for (bad, named) in [
+            ("x/../../users/admin@contoso.com", "'/'"),
+            ("a?b@contoso.com", "'?'"),
+            ("a%2F@contoso.com", "'%'"),
+            ("a&b@contoso.com", "'&'"),
+            ("a b@contoso.com", "a space"),
+            ("a\tb@contoso.com", "U+0009"),
+            ("a\u{7}b@contoso.com", "U+0007"),
+            ("jörg@contoso.com", "'ö' (accented"),
+            ("a+b@contoso.com", "'+'"),
+            ("a$b@contoso.com", "'$'"),
+        ] {
+            let e = Upn::parse(bad).unwrap_err();
+            assert!(e.contains(named), "{bad}: {e}");
+            assert!(e.contains("' . - _ ! # ^ ~"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn upn_shape_and_length_messages_say_what_is_missing() {
+        let e = Upn::parse("adele").unwrap_err();
         assert!(
-            Upn::parse("a b@contoso.com")
+            e.starts_with("'adele' is not a user principal name: it has no '@'"),
+            "{e}"
+        );
+        assert!(Upn::parse("  ").unwrap_err().contains("is empty"));
+        assert!(Upn::parse("@contoso.com").unwrap_err().contains("no name"));
+        assert!(
+            Upn::parse("bob@")
                 .unwrap_err()
-                .contains("spaces")
+                .contains("'bob@' has no domain")
+        );
+        assert!(
+            Upn::parse("a@b@contoso.com")
+                .unwrap_err()
+                .contains("more than one")
+        );
+        assert!(
+            Upn::parse("a@contoso")
+                .unwrap_err()
+                .contains("valid domain")
+        );
+        assert!(
+            Upn::parse("a@contoso..com")
+                .unwrap_err()
+                .contains("valid domain")
+        );
+        assert!(
+            Upn::parse("a@-contoso.com")
+                .unwrap_err()
+                .contains("valid domain")
+        );
+        assert!(
+            Upn::parse("a.@contoso.com")
+                .unwrap_err()
+                .contains("'.' right before")
+        );
+        assert!(
+            Upn::parse("a@con_toso.com")
+                .unwrap_err()
+                .contains("in its domain")
+        );
+        assert!(
+            Upn::parse("a@con'toso.com")
+                .unwrap_err()
+                .contains("in its domain")
+        );
+        let local = "a".repeat(65);
+        assert!(
+            Upn::parse(&format!("{local}@contoso.com"))
+                .unwrap_err()
+                .contains("at most 64")
+        );
+        assert!(Upn::parse(&format!("{}@contoso.com", "a".repeat(64))).is_ok());
+        let domain = format!("{}.com", "d".repeat(45));
+        assert!(
+            Upn::parse(&format!("a@{domain}"))
+                .unwrap_err()
+                .contains("at most 48")
         );
         assert!(serde_json::from_str::<Upn>("\"nope\"").is_err());
+        assert!(serde_json::from_str::<Upn>("\"x/y@contoso.com\"").is_err());
     }
 }

@@ -13,7 +13,7 @@ pub mod status;
 pub mod step;
 
 pub use evidence::{Evidence, GraphRequest, PortalLink, ValidationRow, ValidationState};
-pub use ids::{TenantId, Upn, UserId};
+pub use ids::{AuthMethodId, DeviceId, DeviceObjectId, ManagedDeviceId, TenantId, Upn, UserId};
 pub use journal::{Journal, JournalEntry};
 pub use outcome::{Progress, StepError, StepOptions, StepReport};
 pub use secret::Secret;

@@ -1,9 +1,8 @@
 //! Step 1: Intune automatic enrollment, MDM user scope `none` → `all` (Graph beta only).
 
 use super::policy::PolicySpec;
-use crate::StepContext;
-use hb_graph::ApiVersion;
-use hb_graph::models::MDM_POLICY_ID;
+use hb_graph::api::policies;
+use hb_graph::{ApiVersion, GraphClient};
 use hb_lab::{PortalLink, Step, StepError};
 use serde_json::{Value, json};
 
@@ -12,24 +11,30 @@ pub struct MdmUserScope;
 
 #[async_trait::async_trait]
 impl PolicySpec for MdmUserScope {
+    type Target = ();
+
     fn step(&self) -> Step {
         Step::MdmUserScope
     }
 
-    fn version(&self) -> ApiVersion {
-        ApiVersion::Beta
+    async fn read(&self, graph: &GraphClient) -> Result<((), Value), StepError> {
+        let policy = policies::mdm_policy(graph).await?;
+        Ok(((), json!({ "appliesTo": policy.applies_to })))
     }
 
-    async fn path(&self, _ctx: &StepContext) -> Result<String, StepError> {
-        Ok(self.display_path())
+    async fn write(&self, graph: &GraphClient, _: &(), settings: &Value) -> Result<(), StepError> {
+        let scope = settings["appliesTo"].as_str().ok_or_else(|| {
+            StepError::Precondition(
+                "the MDM policy had no user scope to restore: set it in the Intune admin center"
+                    .into(),
+            )
+        })?;
+        Ok(policies::set_mdm_applies_to(graph, scope).await?)
     }
 
-    fn display_path(&self) -> String {
-        format!("/policies/mobileDeviceManagementPolicies/{MDM_POLICY_ID}")
-    }
-
-    fn settings(&self, object: &Value) -> Value {
-        json!({ "appliesTo": object.get("appliesTo").cloned().unwrap_or(Value::Null) })
+    fn evidence_path(&self, _: Option<&()>) -> (ApiVersion, String) {
+        let path = policies::mdm_policy_path();
+        (path.version(), path.relative())
     }
 
     fn desired(&self) -> Value {
@@ -42,7 +47,7 @@ impl PolicySpec for MdmUserScope {
 
     /// `appliesTo` must be sent alone (graph-contract.md §1).
     fn patch_body(&self, settings: &Value) -> Value {
-        json!({ "appliesTo": settings["appliesTo"] })
+        policies::mdm_applies_to_body(settings["appliesTo"].as_str().unwrap_or_default())
     }
 
     fn describe(&self, settings: &Value) -> String {

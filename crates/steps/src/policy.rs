@@ -2,26 +2,35 @@
 //! settings the lab cares about, journal the original, PATCH, verify, and PATCH back on revert.
 
 use crate::StepContext;
-use hb_graph::ApiVersion;
+use hb_graph::{ApiVersion, GraphClient};
 use hb_lab::{Evidence, GraphRequest, PortalLink, Step, StepError, StepReport, StepStatus};
 use serde_json::Value;
 
-/// What distinguishes one policy step from another.
+/// What distinguishes one policy step from another. The Graph requests themselves are typed
+/// functions of `hb_graph::api::policies`; a spec picks them and says what the lab compares.
 #[async_trait::async_trait]
 pub trait PolicySpec: Send + Sync {
+    /// What a write needs to know from the read (the WHfB configuration's id; nothing for the
+    /// policies with a fixed address).
+    type Target: Send + Sync;
     fn step(&self) -> Step;
-    fn version(&self) -> ApiVersion;
-    /// The Graph path of the object (may need a lookup, e.g. the tenant id).
-    async fn path(&self, ctx: &StepContext) -> Result<String, StepError>;
-    /// The path shown in evidence before any lookup could run.
-    fn display_path(&self) -> String;
-    /// The settings we compare and journal, taken from the object.
-    fn settings(&self, object: &Value) -> Value;
+    /// Reads the object: what to write to later, and the settings we compare and journal.
+    async fn read(&self, graph: &GraphClient) -> Result<(Self::Target, Value), StepError>;
+    /// Writes the given settings.
+    async fn write(
+        &self,
+        graph: &GraphClient,
+        target: &Self::Target,
+        settings: &Value,
+    ) -> Result<(), StepError>;
+    /// The version and relative path of the object, as evidence shows it (a template like
+    /// `{tenantId}` where the read has not run yet).
+    fn evidence_path(&self, target: Option<&Self::Target>) -> (ApiVersion, String);
     /// The settings the lab needs.
     fn desired(&self) -> Value;
     /// Whether the settings already meet the lab's need.
     fn is_applied(&self, settings: &Value) -> bool;
-    /// The PATCH body that sets the given settings.
+    /// The PATCH body [`PolicySpec::write`] sends for the given settings (shown as evidence).
     fn patch_body(&self, settings: &Value) -> Value;
     /// A sentence describing the settings for people.
     fn describe(&self, settings: &Value) -> String;
@@ -35,16 +44,9 @@ const KEY: &str = "settings";
 pub struct PolicyStep<S: PolicySpec>(pub S);
 
 impl<S: PolicySpec> PolicyStep<S> {
-    async fn read(&self, ctx: &StepContext) -> Result<(String, Value), StepError> {
+    async fn read(&self, ctx: &StepContext) -> Result<(S::Target, Value), StepError> {
         ctx.check_cancelled()?;
-        let path = self.0.path(ctx).await?;
-        let object = ctx.graph()?.get(self.0.version(), &path).await?;
-        // Some Graph examples wrap a single object in `value`; accept both.
-        let object = match object.get("value") {
-            Some(inner) if inner.is_object() => inner.clone(),
-            _ => object,
-        };
-        Ok((path, self.0.settings(&object)))
+        self.0.read(ctx.graph()?).await
     }
 
     fn report(&self, settings: &Value) -> StepReport {
@@ -56,8 +58,14 @@ impl<S: PolicySpec> PolicyStep<S> {
         StepReport::new(self.0.step(), status, self.0.describe(settings))
     }
 
-    fn request(&self, ctx: &StepContext, path: &str, settings: &Value) -> GraphRequest {
-        let url = ctx.graph_url(self.0.version(), path);
+    fn request(
+        &self,
+        ctx: &StepContext,
+        target: Option<&S::Target>,
+        settings: &Value,
+    ) -> GraphRequest {
+        let (version, path) = self.0.evidence_path(target);
+        let url = ctx.graph_url(version, &path);
         GraphRequest::new("PATCH", url, Some(self.0.patch_body(settings)))
     }
 }
@@ -79,10 +87,10 @@ impl<S: PolicySpec> crate::StepController for PolicyStep<S> {
     }
 
     async fn apply(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
-        let (path, before) = self.read(ctx).await?;
+        let (target, before) = self.read(ctx).await?;
         let desired = self.0.desired();
         let mut evidence = self.evidence(ctx);
-        evidence.requests = vec![self.request(ctx, &path, &desired)];
+        evidence.requests = vec![self.request(ctx, Some(&target), &desired)];
         evidence.before = Some(before.clone());
         if self.0.is_applied(&before) {
             evidence.after = Some(before.clone());
@@ -102,9 +110,7 @@ impl<S: PolicySpec> crate::StepController for PolicyStep<S> {
             "Sending the change to Microsoft Graph",
             Some(0.5),
         );
-        ctx.graph()?
-            .patch(self.0.version(), &path, &self.0.patch_body(&desired))
-            .await?;
+        self.0.write(ctx.graph()?, &target, &desired).await?;
         let (_, after) = self.read(ctx).await?;
         evidence.after = Some(after.clone());
         let mut report = self.report(&after).changed(true).with_evidence(evidence);
@@ -133,15 +139,13 @@ impl<S: PolicySpec> crate::StepController for PolicyStep<S> {
             };
             return Ok(report);
         };
-        let (path, before) = self.read(ctx).await?;
+        let (target, before) = self.read(ctx).await?;
         let mut evidence = self.evidence(ctx);
-        evidence.requests = vec![self.request(ctx, &path, &original)];
+        evidence.requests = vec![self.request(ctx, Some(&target), &original)];
         evidence.before = Some(before.clone());
         let changed = before != original;
         if changed {
-            ctx.graph()?
-                .patch(self.0.version(), &path, &self.0.patch_body(&original))
-                .await?;
+            self.0.write(ctx.graph()?, &target, &original).await?;
         }
         let (_, after) = self.read(ctx).await?;
         evidence.after = Some(after.clone());
@@ -153,7 +157,7 @@ impl<S: PolicySpec> crate::StepController for PolicyStep<S> {
 
     fn evidence(&self, ctx: &StepContext) -> Evidence {
         Evidence {
-            requests: vec![self.request(ctx, &self.0.display_path(), &self.0.desired())],
+            requests: vec![self.request(ctx, None, &self.0.desired())],
             portal: Some(self.0.portal()),
             ..Evidence::default()
         }

@@ -1,87 +1,76 @@
 //! Step 6: a Temporary Access Pass for the lab user, handed to the caller once and kept nowhere.
+//! Issued through `hb_graph::tap_issue`, the same function the help desk's `tap issue` uses.
 
 use super::lab_user::{lab_user, lab_user_or_report};
 use crate::{StepContext, StepController};
-use hb_graph::models::{TapMethod, User};
-use hb_graph::{ApiVersion, GraphError};
+use hb_graph::api::{UserRef, auth_methods};
+use hb_graph::models::{NewTap, TapMethod};
+use hb_graph::tap_issue::{self, IssueError, IssueTap, Issued, TapTarget, WhenHeld};
 use hb_lab::{
-    Evidence, GraphRequest, PortalLink, Secret, Step, StepError, StepReport, StepStatus, Upn,
+    AuthMethodId, Evidence, GraphRequest, PortalLink, Step, StepError, StepReport, StepStatus, Upn,
+    UserId,
 };
 use serde_json::{Value, json};
 
 const STEP: Step = Step::TapIssued;
 /// Journal keys of TAP methods we created start with this; the original value is `null`.
 const KEY_PREFIX: &str = "tap_method:";
+/// The request as evidence shows it before the user's id is known.
+const METHODS_TEMPLATE: &str = "/users/{userId}/authentication/temporaryAccessPassMethods";
 
 /// Issues a TAP for the lab user.
 pub struct TapIssued;
 
-fn methods_path(user_id: &str) -> String {
-    format!("/users/{user_id}/authentication/temporaryAccessPassMethods")
-}
-
-async fn find_user(ctx: &StepContext, upn: &Upn) -> Result<User, StepError> {
-    let path = format!(
-        "/users/{}?$select=id,userPrincipalName,displayName,accountEnabled",
-        upn
-    );
-    match ctx.graph()?.get_as::<User>(ApiVersion::V1, &path).await {
-        Ok(user) => Ok(user),
-        Err(e) if e.is_not_found() => Err(StepError::BadInput(format!(
-            "there is no user '{upn}' in this tenant: check the spelling, or choose another lab user"
-        ))),
-        Err(e) => Err(e.into()),
+/// The run's choices for the pass (`--tap-lifetime`, `--tap-once`).
+fn request(ctx: &StepContext) -> IssueTap {
+    IssueTap {
+        lifetime_minutes: ctx.options.tap_lifetime_minutes,
+        usable_once: ctx.options.tap_usable_once,
+        when_held: WhenHeld::Keep,
     }
 }
 
-async fn existing(ctx: &StepContext, user: &User) -> Result<Vec<TapMethod>, StepError> {
-    let items = ctx
-        .graph()?
-        .get_all(ApiVersion::V1, &methods_path(&user.id))
-        .await?;
-    items
-        .into_iter()
-        .map(|v| {
-            serde_json::from_value::<TapMethod>(v).map_err(|e| {
-                GraphError::Decode {
-                    status: 200,
-                    url: methods_path(&user.id),
-                    reason: e.to_string(),
-                }
-                .into()
-            })
-        })
-        .collect()
-}
-
-/// The parts of a TAP method people may see (never the code).
-fn public_view(m: &TapMethod) -> Value {
-    json!({
-        "id": m.id,
-        "startDateTime": m.start_date_time,
-        "lifetimeInMinutes": m.lifetime_in_minutes,
-        "isUsableOnce": m.is_usable_once,
-        "isUsable": m.is_usable,
-    })
-}
-
+/// The POST body the request sends, for evidence.
 fn request_body(ctx: &StepContext) -> Value {
-    let mut body = json!({});
-    if let Some(minutes) = ctx.options.tap_lifetime_minutes {
-        body["lifetimeInMinutes"] = json!(minutes);
-    }
-    if let Some(once) = ctx.options.tap_usable_once {
-        body["isUsableOnce"] = json!(once);
-    }
-    body
+    let request = request(ctx);
+    serde_json::to_value(NewTap {
+        lifetime_in_minutes: request.lifetime_minutes,
+        is_usable_once: request.usable_once,
+        start_date_time: None,
+    })
+    .unwrap_or_else(|_| json!({}))
 }
 
-fn report_for(user: &Upn, methods: &[TapMethod]) -> StepReport {
-    let usable: Vec<_> = methods
-        .iter()
-        .filter(|m| m.is_usable != Some(false))
-        .collect();
-    match usable.first() {
+/// Why the pass cannot be issued, in the step's terms: a wrong lab user is bad input, a policy
+/// that refuses is something to set first, the rest is Graph's.
+fn step_error(upn: &Upn, e: IssueError) -> StepError {
+    if e.is_bad_input() {
+        StepError::BadInput(format!("{upn}: {e}; or choose another lab user"))
+    } else if matches!(e, IssueError::PolicyRefuses(_)) {
+        StepError::Precondition(format!("{upn}: {e}"))
+    } else {
+        StepError::Graph(format!("{upn}: {e}"))
+    }
+}
+
+async fn target(ctx: &StepContext, upn: &Upn) -> Result<TapTarget, StepError> {
+    tap_issue::check_target(ctx.graph()?, upn)
+        .await
+        .map_err(|e| step_error(upn, e))
+}
+
+fn listed(target: &TapTarget) -> Value {
+    json!(
+        target
+            .listed
+            .iter()
+            .map(TapMethod::public_view)
+            .collect::<Vec<_>>()
+    )
+}
+
+fn report_for(user: &Upn, current: Option<&TapMethod>) -> StepReport {
+    match current {
         Some(m) => StepReport::new(
             STEP,
             StepStatus::Applied,
@@ -112,11 +101,10 @@ impl StepController for TapIssued {
             Ok(upn) => upn,
             Err(report) => return Ok(report.with_evidence(self.evidence(ctx))),
         };
-        let user = find_user(ctx, &upn).await?;
-        let methods = existing(ctx, &user).await?;
-        let mut report = report_for(&upn, &methods);
+        let target = target(ctx, &upn).await?;
+        let mut report = report_for(&upn, target.current.as_ref());
         report.evidence = Evidence {
-            before: Some(json!(methods.iter().map(public_view).collect::<Vec<_>>())),
+            before: Some(listed(&target)),
             ..self.evidence(ctx)
         };
         Ok(report)
@@ -124,73 +112,57 @@ impl StepController for TapIssued {
 
     async fn apply(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
         let upn = lab_user(ctx).await?;
-        let user = find_user(ctx, &upn).await?;
-        if user.account_enabled == Some(false) {
-            return Err(StepError::BadInput(format!(
-                "{upn} is disabled: enable the account in the Entra admin center or choose another lab user"
-            )));
-        }
-        let methods = existing(ctx, &user).await?;
-        let before = json!(methods.iter().map(public_view).collect::<Vec<_>>());
+        let target = target(ctx, &upn).await?;
+        let before = listed(&target);
         let mut evidence = self.evidence(ctx);
         evidence.before = Some(before.clone());
-        let current = report_for(&upn, &methods);
-        if current.status == StepStatus::Applied {
+        if target.current.is_some() {
             evidence.after = Some(before);
-            return Ok(StepReport {
-                evidence,
-                ..current
-            });
+            return Ok(report_for(&upn, target.current.as_ref()).with_evidence(evidence));
         }
         ctx.check_cancelled()?;
-        let path = methods_path(&user.id);
-        let body = request_body(ctx);
+        let graph = ctx.graph()?;
+        let path = auth_methods::tap_methods_path(UserRef::Id(&target.user.id));
         evidence.requests = vec![GraphRequest::new(
             "POST",
-            ctx.graph()?.url(ApiVersion::V1, &path),
-            Some(body.clone()),
+            graph.url_of(&path),
+            Some(request_body(ctx)),
         )];
         ctx.progress(
             STEP,
             format!("Issuing a Temporary Access Pass for {upn}"),
             Some(0.5),
         );
-        let mut created = ctx.graph()?.post(ApiVersion::V1, &path, &body).await?;
-        let code = created
-            .as_object_mut()
-            .and_then(|o| o.remove("temporaryAccessPass"))
-            .and_then(|v| v.as_str().map(Secret::new))
-            .ok_or_else(|| GraphError::Decode {
-                status: 201,
-                url: path.clone(),
-                reason: "the response has no temporaryAccessPass".into(),
-            })?;
-        let method: TapMethod =
-            serde_json::from_value(created).map_err(|e| GraphError::Decode {
-                status: 201,
-                url: path.clone(),
-                reason: e.to_string(),
-            })?;
+        let tap = match tap_issue::issue(graph, &target, &request(ctx))
+            .await
+            .map_err(|e| step_error(&upn, e))?
+        {
+            Issued::New(tap) | Issued::Replaced { tap, .. } => tap,
+            Issued::Kept(current) => {
+                evidence.after = Some(evidence.before.clone().unwrap_or_default());
+                return Ok(report_for(&upn, Some(&current)).with_evidence(evidence));
+            }
+        };
         // Recorded after the fact: the original state is "no such method", and the id only exists now.
         ctx.journal_original(
             STEP,
-            &format!("{KEY_PREFIX}{}:{}", user.id, method.id),
+            &format!("{KEY_PREFIX}{}:{}", tap.user_id, tap.method.id),
             Value::Null,
         )
         .await?;
-        evidence.after = Some(json!([public_view(&method)]));
+        evidence.after = Some(json!([tap.method.public_view()]));
         let mut report = StepReport::new(
             STEP,
             StepStatus::Applied,
             format!(
                 "Issued a Temporary Access Pass for {upn}, valid {} minutes{}. It is shown once: note it now.",
-                method.lifetime_in_minutes.map(|n| n.to_string()).unwrap_or_else(|| "the default".into()),
-                if method.is_usable_once == Some(true) { ", usable once" } else { "" }
+                tap.method.lifetime_in_minutes.map(|n| n.to_string()).unwrap_or_else(|| "the default".into()),
+                if tap.method.is_usable_once == Some(true) { ", usable once" } else { "" }
             ),
         )
         .changed(true)
         .with_evidence(evidence);
-        report.secret = Some(code);
+        report.secret = Some(tap.code);
         Ok(report)
     }
 
@@ -210,12 +182,8 @@ impl StepController for TapIssued {
             else {
                 continue;
             };
-            match ctx
-                .graph()?
-                .delete(
-                    ApiVersion::V1,
-                    &format!("{}/{method_id}", methods_path(user_id)),
-                )
+            let user = UserId::from(user_id);
+            match auth_methods::delete_tap(ctx.graph()?, &user, &AuthMethodId::from(method_id))
                 .await
             {
                 Ok(()) => deleted += 1,
@@ -238,7 +206,7 @@ impl StepController for TapIssued {
     }
 
     fn evidence(&self, ctx: &StepContext) -> Evidence {
-        let url = ctx.graph_url(ApiVersion::V1, &methods_path("{userId}"));
+        let url = ctx.graph_url(hb_graph::ApiVersion::V1, METHODS_TEMPLATE);
         Evidence {
             requests: vec![GraphRequest::new("POST", url, Some(request_body(ctx)))],
             portal: Some(PortalLink {

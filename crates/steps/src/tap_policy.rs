@@ -1,47 +1,53 @@
 //! Step 5: the Temporary Access Pass authentication method policy on, for all users.
 
 use super::policy::PolicySpec;
-use crate::StepContext;
-use hb_graph::ApiVersion;
-use hb_graph::models::TAP_CONFIG_TYPE;
+use hb_graph::api::policies;
+use hb_graph::models::{ALL_USERS, TapPolicyPatch};
+use hb_graph::{ApiVersion, GraphClient};
 use hb_lab::{PortalLink, Step, StepError};
 use serde_json::{Value, json};
-
-const PATH: &str =
-    "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass";
 
 /// The TAP method configuration.
 pub struct TapPolicy;
 
+/// The settings we compare and journal as the PATCH that sets them.
+fn patch_of(settings: &Value) -> Result<TapPolicyPatch, StepError> {
+    serde_json::from_value(settings.clone()).map_err(|e| {
+        StepError::Precondition(format!(
+            "the journaled Temporary Access Pass settings cannot be read ({e}): set the policy in the Entra admin center"
+        ))
+    })
+}
+
 fn targets_all_users(settings: &Value) -> bool {
     settings["includeTargets"]
         .as_array()
-        .is_some_and(|t| t.iter().any(|t| t["id"] == "all_users"))
+        .is_some_and(|t| t.iter().any(|t| t["id"] == ALL_USERS))
 }
 
 #[async_trait::async_trait]
 impl PolicySpec for TapPolicy {
+    type Target = ();
+
     fn step(&self) -> Step {
         Step::TapPolicy
     }
 
-    fn version(&self) -> ApiVersion {
-        ApiVersion::V1
+    async fn read(&self, graph: &GraphClient) -> Result<((), Value), StepError> {
+        let policy = policies::tap_policy(graph).await?;
+        Ok((
+            (),
+            json!({ "state": policy.state, "includeTargets": policy.include_targets }),
+        ))
     }
 
-    async fn path(&self, _ctx: &StepContext) -> Result<String, StepError> {
-        Ok(PATH.into())
+    async fn write(&self, graph: &GraphClient, _: &(), settings: &Value) -> Result<(), StepError> {
+        Ok(policies::patch_tap_policy(graph, &patch_of(settings)?).await?)
     }
 
-    fn display_path(&self) -> String {
-        PATH.into()
-    }
-
-    fn settings(&self, object: &Value) -> Value {
-        json!({
-            "state": object.get("state").cloned().unwrap_or(Value::Null),
-            "includeTargets": object.get("includeTargets").cloned().unwrap_or_else(|| json!([])),
-        })
+    fn evidence_path(&self, _: Option<&()>) -> (ApiVersion, String) {
+        let path = policies::tap_policy_path();
+        (path.version(), path.relative())
     }
 
     fn desired(&self) -> Value {
@@ -55,13 +61,12 @@ impl PolicySpec for TapPolicy {
         settings["state"] == "enabled" && targets_all_users(settings)
     }
 
-    /// `@odata.type` is required by Graph on this PATCH.
+    /// `@odata.type` is required by Graph on this PATCH; the request adds it.
     fn patch_body(&self, settings: &Value) -> Value {
-        json!({
-            "@odata.type": TAP_CONFIG_TYPE,
-            "state": settings["state"],
-            "includeTargets": settings["includeTargets"],
-        })
+        match patch_of(settings) {
+            Ok(patch) => policies::tap_policy_body(&patch),
+            Err(_) => settings.clone(),
+        }
     }
 
     fn describe(&self, settings: &Value) -> String {

@@ -1,50 +1,68 @@
 //! Step 2: the tenant-wide Windows Hello for Business enrollment configuration → Enabled.
 
 use super::policy::PolicySpec;
-use crate::StepContext;
-use hb_graph::ApiVersion;
-use hb_graph::models::WHFB_CONFIG_TYPE;
+use hb_graph::api::policies;
+use hb_graph::models::WHFB_DEFAULT_SUFFIX;
+use hb_graph::{ApiVersion, GraphClient};
 use hb_lab::{PortalLink, Step, StepError};
 use serde_json::{Value, json};
-
-/// Suffix of the default WHfB configuration's id (`{tenantId}_DefaultWindowsHelloForBusiness`).
-const DEFAULT_SUFFIX: &str = "_DefaultWindowsHelloForBusiness";
-const COLLECTION: &str = "/deviceManagement/deviceEnrollmentConfigurations";
 
 /// The default ("All users and all devices") WHfB enrollment configuration.
 pub struct WhfbEnrollment;
 
 #[async_trait::async_trait]
 impl PolicySpec for WhfbEnrollment {
+    /// The default configuration's id, `{tenantId}_DefaultWindowsHelloForBusiness`.
+    type Target = String;
+
     fn step(&self) -> Step {
         Step::WhfbEnrollment
     }
 
-    fn version(&self) -> ApiVersion {
-        ApiVersion::V1
-    }
-
     /// Finds the default configuration in the list, so no tenant id has to be known first.
-    async fn path(&self, ctx: &StepContext) -> Result<String, StepError> {
-        let all = ctx.graph()?.get_all(ApiVersion::V1, COLLECTION).await?;
+    async fn read(&self, graph: &GraphClient) -> Result<(String, Value), StepError> {
+        let all = policies::enrollment_configurations(graph).await?;
         let id = all
-            .iter()
-            .filter_map(|c| c.get("id").and_then(Value::as_str))
-            .find(|id| id.ends_with(DEFAULT_SUFFIX))
+            .into_iter()
+            .find(|c| c.is_whfb_default())
+            .map(|c| c.id)
             .ok_or_else(|| {
                 StepError::Precondition(
                     "Intune has no default Windows Hello for Business configuration in this tenant: check that the tenant has an active Intune license".into(),
                 )
             })?;
-        Ok(format!("{COLLECTION}/{id}"))
+        let config = policies::whfb_configuration(graph, &id).await?;
+        Ok((id, json!({ "state": config.state })))
     }
 
-    fn display_path(&self) -> String {
-        format!("{COLLECTION}/{{tenantId}}{DEFAULT_SUFFIX}")
+    async fn write(
+        &self,
+        graph: &GraphClient,
+        id: &String,
+        settings: &Value,
+    ) -> Result<(), StepError> {
+        let state = settings["state"].as_str().ok_or_else(|| {
+            StepError::Precondition(
+                "the Windows Hello for Business configuration had no state to restore: set it in the Intune admin center".into(),
+            )
+        })?;
+        Ok(policies::set_whfb_state(graph, id, state).await?)
     }
 
-    fn settings(&self, object: &Value) -> Value {
-        json!({ "state": object.get("state").cloned().unwrap_or(Value::Null) })
+    fn evidence_path(&self, id: Option<&String>) -> (ApiVersion, String) {
+        match id {
+            Some(id) => {
+                let path = policies::enrollment_configuration_path(id);
+                (path.version(), path.relative())
+            }
+            None => {
+                let list = policies::enrollment_configurations_path();
+                (
+                    list.version(),
+                    format!("{}/{{tenantId}}{WHFB_DEFAULT_SUFFIX}", list.relative()),
+                )
+            }
+        }
     }
 
     fn desired(&self) -> Value {
@@ -56,7 +74,7 @@ impl PolicySpec for WhfbEnrollment {
     }
 
     fn patch_body(&self, settings: &Value) -> Value {
-        json!({ "@odata.type": WHFB_CONFIG_TYPE, "state": settings["state"] })
+        policies::whfb_state_body(settings["state"].as_str().unwrap_or_default())
     }
 
     fn describe(&self, settings: &Value) -> String {

@@ -47,6 +47,11 @@ const METHOD_READERS: &[DirectoryRole] = &[
     DirectoryRole::PrivilegedAuthenticationAdministrator,
 ];
 
+/// The message Entra gives when a TAP is added to a user who authenticates elsewhere (Microsoft's
+/// TAP how-to, "Guest access": internal guests may have one, external guests may not).
+pub const EXTERNAL_USER_REFUSES_TAP: &str =
+    "Temporary Access Pass cannot be added to an external guest user.";
+
 /// The message Graph gives when the TAP policy is off or does not target the user.
 pub const POLICY_REFUSES_TAP: &str = "Converged UserCredentialPolicy does not allow creating or updating this authentication method. AuthMethodType [TemporaryAccessPass].";
 
@@ -164,6 +169,9 @@ async fn create_tap(
             "The user account '{}' is disabled; a Temporary Access Pass cannot be created for a disabled user. Enable the account first.",
             user.user_principal_name
         )));
+    }
+    if user.external_issuer.is_some() {
+        return Err(GraphErr::bad_request(EXTERNAL_USER_REFUSES_TAP));
     }
     let (enabled, targeted, policy) = state.read(|t| {
         (

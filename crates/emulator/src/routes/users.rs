@@ -7,7 +7,7 @@ use crate::caller::Caller;
 use crate::error::GraphErr;
 use crate::odata::{GraphQuery, search_matches, select};
 use crate::scopes::*;
-use crate::state::SharedState;
+use crate::state::{SharedState, UserRecord};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::routing::get;
@@ -85,7 +85,7 @@ async fn list_users(
         ));
     }
     let filter = filter_of(&query, USER_FILTER_FIELDS, "User")?;
-    let users: Vec<Value> = state.read(|t| t.users.iter().map(|u| u.to_graph()).collect());
+    let users: Vec<Value> = state.read(|t| t.users.iter().map(|u| user_json(u, &query)).collect());
     let mut items = Vec::new();
     for user in users {
         if !filter.matches(&user) {
@@ -127,17 +127,34 @@ async fn me(
     )
 }
 
-/// One user by id or UPN, with `$select`, as `/users/{id}` and `/me` answer it.
+/// A user's properties: the default set, plus `identities` when `$select` names it (Graph
+/// returns `identities` only then).
+fn user_json(user: &UserRecord, query: &GraphQuery) -> Value {
+    let mut json = user.to_graph();
+    let selected = query.get("select").is_some_and(|fields| {
+        fields
+            .split(',')
+            .any(|f| f.trim().eq_ignore_ascii_case("identities"))
+    });
+    if selected {
+        json["identities"] = user.identities();
+    }
+    json
+}
+
+/// One user by id or UPN, with `$select`, as `/users/{id}` and `/me` answer it. `id` arrives
+/// percent-decoded, as Graph reads the segment: `%23EXT%23` is a guest's `#EXT#`, and an encoded
+/// `%2F` stays part of the one key (so it names no user) instead of starting a new segment.
 fn user_entity(
     state: &SharedState,
     version: ApiVersion,
     id: &str,
     raw_query: Option<&str>,
 ) -> Result<Json<Value>, GraphErr> {
-    let user = state
-        .read(|t| t.user(id).map(|u| u.to_graph()))
-        .ok_or_else(|| GraphErr::directory_not_found(id))?;
     let query = GraphQuery::parse(raw_query);
+    let user = state
+        .read(|t| t.user(id).map(|u| user_json(u, &query)))
+        .ok_or_else(|| GraphErr::directory_not_found(id))?;
     Ok(entity(
         state,
         version,

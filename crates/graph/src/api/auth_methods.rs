@@ -1,0 +1,70 @@
+//! A user's Temporary Access Passes (list, create, delete) and Windows Hello for Business keys.
+
+use super::UserRef;
+use crate::models::{CreatedTap, NewTap, TapMethod, WhfbMethod};
+use crate::{GraphClient, GraphError, GraphPath};
+use hb_lab::{AuthMethodId, Secret};
+use serde_json::Value;
+
+/// `/users/{user}/authentication/temporaryAccessPassMethods`.
+pub fn tap_methods_path(user: UserRef<'_>) -> GraphPath {
+    user.path().seg("authentication/temporaryAccessPassMethods")
+}
+
+/// `/users/{user}/authentication/windowsHelloForBusinessMethods`.
+pub fn whfb_methods_path(user: UserRef<'_>) -> GraphPath {
+    user.path()
+        .seg("authentication/windowsHelloForBusinessMethods")
+}
+
+/// `GET …/temporaryAccessPassMethods`: the user's pass (at most one), without its code.
+pub async fn list_taps<'a>(
+    graph: &GraphClient,
+    user: impl Into<UserRef<'a>>,
+) -> Result<Vec<TapMethod>, GraphError> {
+    graph.list_at(&tap_methods_path(user.into())).await
+}
+
+/// `POST …/temporaryAccessPassMethods`: a new pass, replacing any the user had (Graph keeps one
+/// per user). The code comes back once, as a [`Secret`]; it is taken out of the answer before
+/// anything else reads it.
+pub async fn create_tap<'a>(
+    graph: &GraphClient,
+    user: impl Into<UserRef<'a>>,
+    body: &NewTap,
+) -> Result<CreatedTap, GraphError> {
+    let path = tap_methods_path(user.into());
+    let body = serde_json::to_value(body).unwrap_or_else(|_| Value::Object(Default::default()));
+    let mut created = graph.post_at(&path, &body).await?;
+    let code = created
+        .as_object_mut()
+        .and_then(|o| o.remove("temporaryAccessPass"))
+        .and_then(|v| v.as_str().map(Secret::new));
+    let decode_error = |reason: String| GraphError::Decode {
+        status: 201,
+        url: graph.url_of(&path),
+        reason,
+    };
+    let code = code.ok_or_else(|| decode_error("the answer has no temporaryAccessPass".into()))?;
+    let method = serde_json::from_value(created).map_err(|e| decode_error(e.to_string()))?;
+    Ok(CreatedTap { method, code })
+}
+
+/// `DELETE …/temporaryAccessPassMethods/{id}`.
+pub async fn delete_tap<'a>(
+    graph: &GraphClient,
+    user: impl Into<UserRef<'a>>,
+    method: &AuthMethodId,
+) -> Result<(), GraphError> {
+    graph
+        .delete_at(&tap_methods_path(user.into()).key(method))
+        .await
+}
+
+/// `GET …/windowsHelloForBusinessMethods`: the keys the user registered, one per device.
+pub async fn list_whfb<'a>(
+    graph: &GraphClient,
+    user: impl Into<UserRef<'a>>,
+) -> Result<Vec<WhfbMethod>, GraphError> {
+    graph.list_at(&whfb_methods_path(user.into())).await
+}

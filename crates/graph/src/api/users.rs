@@ -1,0 +1,34 @@
+//! Users by UPN or id, and the groups a user is in.
+
+use super::UserRef;
+use crate::models::{DirectoryObject, User};
+use crate::{GraphClient, GraphError, GraphPath};
+use hb_lab::UserId;
+
+/// The user properties our checks read (`identities` comes only on `$select`).
+pub const USER_SELECT: &str = "id,userPrincipalName,displayName,accountEnabled,userType,identities";
+
+/// `GET /users/{id | userPrincipalName}?$select=…`: one user.
+pub async fn get<'a>(
+    graph: &GraphClient,
+    user: impl Into<UserRef<'a>>,
+) -> Result<User, GraphError> {
+    graph
+        .get_at(&user.into().path().query("$select", USER_SELECT))
+        .await
+}
+
+/// `GET /users/{id}/transitiveMemberOf/microsoft.graph.group?$select=id`: the ids of the groups a
+/// user is in, directly or through other groups.
+pub async fn member_group_ids(
+    graph: &GraphClient,
+    user: &UserId,
+) -> Result<Vec<String>, GraphError> {
+    let path = GraphPath::v1()
+        .seg("users")
+        .key(user)
+        .seg("transitiveMemberOf/microsoft.graph.group")
+        .query("$select", "id");
+    let groups: Vec<DirectoryObject> = graph.list_at(&path).await?;
+    Ok(groups.into_iter().filter_map(|g| g.id).collect())
+}
