@@ -12,7 +12,7 @@ use super::widgets::{Alert, UiExt};
 use super::{AppOptions, Connector, icons};
 use chrono::{DateTime, Utc};
 use egui::{Key, RichText, Ui, ViewportCommand};
-use hb_lab::session::{Connection, LabState, Session};
+use hb_lab::session::{Connection, JobAction, JobInputs, LabState, Session};
 use hb_lab::session_file::SessionKind;
 use hb_lab::{Step, StepStatus, Upn};
 use serde::{Deserialize, Serialize};
@@ -156,26 +156,48 @@ impl HelloApp {
 
     fn connect(&mut self) {
         let lab_user = self.saved.form.lab_user.trim();
-        if lab_user.is_empty() {
-            self.session.lab_user = None;
+        let lab_user = if lab_user.is_empty() {
+            None
         } else {
             match Upn::parse(lab_user) {
-                Ok(upn) => self.session.lab_user = Some(upn),
+                Ok(upn) => Some(upn),
                 Err(e) => {
                     self.saved.form.lab_user_error =
                         Some(format!("{e}. Fix it, then start again."));
                     return;
                 }
             }
-        }
-        if !self.demo && self.session.lab_user.is_none() {
+        };
+        if !self.demo && lab_user.is_none() {
             self.saved.form.lab_user_error = Some(
                 "Enter the lab user's name (name@yourdomain.com): step 6 issues their pass.".into(),
             );
             return;
         }
         self.saved.form.lab_user_error = None;
-        self.session.connect((self.connector)(self.demo));
+        let inputs = JobInputs {
+            lab_user,
+            ..self.job_inputs()
+        };
+        self.session.connect((self.connector)(self.demo), inputs);
+    }
+
+    /// The answers jobs need, from the form: the lab user (checked when connecting; the field is
+    /// locked after that) and step 4's ISO.
+    fn job_inputs(&self) -> JobInputs {
+        let iso = self.saved.form.iso_path.trim();
+        JobInputs {
+            lab_user: Upn::parse(self.saved.form.lab_user.trim()).ok(),
+            iso_path: (!iso.is_empty()).then(|| iso.into()),
+        }
+    }
+
+    /// Starts a job on the session with the form's answers; a refusal shows on the page already.
+    fn start(&mut self, step: Step, action: JobAction) {
+        let inputs = self.job_inputs();
+        if let Err(why) = self.session.start(step, action, inputs) {
+            tracing::debug!("{action:?} of {step} not started: {why}");
+        }
     }
 
     /// Whether the wizard may leave a page forward, and if not, why.
@@ -285,19 +307,15 @@ impl HelloApp {
                     self.saved.demo = Some(demo);
                 }
             }
-            Command::Check(step) => self.session.check(step),
-            Command::Apply(step) => {
-                let iso = self.saved.form.iso_path.trim();
-                self.session.iso_path = (!iso.is_empty()).then(|| iso.into());
-                self.session.apply(step)
-            }
-            Command::Revert(step) => self.session.revert(step),
+            Command::Check(step) => self.start(step, JobAction::Check),
+            Command::Apply(step) => self.start(step, JobAction::Apply),
+            Command::Revert(step) => self.start(step, JobAction::Revert),
             Command::Cancel(step) => self.session.cancel(step),
-            Command::RestartDemoPc(step) => self.session.restart_demo_pc(step),
+            Command::RestartDemoPc(step) => self.start(step, JobAction::RestartDemoPc),
             Command::RefreshScreen => self.session.capture_screen(),
             Command::DidItAnotherWay(step) => {
                 self.pending_advance = Some(step);
-                self.session.check(step);
+                self.start(step, JobAction::Check);
             }
             Command::CopyTap => {
                 if let Some(tap) = &self.session.state().tap {
@@ -329,7 +347,10 @@ impl HelloApp {
             Command::AskReset => self.confirm_reset = true,
             Command::ConfirmReset => {
                 self.confirm_reset = false;
-                self.session.reset_lab();
+                let inputs = self.job_inputs();
+                if let Err(why) = self.session.reset_lab(inputs) {
+                    tracing::debug!("reset not started: {why}");
+                }
             }
             Command::CancelReset => self.confirm_reset = false,
             Command::DismissResumed => self.resumed = None,
