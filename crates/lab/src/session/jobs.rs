@@ -39,12 +39,16 @@ pub struct JobInputs {
 /// Why the session did not start what was asked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NotStarted {
+    /// No lab is connected yet, so there is nothing to run the job on.
     #[error("not connected yet: start the demo or sign in on the Welcome page")]
     NotConnected,
+    /// One job per step at a time: this step's job has not finished.
     #[error("a job for this step is running already")]
     StepBusy,
+    /// A reset starts only when no job runs (it must not race a running apply).
     #[error("a job is running; wait until it finishes")]
     Busy,
+    /// A reset holds the runner until it ends; nothing else starts beside it.
     #[error("the lab is being reset")]
     Resetting,
 }

@@ -66,7 +66,7 @@ impl LabState {
         let applied = ok && matches!(action, JobAction::Apply | JobAction::RestartDemoPc);
         let outcome = match &result {
             Ok(report) => RevertOutcome::Reverted(report.detail.clone()),
-            Err(reason) if reason == CANCELLED => RevertOutcome::Stopped,
+            Err(reason) if reason == CANCELLED => RevertOutcome::Cancelled,
             Err(reason) => RevertOutcome::Failed(reason.clone()),
         };
         self.fold_result(step, action, result);

@@ -11,6 +11,7 @@ use crate::Step;
 /// Where a "Reset lab" stands, as the UI shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResetState {
+    /// Reverting, checking again, or done.
     pub phase: ResetPhase,
     /// One row per step, in the order they are reverted (step 7 first).
     pub rows: Vec<ResetRow>,
@@ -32,7 +33,9 @@ pub enum ResetPhase {
 /// One step of a reset and how its revert went.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResetRow {
+    /// The step this row is about.
     pub step: Step,
+    /// How its revert went so far.
     pub outcome: RevertOutcome,
 }
 
@@ -47,8 +50,11 @@ pub enum RevertOutcome {
     Reverted(String),
     /// The revert failed; the text says why and what to do. The reset went on without it.
     Failed(String),
-    /// The reset was stopped before (or while) this step was reverted.
-    Stopped,
+    /// The reset was stopped while this step was being reverted; the re-check that follows
+    /// shows where it stands.
+    Cancelled,
+    /// The reset was stopped before this step's turn; it was left as it was.
+    NotRun,
 }
 
 /// What the session starts next for a reset.
@@ -153,7 +159,7 @@ impl ResetState {
                 row.outcome,
                 RevertOutcome::Waiting | RevertOutcome::Reverting
             ) {
-                row.outcome = RevertOutcome::Stopped;
+                row.outcome = RevertOutcome::NotRun;
             }
         }
         self.phase = ResetPhase::Rechecking;
@@ -212,13 +218,16 @@ mod tests {
         let mut reset = ResetState::new();
         reset.advance();
         assert_eq!(reset.stop(), Some(Step::Bootstrap));
-        assert!(reset.record(Step::Bootstrap, RevertOutcome::Stopped));
+        assert!(reset.record(Step::Bootstrap, RevertOutcome::Cancelled));
         assert_eq!(reset.advance(), ResetNext::RecheckAll);
+        assert_eq!(
+            reset.outcome(Step::Bootstrap),
+            Some(&RevertOutcome::Cancelled)
+        );
         assert!(
-            reset
-                .rows
+            reset.rows[1..]
                 .iter()
-                .all(|r| r.outcome == RevertOutcome::Stopped),
+                .all(|r| r.outcome == RevertOutcome::NotRun),
             "{reset:?}"
         );
         assert_eq!(reset.stop(), None, "re-checks are not stopped");

@@ -324,8 +324,12 @@ fn stopping_the_reset_cancels_the_running_revert_and_the_rest_of_the_queue() {
         reset.outcome(Step::Bootstrap),
         Some(&RevertOutcome::Reverted("reverted".into()))
     );
-    for step in [Step::TapIssued, Step::TapPolicy, Step::MdmUserScope] {
-        assert_eq!(reset.outcome(step), Some(&RevertOutcome::Stopped), "{step}");
+    assert_eq!(
+        reset.outcome(Step::TapIssued),
+        Some(&RevertOutcome::Cancelled)
+    );
+    for step in [Step::TapPolicy, Step::LabVm, Step::MdmUserScope] {
+        assert_eq!(reset.outcome(step), Some(&RevertOutcome::NotRun), "{step}");
     }
 }
 

@@ -5,6 +5,7 @@
 use super::{CLIPBOARD_SECONDS, HelloApp};
 use crate::command::Command;
 use crate::export::ExportState;
+use crate::pages::Page;
 use crate::theme;
 use egui::ViewportCommand;
 use hb_lab::session::{Connection, JobAction, JobInputs};
@@ -91,11 +92,15 @@ impl HelloApp {
             Command::ConfirmReset => {
                 self.confirm_reset = false;
                 let inputs = self.job_inputs();
-                if let Err(why) = self.session.reset_lab(inputs) {
-                    tracing::debug!("reset not started: {why}");
+                match self.session.reset_lab(inputs) {
+                    // The reset ends on the Welcome page; it shows there behind the progress.
+                    Ok(()) => self.go(Page::Welcome),
+                    Err(why) => tracing::debug!("reset not started: {why}"),
                 }
             }
-            Command::CancelReset => self.confirm_reset = false,
+            Command::KeepLab => self.confirm_reset = false,
+            Command::StopReset => self.session.cancel_reset(),
+            Command::DismissReset => self.session.dismiss_reset(),
             Command::DismissResumed => self.resumed = None,
             Command::ExportReport(path) => self.start_export(ctx, path),
         }

@@ -10,6 +10,9 @@ impl HelloApp {
     /// Whether the wizard may leave a page forward, and if not, why.
     pub(super) fn can_leave(&self, page: Page) -> Result<(), String> {
         let lab = self.session.state();
+        if lab.resetting() {
+            return Err("Wait until the reset has finished.".into());
+        }
         match page {
             Page::Welcome => match lab.connection {
                 Connection::Connected => Ok(()),

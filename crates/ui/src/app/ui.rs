@@ -41,7 +41,11 @@ impl HelloApp {
                     self.page_ui(ui);
                 });
         });
-        self.reset_dialog(&ui.ctx().clone());
+        let ctx = ui.ctx().clone();
+        if self.confirm_reset {
+            pages::reset::confirm(&ctx, &mut self.commands);
+        }
+        pages::reset::progress(&ctx, self.session.state(), &mut self.commands);
     }
 
     /// How step 6's pass shows this frame: large while its countdown runs, then hidden.
@@ -249,6 +253,7 @@ impl HelloApp {
                         demo: self.demo,
                         connection: &connection,
                         form: &mut self.saved.form,
+                        reset: self.session.state().reset.as_ref(),
                     },
                     &mut self.commands,
                 );
@@ -293,30 +298,6 @@ impl HelloApp {
                 );
                 self.commands.extend(commands);
             }
-        }
-    }
-
-    /// The "Reset lab" question.
-    fn reset_dialog(&mut self, ctx: &egui::Context) {
-        if !self.confirm_reset {
-            return;
-        }
-        let modal = egui::Modal::new(egui::Id::unique("reset_lab_confirm")).show(ctx, |ui| {
-            ui.set_max_width(420.0);
-            ui.section_title("Reset the lab?");
-            ui.label("This reverts every step, last first: the TAP is deleted, the policies go back to what they were before the lab, and the VM returns to its first-start checkpoint.");
-            ui.add_space(8.0);
-            ui.horizontal(|ui| {
-                if ui.primary_button("Yes, reset the lab").clicked() {
-                    self.commands.push(Command::ConfirmReset);
-                }
-                if ui.button("Keep the lab").clicked() {
-                    self.commands.push(Command::CancelReset);
-                }
-            });
-        });
-        if modal.should_close() {
-            self.commands.push(Command::CancelReset);
         }
     }
 }
