@@ -28,6 +28,7 @@ mod report_emulator;
 mod report_files;
 mod ui_export;
 mod ui_pages;
+mod ui_reset;
 mod ui_responsive;
 mod ui_snapshots;
 mod ui_walk;

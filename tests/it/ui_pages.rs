@@ -511,7 +511,7 @@ fn reset_lab_asks_once_before_reverting() {
     harness.get_by_label("Keep the lab").click();
     harness.run();
     assert!(harness.query_by_label("Reset the lab?").is_none());
-    assert!(!harness.state().lab().resetting);
+    assert!(!harness.state().lab().resetting());
 }
 
 #[test]

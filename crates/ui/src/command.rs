@@ -35,8 +35,14 @@ pub enum Command {
     ToggleFullscreen,
     /// Open the "Reset lab" confirmation.
     AskReset,
+    /// "Yes, reset the lab": start the queue of reverts.
     ConfirmReset,
-    CancelReset,
+    /// "Keep the lab": close the confirmation without resetting.
+    KeepLab,
+    /// Stop a running reset: cancel the revert that runs, start no other.
+    StopReset,
+    /// Put away how the last reset ended (the Welcome page's result).
+    DismissReset,
     DismissResumed,
     /// Write the lab report: to this path, or (`None`) where a save dialog says.
     ExportReport(Option<std::path::PathBuf>),

@@ -3,7 +3,7 @@
 use crate::command::{Command, Commands};
 use crate::widgets::{Alert, UiExt};
 use egui::Ui;
-use hb_lab::session::Connection;
+use hb_lab::session::{Connection, ResetState};
 
 /// The answers on the welcome page (kept across restarts).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -23,11 +23,16 @@ pub struct WelcomeView<'a> {
     pub demo: bool,
     pub connection: &'a Connection,
     pub form: &'a mut WelcomeForm,
+    /// How the last "Reset lab" ended, until dismissed.
+    pub reset: Option<&'a ResetState>,
 }
 
 /// Renders the welcome page.
 pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
     ui.page_title("Welcome to Hello Bootstrap");
+    if let Some(reset) = view.reset {
+        super::reset::result(ui, reset, cmds);
+    }
     ui.muted_label(
         "From a bare Entra tenant and a Windows 11 PC to a VM signed in with Windows Hello for Business, bootstrapped by a Temporary Access Pass. No password is typed at any step.",
     );

@@ -2,6 +2,7 @@
 
 mod alert;
 mod evidence;
+mod reset_rows;
 
 pub use alert::{Alert, AlertKind, AlertText};
 pub use evidence::{EvidenceView, mask_secrets};
@@ -9,6 +10,7 @@ pub use evidence::{EvidenceView, mask_secrets};
 use crate::icons::{self, Icon};
 use crate::theme::{TITLE_STYLE, Tokens};
 use egui::{Button, Color32, Response, RichText, TextStyle, Ui};
+use hb_lab::session::{ResetState, RunningJob};
 use hb_lab::{Step, StepStatus, ValidationRow, ValidationState};
 
 /// The icon, colour and words of a step status.
@@ -232,6 +234,29 @@ pub trait UiExt {
                     ui.end_row();
                 }
             });
+    }
+    /// A running job's progress: a spinner and the note in words (what a screen reader reads),
+    /// then a bar when the job can tell how far it is.
+    fn job_progress(&mut self, running: &RunningJob) -> Response {
+        let ui = self.ui();
+        let response = ui
+            .horizontal_wrapped(|ui| {
+                ui.spinner();
+                ui.label(running.note())
+            })
+            .inner;
+        if let Some(fraction) = running.fraction {
+            ui.add(egui::ProgressBar::new(fraction).show_percentage());
+        }
+        response
+    }
+
+    /// One row per step of a "Reset lab", in the order they are reverted: a verdict icon, then
+    /// the step and how its revert went in words. `running` is the job of the step being
+    /// reverted; `details` adds each finished revert's own words on one line.
+    fn reset_rows(&mut self, reset: &ResetState, running: Option<&RunningJob>, details: bool) {
+        let tokens = self.tokens();
+        reset_rows::show(self.ui(), &tokens, reset, running, details);
     }
 }
 

@@ -1,0 +1,299 @@
+//! The wizard's lab session: it turns requests from the UI into jobs on the app-owned tokio
+//! runtime and folds their events back into [`LabState`], plain data the pages render.
+//!
+//! Data flows one way: UI → [`Session`] request (with its [`JobInputs`]) → job on the runtime →
+//! [`JobEvent`] over a channel (every send wakes the UI) → [`Session::drain`] once per frame →
+//! [`LabState`] → UI.
+//!
+//! - `state`: the plain data the UI renders.
+//! - `reducer`: events → state, and what must follow.
+//! - `jobs`: the one runner (start, cancel, time limits, panics into errors).
+//! - `reset`: "Reset lab" as a queue of revert jobs on that runner.
+//! - `persistence`: the session-file memo and resume.
+//! - `backend` and `events`: the contract with the lab, and the channel back to the UI.
+
+mod backend;
+mod events;
+mod jobs;
+mod persistence;
+mod reducer;
+mod reset;
+mod state;
+#[cfg(test)]
+mod tests;
+
+pub use backend::{Backend, BackendInfo, Connecting, JobAction, LabBackend, ProgressSink};
+pub use events::{EventSender, JobEvent};
+pub use jobs::{JobId, JobInputs, NotStarted};
+pub use reset::{ResetPhase, ResetRow, ResetState, RevertOutcome};
+pub use state::{
+    CaptureFrame, Connection, IssuedTap, LabState, RunningJob, StepCapture, StepState, VmScreen,
+};
+
+use crate::Step;
+use futures::FutureExt;
+use jobs::Runner;
+use reducer::FollowUp;
+use reset::ResetNext;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+use tokio::runtime::Handle;
+
+/// The lab session the wizard drives.
+pub struct Session {
+    runner: Runner,
+    inbox: mpsc::Receiver<JobEvent>,
+    backend: Option<Backend>,
+    /// What `connect` was given, for the checks that start once the lab is connected.
+    connect_inputs: JobInputs,
+    /// What the running reset was given, for each of its reverts and re-checks.
+    reset_inputs: JobInputs,
+    state: LabState,
+}
+
+impl Session {
+    /// A session whose jobs run on `runtime`; `wake` is called after every event (the UI passes
+    /// `ctx.request_repaint()`).
+    pub fn new(runtime: Handle, wake: Arc<dyn Fn() + Send + Sync>) -> Self {
+        let (events, inbox) = EventSender::channel(wake);
+        Session {
+            runner: Runner::new(runtime, events),
+            inbox,
+            backend: None,
+            connect_inputs: JobInputs::default(),
+            reset_inputs: JobInputs::default(),
+            state: LabState::default(),
+        }
+    }
+
+    /// What the UI renders.
+    pub fn state(&self) -> &LabState {
+        &self.state
+    }
+
+    /// Replaces the state wholesale (tests and previews inject a state without any backend).
+    pub fn set_state(&mut self, state: LabState) {
+        self.state = state;
+    }
+
+    /// A sender for events from outside a job, such as a host watcher sending VM screens.
+    pub fn events(&self) -> EventSender {
+        self.runner.events().clone()
+    }
+
+    /// Whether a backend is connected.
+    pub fn is_connected(&self) -> bool {
+        self.backend.is_some()
+    }
+
+    /// Starts connecting; the result arrives as an event, and then every step is checked with
+    /// `inputs`. Ignored while already connecting.
+    pub fn connect(&mut self, connecting: Connecting, inputs: JobInputs) {
+        if self.state.connection == Connection::Connecting {
+            return;
+        }
+        self.state.connection = Connection::Connecting;
+        self.connect_inputs = inputs;
+        let events = self.runner.events().clone();
+        self.runner.runtime().spawn(async move {
+            let result = AssertUnwindSafe(connecting)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| Err("starting the lab failed unexpectedly".into()));
+            events.send(JobEvent::Connected(result));
+        });
+    }
+
+    /// Starts one job: `action` on `step` with `inputs`. One job per step at a time, and none
+    /// beside a reset; a job asked for before connecting says so on its step.
+    pub fn start(
+        &mut self,
+        step: Step,
+        action: JobAction,
+        inputs: JobInputs,
+    ) -> Result<JobId, NotStarted> {
+        if self.state.resetting() {
+            return Err(NotStarted::Resetting);
+        }
+        self.spawn(step, action, inputs)
+    }
+
+    /// Cancels the running job of a step, if any (a reset's revert is stopped with
+    /// [`Session::cancel_reset`], which also stops the queue).
+    pub fn cancel(&mut self, step: Step) {
+        if !self.state.resetting() {
+            self.runner.cancel(step);
+        }
+    }
+
+    /// "Reset lab": reverts every step, last first, as ordinary jobs one after the other, then
+    /// checks every step again. Only when connected and nothing runs.
+    pub fn reset_lab(&mut self, inputs: JobInputs) -> Result<(), NotStarted> {
+        if self.backend.is_none() {
+            return Err(NotStarted::NotConnected);
+        }
+        if self.state.busy() {
+            return Err(NotStarted::Busy);
+        }
+        self.reset_inputs = inputs;
+        self.state.reset = Some(ResetState::new());
+        self.advance_reset();
+        Ok(())
+    }
+
+    /// Stops "Reset lab": cancels the revert that runs and starts no other. Every step is still
+    /// checked again before the reset ends.
+    pub fn cancel_reset(&mut self) {
+        if let Some(step) = self.state.reset.as_mut().and_then(ResetState::stop) {
+            self.runner.cancel(step);
+        }
+    }
+
+    /// Forgets how the last reset ended (the person dismissed its result).
+    pub fn dismiss_reset(&mut self) {
+        if !self.state.resetting() {
+            self.state.reset = None;
+        }
+    }
+
+    /// Asks the host for the VM's screen; the frame arrives as an event. Quietly does nothing
+    /// without a host or a VM (the page then shows no screen).
+    pub fn capture_screen(&self) {
+        self.capture_screen_for(None);
+    }
+
+    /// Records the step the wizard shows, in the session file (for resume across the CLI too).
+    pub fn remember_current_step(&self, step: Option<Step>) {
+        if let Some(backend) = &self.backend {
+            persistence::remember_current_step(self.runner.runtime(), backend, step);
+        }
+    }
+
+    /// Applies every event that arrived since the last frame. Returns whether anything changed.
+    pub fn drain(&mut self) -> bool {
+        let mut changed = false;
+        while let Ok(event) = self.inbox.try_recv() {
+            changed = true;
+            self.handle(event);
+        }
+        changed
+    }
+
+    fn handle(&mut self, event: JobEvent) {
+        match event {
+            JobEvent::Connected(Ok(backend)) => {
+                self.state.on_connected(&backend.info);
+                persistence::read_memo(self.runner.runtime(), &backend, self.runner.events());
+                self.backend = Some(backend);
+                for step in Step::ALL {
+                    let _ = self.spawn(step, JobAction::Check, self.connect_inputs.clone());
+                }
+            }
+            JobEvent::Connected(Err(reason)) => {
+                self.state.connection = Connection::Failed(reason);
+            }
+            JobEvent::Progress { job, progress } => {
+                if self.runner.is_current(progress.step, job) {
+                    self.state.on_progress(progress);
+                }
+            }
+            JobEvent::Finished {
+                job,
+                step,
+                action,
+                result,
+            } => {
+                // A late event of a job that is no longer the step's current one changes nothing.
+                let Some(done) = self.runner.take_finished(step, job) else {
+                    return;
+                };
+                for follow in self
+                    .state
+                    .on_finished(step, action, result, done.started_at)
+                {
+                    match follow {
+                        FollowUp::Check(next) => {
+                            let _ = self.spawn(next, JobAction::Check, done.inputs.clone());
+                        }
+                        FollowUp::AdvanceReset => self.advance_reset(),
+                        FollowUp::CaptureScreen(step) => self.capture_screen_for(step),
+                    }
+                }
+            }
+            JobEvent::Remembered(memo) => self.state.on_remembered(memo),
+            JobEvent::Screen(screen) => self.state.on_screen(screen),
+            JobEvent::StepScreen(step, screen) => self.state.on_step_screen(step, screen),
+            JobEvent::PageCaptured {
+                step,
+                finished_at,
+                frame,
+            } => self.state.on_page_captured(step, finished_at, frame),
+        }
+    }
+
+    /// Starts a job on the runner, reset or not, and shows it running.
+    fn spawn(
+        &mut self,
+        step: Step,
+        action: JobAction,
+        inputs: JobInputs,
+    ) -> Result<JobId, NotStarted> {
+        let Some(backend) = &self.backend else {
+            self.state.on_not_connected(step);
+            return Err(NotStarted::NotConnected);
+        };
+        let tap = self.state.tap.as_ref().map(|t| t.code.clone());
+        let job = self.runner.spawn(backend, step, action, inputs, tap)?;
+        self.state.on_started(step, action);
+        Ok(job)
+    }
+
+    /// Starts what the reset queue names next: a revert, or the checks of every step.
+    fn advance_reset(&mut self) {
+        let Some(reset) = self.state.reset.as_mut() else {
+            return;
+        };
+        match reset.advance() {
+            ResetNext::Revert(step) => {
+                if let Err(e) = self.spawn(step, JobAction::Revert, self.reset_inputs.clone()) {
+                    // Cannot happen while the reset holds the runner; say so rather than hang.
+                    if let Some(reset) = self.state.reset.as_mut() {
+                        reset.record(step, RevertOutcome::Failed(e.to_string()));
+                    }
+                    self.advance_reset();
+                }
+            }
+            ResetNext::RecheckAll => {
+                for step in Step::ALL {
+                    let _ = self.spawn(step, JobAction::Check, self.reset_inputs.clone());
+                }
+                // Ends the reset at once should no check have started.
+                self.state.end_reset_when_rechecked();
+            }
+        }
+    }
+
+    /// Captures the VM's screen; with `Some(step)`, it is also kept as that step's report image.
+    fn capture_screen_for(&self, step: Option<Step>) {
+        let Some(backend) = &self.backend else { return };
+        let lab = backend.lab.clone();
+        let events = self.runner.events().clone();
+        self.runner.runtime().spawn(async move {
+            let shot = tokio::time::timeout(Duration::from_secs(20), lab.vm_screen()).await;
+            if let Ok(Some(screen)) = shot {
+                events.send(match step {
+                    Some(step) => JobEvent::StepScreen(step, screen),
+                    None => JobEvent::Screen(screen),
+                });
+            }
+        });
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.runner.cancel_all();
+    }
+}

@@ -1,0 +1,172 @@
+//! Applies the commands pages, dialogs and keys pushed during the frame, once, at the end of
+//! `ui`: navigation, jobs on the session (each with the form's answers as its inputs), the TAP,
+//! the theme and zoom, "Reset lab", and the report export.
+
+use super::{CLIPBOARD_SECONDS, HelloApp};
+use crate::command::Command;
+use crate::export::ExportState;
+use crate::pages::Page;
+use crate::theme;
+use egui::ViewportCommand;
+use hb_lab::session::{Connection, JobAction, JobInputs};
+use hb_lab::{Step, Upn};
+
+impl HelloApp {
+    /// Applies this frame's commands, then asks for one more frame to show what they changed.
+    pub(super) fn run_commands(&mut self, ctx: &egui::Context) {
+        let commands = std::mem::take(&mut self.commands);
+        if commands.is_empty() {
+            return;
+        }
+        for cmd in commands {
+            self.run_cmd(ctx, cmd);
+        }
+        ctx.request_repaint();
+    }
+
+    /// Applies one command.
+    fn run_cmd(&mut self, ctx: &egui::Context, cmd: Command) {
+        match cmd {
+            Command::Go(page) => {
+                if self.reachable(page).is_ok() {
+                    self.go(page);
+                }
+            }
+            Command::Next => {
+                if let (Ok(()), Some(next)) =
+                    (self.can_leave(self.saved.page), self.saved.page.next())
+                {
+                    self.go(next);
+                }
+            }
+            Command::Back => {
+                if let Some(prev) = self.saved.page.prev() {
+                    self.go(prev);
+                }
+            }
+            Command::Connect => self.connect(),
+            Command::UseDemo(demo) => {
+                if self.session.state().connection != Connection::Connected {
+                    self.demo = demo;
+                    self.saved.demo = Some(demo);
+                }
+            }
+            Command::Check(step) => self.start(step, JobAction::Check),
+            Command::Apply(step) => self.start(step, JobAction::Apply),
+            Command::Revert(step) => self.start(step, JobAction::Revert),
+            Command::Cancel(step) => self.session.cancel(step),
+            Command::RestartDemoPc(step) => self.start(step, JobAction::RestartDemoPc),
+            Command::RefreshScreen => self.session.capture_screen(),
+            Command::DidItAnotherWay(step) => {
+                self.pending_advance = Some(step);
+                self.start(step, JobAction::Check);
+            }
+            Command::CopyTap => {
+                if let Some(tap) = &self.session.state().tap {
+                    ctx.copy_text(tap.code.expose().to_string());
+                    self.tap.clipboard_clear_at = Some(Self::now(ctx) + CLIPBOARD_SECONDS);
+                }
+            }
+            Command::HideTap => self.tap.shown_until = None,
+            Command::RevealSecrets(reveal) => self.reveal_secrets = reveal,
+            Command::ToggleTheme => {
+                let next = if ctx.theme() == egui::Theme::Dark {
+                    egui::ThemePreference::Light
+                } else {
+                    egui::ThemePreference::Dark
+                };
+                ctx.set_theme(next);
+            }
+            Command::ZoomIn => ctx.set_zoom_factor((ctx.zoom_factor() + 0.1).min(2.5)),
+            Command::ZoomOut => ctx.set_zoom_factor((ctx.zoom_factor() - 0.1).max(0.6)),
+            Command::TogglePresenter => {
+                self.saved.presenter = !self.saved.presenter;
+                self.reveal_secrets = false;
+                theme::apply_style(ctx, self.saved.presenter);
+            }
+            Command::ToggleFullscreen => {
+                let full = ctx.input(|i| i.viewport().fullscreen.unwrap_or(false));
+                ctx.send_viewport_cmd(ViewportCommand::Fullscreen(!full));
+            }
+            Command::AskReset => self.confirm_reset = true,
+            Command::ConfirmReset => {
+                self.confirm_reset = false;
+                let inputs = self.job_inputs();
+                match self.session.reset_lab(inputs) {
+                    // The reset ends on the Welcome page; it shows there behind the progress.
+                    Ok(()) => self.go(Page::Welcome),
+                    Err(why) => tracing::debug!("reset not started: {why}"),
+                }
+            }
+            Command::KeepLab => self.confirm_reset = false,
+            Command::StopReset => self.session.cancel_reset(),
+            Command::DismissReset => self.session.dismiss_reset(),
+            Command::DismissResumed => self.resumed = None,
+            Command::ExportReport(path) => self.start_export(ctx, path),
+        }
+    }
+
+    /// Starts writing the lab report on the runtime (after a save dialog unless a path is known).
+    fn start_export(&mut self, ctx: &egui::Context, path: Option<std::path::PathBuf>) {
+        if self.export == Some(ExportState::Running) {
+            return;
+        }
+        let Some(runtime) = &self.runtime else { return };
+        let path = path.or_else(|| self.export_path.clone());
+        let wake = ctx.clone();
+        self.export_inbox = Some(crate::export::start(
+            runtime.handle(),
+            self.session.state().clone(),
+            path,
+            move || wake.request_repaint(),
+        ));
+        self.export = Some(ExportState::Running);
+    }
+
+    /// Starts the lab once the lab user typed on the Welcome page makes sense.
+    pub(super) fn connect(&mut self) {
+        let lab_user = self.saved.form.lab_user.trim();
+        let lab_user = if lab_user.is_empty() {
+            None
+        } else {
+            match Upn::parse(lab_user) {
+                Ok(upn) => Some(upn),
+                Err(e) => {
+                    self.saved.form.lab_user_error =
+                        Some(format!("{e}. Fix it, then start again."));
+                    return;
+                }
+            }
+        };
+        if !self.demo && lab_user.is_none() {
+            self.saved.form.lab_user_error = Some(
+                "Enter the lab user's name (name@yourdomain.com): step 6 issues their pass.".into(),
+            );
+            return;
+        }
+        self.saved.form.lab_user_error = None;
+        let inputs = JobInputs {
+            lab_user,
+            ..self.job_inputs()
+        };
+        self.session.connect((self.connector)(self.demo), inputs);
+    }
+
+    /// The answers jobs need, from the form: the lab user (checked when connecting; the field is
+    /// locked after that) and step 4's ISO.
+    fn job_inputs(&self) -> JobInputs {
+        let iso = self.saved.form.iso_path.trim();
+        JobInputs {
+            lab_user: Upn::parse(self.saved.form.lab_user.trim()).ok(),
+            iso_path: (!iso.is_empty()).then(|| iso.into()),
+        }
+    }
+
+    /// Starts a job on the session with the form's answers; a refusal shows on the page already.
+    fn start(&mut self, step: Step, action: JobAction) {
+        let inputs = self.job_inputs();
+        if let Err(why) = self.session.start(step, action, inputs) {
+            tracing::debug!("{action:?} of {step} not started: {why}");
+        }
+    }
+}

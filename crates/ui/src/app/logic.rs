@@ -1,0 +1,180 @@
+//! The per-frame work that draws nothing: fold the session's events in, pick up a finished
+//! export, ask for page captures and VM screens, run the TAP timers, and turn keys and the
+//! "I did this another way" re-check into commands. Runs in `eframe::App::logic`, before `ui`.
+
+use super::{HelloApp, LIVE_SCREEN_SECS};
+use crate::command::Command;
+use crate::pages::Page;
+use egui::Key;
+use hb_lab::Step;
+use hb_lab::session::Connection;
+use std::time::Duration;
+
+impl HelloApp {
+    /// Everything `logic` does each frame, in order: events first, so the rest sees them.
+    pub(super) fn frame_logic(&mut self, ctx: &egui::Context) {
+        self.session.drain();
+        self.receive_export();
+        self.capture_finished_pages(ctx);
+        self.update_screen_texture(ctx);
+        self.live_screen(ctx);
+        self.tap_timers(ctx);
+        self.advance_after_recheck();
+        self.keys(ctx);
+    }
+
+    /// The app's clock (egui time, seconds).
+    pub(super) fn now(ctx: &egui::Context) -> f64 {
+        ctx.input(|i| i.time)
+    }
+
+    /// Keeps the VM screen live on the pages that show it (steps 4 and 7): a fresh capture every few
+    /// seconds while such a page is open and a VM exists; other pages ask for no frames.
+    fn live_screen(&mut self, ctx: &egui::Context) {
+        let Page::Step(step) = self.saved.page else {
+            return;
+        };
+        let lab = self.session.state();
+        if !matches!(step, Step::LabVm | Step::Bootstrap)
+            || lab.connection != Connection::Connected
+            || lab.vm_screen.is_none()
+        {
+            return;
+        }
+        let now = Self::now(ctx);
+        if now >= self.next_screen_at {
+            self.next_screen_at = now + LIVE_SCREEN_SECS;
+            self.session.capture_screen();
+        }
+        ctx.request_repaint_after(Duration::from_secs_f64(
+            (self.next_screen_at - now).max(0.1),
+        ));
+    }
+
+    /// Picks up how a running export ended.
+    fn receive_export(&mut self) {
+        if let Some(outcome) = self.export_inbox.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.export = Some(outcome);
+            self.export_inbox = None;
+        }
+    }
+
+    /// Once a step's apply has finished and its page shows the result, asks for a screenshot of
+    /// it for the report. Step 6's page is never captured: it may show the TAP.
+    fn capture_finished_pages(&mut self, ctx: &egui::Context) {
+        let Page::Step(step) = self.saved.page else {
+            return;
+        };
+        if step == Step::TapIssued {
+            return;
+        }
+        let Some(finished_at) = self
+            .session
+            .state()
+            .captures
+            .get(&step)
+            .filter(|c| c.page.is_none())
+            .and_then(|c| c.finished_at)
+        else {
+            return;
+        };
+        if self.page_captured.get(&step) == Some(&finished_at) {
+            return;
+        }
+        let Some(runtime) = &self.runtime else { return };
+        self.page_captured.insert(step, finished_at);
+        crate::page_capture::request(
+            ctx,
+            runtime.handle().clone(),
+            self.session.events(),
+            step,
+            finished_at,
+        );
+    }
+
+    /// Keyboard and clicker keys: PageDown / → for Next, PageUp / ← for Back, F11 full screen.
+    fn keys(&mut self, ctx: &egui::Context) {
+        if ctx.memory(|m| m.focused().is_some()) {
+            return;
+        }
+        let (next, back, full) = ctx.input(|i| {
+            (
+                i.key_pressed(Key::PageDown) || i.key_pressed(Key::ArrowRight),
+                i.key_pressed(Key::PageUp) || i.key_pressed(Key::ArrowLeft),
+                i.key_pressed(Key::F11),
+            )
+        });
+        if next {
+            self.commands.push(Command::Next);
+        }
+        if back {
+            self.commands.push(Command::Back);
+        }
+        if full {
+            self.commands.push(Command::ToggleFullscreen);
+        }
+    }
+
+    /// Starts and ends the TAP countdown and clears the clipboard when its time is up.
+    fn tap_timers(&mut self, ctx: &egui::Context) {
+        let now = Self::now(ctx);
+        let issued = self.session.state().tap.as_ref().map(|t| t.issued_at);
+        if issued != self.tap.issued_at {
+            self.tap.issued_at = issued;
+            self.tap.shown_until = issued.map(|_| now + self.tap_display_secs);
+        }
+        if let Some(until) = self.tap.shown_until {
+            if now >= until {
+                self.tap.shown_until = None;
+            } else {
+                ctx.request_repaint_after(Duration::from_secs_f64((until - now).clamp(0.05, 1.0)));
+            }
+        }
+        if let Some(at) = self.tap.clipboard_clear_at {
+            if now >= at {
+                ctx.copy_text(String::new());
+                self.tap.clipboard_clear_at = None;
+            } else {
+                ctx.request_repaint_after(Duration::from_secs_f64(at - now));
+            }
+        }
+    }
+
+    /// "I did this another way": once the re-check is in, move on if it says applied.
+    fn advance_after_recheck(&mut self) {
+        let Some(step) = self.pending_advance else {
+            return;
+        };
+        let state = self.session.state().step(step);
+        if state.running.is_some() {
+            return;
+        }
+        self.pending_advance = None;
+        if state.status.is_done() && self.saved.page == Page::Step(step) {
+            self.commands.push(Command::Next);
+        }
+    }
+
+    /// Keeps the VM screen texture in step with the latest frame.
+    fn update_screen_texture(&mut self, ctx: &egui::Context) {
+        let Some(screen) = &self.session.state().vm_screen else {
+            self.screen_texture = None;
+            return;
+        };
+        if self
+            .screen_texture
+            .as_ref()
+            .is_some_and(|(at, _)| *at == screen.captured_at)
+        {
+            return;
+        }
+        if screen.rgba.len() != screen.width * screen.height * 4 {
+            tracing::warn!("ignoring a VM screen frame of the wrong size");
+            return;
+        }
+        let image =
+            egui::ColorImage::from_rgba_unmultiplied([screen.width, screen.height], &screen.rgba);
+        let texture = ctx.load_texture("vm_screen", image, egui::TextureOptions::LINEAR);
+        self.screen_texture = Some((screen.captured_at, texture));
+    }
+}
