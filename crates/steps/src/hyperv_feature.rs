@@ -12,8 +12,8 @@ pub const RESTART_PENDING_KEY: &str = "hyperv_restart_pending";
 
 /// The PowerShell people can run themselves, elevated.
 pub const POWERSHELL: &str = "# elevated PowerShell\n\
-Get-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All\n\
-Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All -All -NoRestart\n\
+Dism\\Get-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All\n\
+Dism\\Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All -All -NoRestart\n\
 # then restart Windows";
 
 /// What a host step's check says where there is no Hyper-V host (a real tenant on a PC without
