@@ -137,7 +137,7 @@ impl StepController for HypervFeature {
     async fn revert(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
         let state = ctx.host()?.feature_state().await?;
         let mut report = report_for(&state);
-        report.detail = "Hyper-V stays on: turning it off needs another restart and would stop every other VM, WSL 2 and Windows Sandbox on this PC. To remove it by hand, run (elevated) Disable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All and restart.".into();
+        report.detail = "Hyper-V stays on: turning it off needs another restart and would stop every other VM, WSL 2 and Windows Sandbox on this PC. To remove it by hand, run (elevated) Dism\\Disable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All and restart.".into();
         Ok(report.with_evidence(self.evidence(ctx)))
     }
 
