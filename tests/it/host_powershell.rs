@@ -7,7 +7,9 @@
 
 use hello_bootstrap::host::powershell::protocol::{FIXED_ARGS, command_args, encode_command};
 use hello_bootstrap::host::powershell::{PowerShellHost, PowerShellRunner, scripts};
-use hello_bootstrap::host::{HostError, HyperVHost, InstallMedia, KeyboardText, Pace, VmState};
+use hello_bootstrap::host::{
+    HostError, HyperVHost, InstallMedia, KeyboardText, Pace, VmSpec, VmState,
+};
 use hello_bootstrap::lab::Secret;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -22,6 +24,8 @@ fn runner(timeout: Duration) -> PowerShellRunner {
     PowerShellRunner::new(fake(), timeout)
 }
 
+/// Values that would break out of, or change, a script that spliced them into its text: quotes,
+/// subexpressions, backticks, separators, line breaks, wildcards, non-ASCII (José, Zoë, CJK).
 fn hostile_names() -> Vec<String> {
     vec![
         "Lab'; Remove-VM -Name * -Force; '".into(),
@@ -34,37 +38,128 @@ fn hostile_names() -> Vec<String> {
         "Lab[0-9]?*".into(),
         "C:\\ISO\\Win 11 (eval)\\x.iso".into(),
         "ünïcødé ✓ 名前".into(),
+        "José".into(),
+        "Zoë's lab".into(),
+        "ラボ 实验室 실험실".into(),
+        "@{a=1}; ${env:PATH}; [IO.File]::Delete('x')".into(),
         "x".repeat(5000),
     ]
+}
+
+/// Hostile ISO paths: the folder of a user named José, quotes, `$()`, backticks, `;`, newlines.
+fn hostile_iso_paths() -> Vec<String> {
+    vec![
+        "C:\\Users\\José\\Downloads\\Win11_24H2_English_x64.iso".into(),
+        "C:\\Users\\Zoë\\ISO's \"eval\"\\$(Remove-Item C:\\ -Recurse).iso".into(),
+        "D:\\名前\\`whoami`;calc.exe\\w.iso".into(),
+        "C:\\a\nb\r\n; Stop-Computer\\x.iso".into(),
+    ]
+}
+
+/// Runs `script` through the fake with `input` and checks that the process got exactly the
+/// fixed command line and exactly `input`, as UTF-8 bytes on stdin.
+async fn assert_arrives_as_data(
+    r: &PowerShellRunner,
+    name: &str,
+    script: &'static str,
+    input: Value,
+) {
+    let out = r
+        .run(script, &input, &CancellationToken::new())
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(
+        out["args"],
+        Value::String(command_args(script).join(" ")),
+        "{name}: the command line changed for {input}"
+    );
+    assert_eq!(out["input"], input, "{name}: the value was damaged");
+    assert_eq!(
+        out["stdin_bytes"].as_u64(),
+        Some(input.to_string().len() as u64),
+        "{name}: stdin is not the UTF-8 of the JSON document"
+    );
 }
 
 #[tokio::test]
 async fn hostile_names_arrive_intact_and_never_change_the_command_line() {
     let r = runner(Duration::from_secs(20));
-    let cancel = CancellationToken::new();
-    let expected_args = command_args(scripts::GET_VM).join(" ");
     for name in hostile_names() {
-        let input = json!({ "name": name });
-        let out = r.run(scripts::GET_VM, &input, &cancel).await.unwrap();
-        assert_eq!(
-            out["args"],
-            Value::String(expected_args.clone()),
-            "args changed for {name:?}"
-        );
-        assert_eq!(
-            out["input"]["name"],
-            Value::String(name.clone()),
-            "value damaged: {name:?}"
-        );
+        assert_arrives_as_data(&r, "GET_VM", scripts::GET_VM, json!({ "name": name })).await;
+        assert_arrives_as_data(&r, "START_VM", scripts::START_VM, json!({ "name": name })).await;
+        assert_arrives_as_data(
+            &r,
+            "RESTORE_CHECKPOINT",
+            scripts::RESTORE_CHECKPOINT,
+            json!({ "vm": name, "name": name }),
+        )
+        .await;
     }
+}
+
+#[tokio::test]
+async fn a_hostile_vm_spec_arrives_as_data_and_the_script_stays_the_same() {
+    let r = runner(Duration::from_secs(20));
+    let mut command_lines = std::collections::BTreeSet::new();
+    for (name, iso) in hostile_names()
+        .into_iter()
+        .filter(|n| !n.chars().any(char::is_control) && n.chars().count() <= 100)
+        .zip(hostile_iso_paths().into_iter().cycle())
+    {
+        let spec = VmSpec::lab(name.clone(), Some(PathBuf::from(&iso)));
+        spec.validate().unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        let input = serde_json::to_value(&spec).unwrap();
+        assert_eq!(input["name"], Value::String(name.clone()));
+        assert_eq!(input["iso_path"], Value::String(iso.clone()));
+        let out = r
+            .run(scripts::CREATE_VM, &input, &CancellationToken::new())
+            .await
+            .unwrap();
+        assert_eq!(out["input"], input, "damaged: {name:?} {iso:?}");
+        assert_eq!(
+            out["stdin_bytes"].as_u64(),
+            Some(input.to_string().len() as u64)
+        );
+        command_lines.insert(out["args"].as_str().unwrap().to_string());
+        // No value is spliced into the script: its text never contains one (values of a few
+        // characters, such as `*`, may occur in any script by chance).
+        assert!(
+            name.len() < 4 || !scripts::CREATE_VM.contains(name.as_str()),
+            "{name:?}"
+        );
+        assert!(!scripts::CREATE_VM.contains(iso.as_str()), "{iso:?}");
+    }
+    // Whatever the values, the process saw one and the same command line: the fixed script.
+    assert_eq!(command_lines.len(), 1, "{command_lines:?}");
+    assert_eq!(
+        command_lines.into_iter().next().unwrap(),
+        command_args(scripts::CREATE_VM).join(" ")
+    );
 }
 
 #[test]
 fn scripts_are_fixed_text_that_never_splices_or_wildcards() {
-    for script in scripts::ALL {
-        assert!(script.contains("$in = [Console]::In.ReadToEnd() | ConvertFrom-Json"));
-        assert!(script.contains("ConvertTo-Json -InputObject $out -Depth 5 -Compress"));
+    for (name, script) in scripts::ALL {
+        // Stdin is decoded as UTF-8 from the raw stream; `[Console]::In` would use the OEM
+        // code page and turn C:\Users\José into a path that does not exist.
+        assert!(
+            script.contains("$stdin = [System.IO.StreamReader]::new([Console]::OpenStandardInput(), [System.Text.UTF8Encoding]::new($false))"),
+            "{name} does not read stdin as UTF-8"
+        );
+        assert!(
+            script.contains("$in = $stdin.ReadToEnd() | ConvertFrom-Json"),
+            "{name}"
+        );
+        assert!(
+            script.contains("[Console]::OutputEncoding = [System.Text.UTF8Encoding]::new($false)"),
+            "{name}"
+        );
+        assert!(
+            script.contains("ConvertTo-Json -InputObject $out -Depth 5 -Compress"),
+            "{name}"
+        );
         for banned in [
+            "[Console]::In",
             "Invoke-Expression",
             "iex ",
             "-VMName",
@@ -73,7 +168,7 @@ fn scripts_are_fixed_text_that_never_splices_or_wildcards() {
             "-Filter \"",
             "$($in",
         ] {
-            assert!(!script.contains(banned), "a script contains {banned:?}");
+            assert!(!script.contains(banned), "{name} contains {banned:?}");
         }
         // The encoded argument is a pure function of the fixed script.
         assert_eq!(encode_command(script), encode_command(script));
@@ -85,6 +180,19 @@ fn scripts_are_fixed_text_that_never_splices_or_wildcards() {
     // VMs are found by exact name only.
     assert!(scripts::GET_VM.contains("Where-Object Name -eq ([string]$in.name)"));
     assert!(scripts::RESTORE_CHECKPOINT.contains("Where-Object Name -eq ([string]$in.name)"));
+}
+
+#[test]
+fn the_system_powershell_is_the_one_in_system32() {
+    let program = PowerShellRunner::system().program.display().to_string();
+    assert!(
+        program.ends_with(r"\System32\WindowsPowerShell\v1.0\powershell.exe"),
+        "{program}"
+    );
+    assert!(
+        program.as_bytes()[1] == b':' && program.as_bytes()[2] == b'\\',
+        "not an absolute drive path: {program}"
+    );
 }
 
 #[tokio::test]

@@ -24,6 +24,7 @@ mod host_demo_cli;
 mod host_emulated;
 mod host_powershell;
 mod host_steps;
+mod powershell_grammar;
 mod report_emulator;
 mod report_files;
 mod ui_export;

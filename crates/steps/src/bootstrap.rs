@@ -204,7 +204,7 @@ impl StepController for Bootstrap {
             ],
             powershell: Some(
                 "# elevated PowerShell on the host\n\
-Set-VMHost -EnableEnhancedSessionMode $false\n\
+Hyper-V\\Set-VMHost -EnableEnhancedSessionMode $false\n\
 # \"Type it for me\": Hyper-V's virtual keyboard (Msvm_Keyboard.TypeText); the text travels as data\n\
 # in the VM, after signing in:\n\
 dsregcmd /status"

@@ -12,8 +12,8 @@ pub const RESTART_PENDING_KEY: &str = "hyperv_restart_pending";
 
 /// The PowerShell people can run themselves, elevated.
 pub const POWERSHELL: &str = "# elevated PowerShell\n\
-Get-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All\n\
-Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All -All -NoRestart\n\
+Dism\\Get-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All\n\
+Dism\\Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All -All -NoRestart\n\
 # then restart Windows";
 
 /// What a host step's check says where there is no Hyper-V host (a real tenant on a PC without
@@ -137,7 +137,7 @@ impl StepController for HypervFeature {
     async fn revert(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
         let state = ctx.host()?.feature_state().await?;
         let mut report = report_for(&state);
-        report.detail = "Hyper-V stays on: turning it off needs another restart and would stop every other VM, WSL 2 and Windows Sandbox on this PC. To remove it by hand, run (elevated) Disable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All and restart.".into();
+        report.detail = "Hyper-V stays on: turning it off needs another restart and would stop every other VM, WSL 2 and Windows Sandbox on this PC. To remove it by hand, run (elevated) Dism\\Disable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All and restart.".into();
         Ok(report.with_evidence(self.evidence(ctx)))
     }
 

@@ -315,18 +315,18 @@ impl StepController for LabVm {
             powershell: Some(format!(
                 "# elevated PowerShell; the values travel as JSON data on stdin, never inside the script:\n\
 # {data}\n\
-$in = [Console]::In.ReadToEnd() | ConvertFrom-Json\n\
-$vm = New-VM -Name $in.name -Generation 2 -MemoryStartupBytes 4GB -NewVHDPath $vhd -NewVHDSizeBytes 80GB -SwitchName $in.switch_name\n\
-Set-VMProcessor -VM $vm -Count 2\n\
-Set-VMMemory -VM $vm -DynamicMemoryEnabled $false\n\
-Add-VMDvdDrive -VM $vm -Path $in.iso_path\n\
-Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate MicrosoftWindows -FirstBootDevice (Get-VMDvdDrive -VM $vm)\n\
-Set-VMKeyProtector -VM $vm -NewLocalKeyProtector\n\
-Enable-VMTPM -VM $vm\n\
-Set-VM -VM $vm -CheckpointType Standard -AutomaticCheckpointsEnabled $false\n\
-Start-VM -VM $vm\n\
+$in = [System.IO.StreamReader]::new([Console]::OpenStandardInput(), [System.Text.UTF8Encoding]::new($false)).ReadToEnd() | ConvertFrom-Json\n\
+$vm = Hyper-V\\New-VM -Name $in.name -Generation 2 -MemoryStartupBytes 4GB -NewVHDPath $vhd -NewVHDSizeBytes 80GB -SwitchName $in.switch_name\n\
+Hyper-V\\Set-VMProcessor -VM $vm -Count 2\n\
+Hyper-V\\Set-VMMemory -VM $vm -DynamicMemoryEnabled $false\n\
+Hyper-V\\Add-VMDvdDrive -VM $vm -Path $in.iso_path\n\
+Hyper-V\\Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate MicrosoftWindows -FirstBootDevice (Hyper-V\\Get-VMDvdDrive -VM $vm)\n\
+Hyper-V\\Set-VMKeyProtector -VM $vm -NewLocalKeyProtector\n\
+Hyper-V\\Enable-VMTPM -VM $vm\n\
+Hyper-V\\Set-VM -VM $vm -CheckpointType Standard -AutomaticCheckpointsEnabled $false\n\
+Hyper-V\\Start-VM -VM $vm\n\
 # at the OOBE page \"Let's set things up for your work or school\":\n\
-Checkpoint-VM -VM $vm -SnapshotName '{OOBE_CHECKPOINT}'"
+Hyper-V\\Checkpoint-VM -VM $vm -SnapshotName '{OOBE_CHECKPOINT}'"
             )),
             ..Evidence::default()
         }

@@ -2,15 +2,22 @@
 //! name, typed text) arrives as JSON on stdin (`$in`), never in the script text, so the text and
 //! the `-EncodedCommand` argument are the same whatever the input. VMs are looked up with
 //! `Where-Object Name -eq` (exact, no wildcards) and then passed as objects (`-VM $vm`).
+//!
+//! Every Hyper-V cmdlet is module-qualified (`Hyper-V\Get-VM`): VMware PowerCLI exports
+//! `Get-VM`, `New-VM`, `Set-VMHost`, … too, and whichever module loaded last would win (the
+//! failure Packer's Hyper-V builder fixed the same way). The DISM and CIM cmdlets are qualified
+//! likewise (`Dism\…`, `CimCmdlets\…`). Stdin is read as UTF-8 from the raw stream, not through
+//! `[Console]::In`, whose reader decodes with the console's (OEM) code page and would turn
+//! `C:\Users\José\…` into a path that does not exist.
 
-/// Wraps a script body in the shared prologue (strict errors, UTF-8 output, input from stdin,
+/// Wraps a script body in the shared prologue (strict errors, UTF-8 output, UTF-8 input from stdin,
 /// helper functions) and epilogue (one compressed JSON line `{ok,data}` or `{ok,code,error}`).
 macro_rules! ps_script {
     ($body:literal) => {
         concat!(
             r#"$ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
-[Console]::OutputEncoding = [System.Text.Encoding]::UTF8
+[Console]::OutputEncoding = [System.Text.UTF8Encoding]::new($false)
 $script:failCode = 'Failed'
 function Fail([string]$code, [string]$message) { $script:failCode = $code; throw $message }
 function Test-Elevated {
@@ -26,22 +33,22 @@ function Assert-HyperVEdition {
 }
 function Assert-Elevated { if (-not (Test-Elevated)) { Fail 'NotElevated' 'not elevated' } }
 function Get-LabVm([string]$name) {
-  $found = @(Get-VM | Where-Object Name -eq $name)
+  $found = @(Hyper-V\Get-VM | Where-Object Name -eq $name)
   if ($found.Count -eq 0) { Fail 'VmNotFound' $name }
   $found[0]
 }
 function Get-VmSystem($vm) {
   $id = $vm.Id.ToString()
-  $cs = @(Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_ComputerSystem | Where-Object Name -eq $id)
+  $cs = @(CimCmdlets\Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_ComputerSystem | Where-Object Name -eq $id)
   if ($cs.Count -eq 0) { Fail 'VmNotFound' $vm.Name }
   $cs[0]
 }
 function ConvertTo-VmInfo($vm) {
   $fw = $null
-  if ($vm.Generation -eq 2) { $fw = Get-VMFirmware -VM $vm }
+  if ($vm.Generation -eq 2) { $fw = Hyper-V\Get-VMFirmware -VM $vm }
   $tpm = $false
-  try { $tpm = [bool](Get-VMSecurity -VM $vm).TpmEnabled } catch { $tpm = $false }
-  $nic = @(Get-VMNetworkAdapter -VM $vm) | Select-Object -First 1
+  try { $tpm = [bool](Hyper-V\Get-VMSecurity -VM $vm).TpmEnabled } catch { $tpm = $false }
+  $nic = @(Hyper-V\Get-VMNetworkAdapter -VM $vm) | Select-Object -First 1
   [ordered]@{
     name = [string]$vm.Name
     state = $vm.State.ToString()
@@ -54,7 +61,8 @@ function ConvertTo-VmInfo($vm) {
   }
 }
 try {
-  $in = [Console]::In.ReadToEnd() | ConvertFrom-Json
+  $stdin = [System.IO.StreamReader]::new([Console]::OpenStandardInput(), [System.Text.UTF8Encoding]::new($false))
+  $in = $stdin.ReadToEnd() | ConvertFrom-Json
   $result = & {
 "#,
             $body,
@@ -77,7 +85,7 @@ exit $exitCode
 pub const FEATURE_STATE: &str = ps_script!(
     r#"Assert-HyperVEdition
 Assert-Elevated
-$f = Get-WindowsOptionalFeature -Online -FeatureName 'Microsoft-Hyper-V-All'
+$f = Dism\Get-WindowsOptionalFeature -Online -FeatureName 'Microsoft-Hyper-V-All'
 if ($null -eq $f) { Fail 'Unavailable' 'this Windows does not offer the Microsoft-Hyper-V-All feature' }
 [ordered]@{ state = $f.State.ToString(); restart_needed = [bool]$f.RestartNeeded }"#
 );
@@ -86,20 +94,20 @@ if ($null -eq $f) { Fail 'Unavailable' 'this Windows does not offer the Microsof
 pub const ENABLE_FEATURE: &str = ps_script!(
     r#"Assert-HyperVEdition
 Assert-Elevated
-$r = Enable-WindowsOptionalFeature -Online -FeatureName 'Microsoft-Hyper-V-All' -All -NoRestart
+$r = Dism\Enable-WindowsOptionalFeature -Online -FeatureName 'Microsoft-Hyper-V-All' -All -NoRestart
 [ordered]@{ restart_needed = [bool]$r.RestartNeeded }"#
 );
 
 /// Every VM the caller can see.
 pub const LIST_VMS: &str = ps_script!(
     r#"Assert-Elevated
-, @(Get-VM | ForEach-Object { ConvertTo-VmInfo $_ })"#
+, @(Hyper-V\Get-VM | ForEach-Object { ConvertTo-VmInfo $_ })"#
 );
 
 /// One VM by exact name (`$in.name`), or null.
 pub const GET_VM: &str = ps_script!(
     r#"Assert-Elevated
-$found = @(Get-VM | Where-Object Name -eq ([string]$in.name))
+$found = @(Hyper-V\Get-VM | Where-Object Name -eq ([string]$in.name))
 if ($found.Count -eq 0) { $null } else { ConvertTo-VmInfo $found[0] }"#
 );
 
@@ -108,41 +116,41 @@ if ($found.Count -eq 0) { $null } else { ConvertTo-VmInfo $found[0] }"#
 pub const CREATE_VM: &str = ps_script!(
     r#"Assert-Elevated
 $name = [string]$in.name
-if (@(Get-VM | Where-Object Name -eq $name).Count -gt 0) { Fail 'BadInput' ('a VM with this name already exists: ' + $name) }
+if (@(Hyper-V\Get-VM | Where-Object Name -eq $name).Count -gt 0) { Fail 'BadInput' ('a VM with this name already exists: ' + $name) }
 if ($in.iso_path -and -not (Test-Path -LiteralPath ([string]$in.iso_path) -PathType Leaf)) { Fail 'BadInput' ('the ISO file was not found: ' + [string]$in.iso_path) }
-if (@(Get-VMSwitch | Where-Object Name -eq ([string]$in.switch_name)).Count -eq 0) { Fail 'BadInput' ('there is no virtual switch named ' + [string]$in.switch_name) }
+if (@(Hyper-V\Get-VMSwitch | Where-Object Name -eq ([string]$in.switch_name)).Count -eq 0) { Fail 'BadInput' ('there is no virtual switch named ' + [string]$in.switch_name) }
 $safe = $name -replace '[^A-Za-z0-9._-]', '_'
 if ($safe.Length -gt 40) { $safe = $safe.Substring(0, 40) }
-$vhd = Join-Path (Get-VMHost).VirtualHardDiskPath ($safe + '-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.vhdx')
-$vm = New-VM -Name $name -Generation 2 -MemoryStartupBytes ([int64]$in.memory_bytes) -NewVHDPath $vhd -NewVHDSizeBytes ([uint64]$in.disk_bytes) -SwitchName ([string]$in.switch_name)
-Set-VMProcessor -VM $vm -Count ([int]$in.cpu_count)
-Set-VMMemory -VM $vm -DynamicMemoryEnabled $false
+$vhd = Join-Path (Hyper-V\Get-VMHost).VirtualHardDiskPath ($safe + '-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.vhdx')
+$vm = Hyper-V\New-VM -Name $name -Generation 2 -MemoryStartupBytes ([int64]$in.memory_bytes) -NewVHDPath $vhd -NewVHDSizeBytes ([uint64]$in.disk_bytes) -SwitchName ([string]$in.switch_name)
+Hyper-V\Set-VMProcessor -VM $vm -Count ([int]$in.cpu_count)
+Hyper-V\Set-VMMemory -VM $vm -DynamicMemoryEnabled $false
 if ($in.iso_path) {
-  Add-VMDvdDrive -VM $vm -Path ([string]$in.iso_path)
-  $dvd = Get-VMDvdDrive -VM $vm
-  Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate ([string]$in.secure_boot_template) -FirstBootDevice $dvd
+  Hyper-V\Add-VMDvdDrive -VM $vm -Path ([string]$in.iso_path)
+  $dvd = Hyper-V\Get-VMDvdDrive -VM $vm
+  Hyper-V\Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate ([string]$in.secure_boot_template) -FirstBootDevice $dvd
 } else {
-  Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate ([string]$in.secure_boot_template)
+  Hyper-V\Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate ([string]$in.secure_boot_template)
 }
 if ($in.vtpm) {
-  Set-VMKeyProtector -VM $vm -NewLocalKeyProtector
-  Enable-VMTPM -VM $vm
+  Hyper-V\Set-VMKeyProtector -VM $vm -NewLocalKeyProtector
+  Hyper-V\Enable-VMTPM -VM $vm
 }
-Set-VM -VM $vm -CheckpointType Standard -AutomaticCheckpointsEnabled $false
-ConvertTo-VmInfo (Get-VM -Id $vm.Id)"#
+Hyper-V\Set-VM -VM $vm -CheckpointType Standard -AutomaticCheckpointsEnabled $false
+ConvertTo-VmInfo (Hyper-V\Get-VM -Id $vm.Id)"#
 );
 
 /// Starts `$in.name`.
 pub const START_VM: &str = ps_script!(
     r#"Assert-Elevated
-Start-VM -VM (Get-LabVm ([string]$in.name))
+Hyper-V\Start-VM -VM (Get-LabVm ([string]$in.name))
 $true"#
 );
 
 /// Turns `$in.name` off.
 pub const STOP_VM: &str = ps_script!(
     r#"Assert-Elevated
-Stop-VM -VM (Get-LabVm ([string]$in.name)) -TurnOff -Force
+Hyper-V\Stop-VM -VM (Get-LabVm ([string]$in.name)) -TurnOff -Force
 $true"#
 );
 
@@ -155,7 +163,7 @@ pub const VM_STATE: &str = ps_script!(
 /// Takes checkpoint `$in.name` of VM `$in.vm`.
 pub const CREATE_CHECKPOINT: &str = ps_script!(
     r#"Assert-Elevated
-Checkpoint-VM -VM (Get-LabVm ([string]$in.vm)) -SnapshotName ([string]$in.name)
+Hyper-V\Checkpoint-VM -VM (Get-LabVm ([string]$in.vm)) -SnapshotName ([string]$in.name)
 $true"#
 );
 
@@ -163,28 +171,28 @@ $true"#
 pub const RESTORE_CHECKPOINT: &str = ps_script!(
     r#"Assert-Elevated
 $vm = Get-LabVm ([string]$in.vm)
-$snap = @(Get-VMSnapshot -VM $vm | Where-Object Name -eq ([string]$in.name))
+$snap = @(Hyper-V\Get-VMSnapshot -VM $vm | Where-Object Name -eq ([string]$in.name))
 if ($snap.Count -eq 0) { Fail 'CheckpointNotFound' ([string]$in.name) }
-Restore-VMSnapshot -VMSnapshot $snap[0] -Confirm:$false
+Hyper-V\Restore-VMSnapshot -VMSnapshot $snap[0] -Confirm:$false
 $true"#
 );
 
 /// Checkpoints of VM `$in.vm`.
 pub const LIST_CHECKPOINTS: &str = ps_script!(
     r#"Assert-Elevated
-, @(Get-VMSnapshot -VM (Get-LabVm ([string]$in.vm)) | ForEach-Object { [ordered]@{ name = [string]$_.Name; created = $_.CreationTime.ToUniversalTime().ToString('o') } })"#
+, @(Hyper-V\Get-VMSnapshot -VM (Get-LabVm ([string]$in.vm)) | ForEach-Object { [ordered]@{ name = [string]$_.Name; created = $_.CreationTime.ToUniversalTime().ToString('o') } })"#
 );
 
 /// The host-wide enhanced session mode policy.
 pub const GET_ENHANCED_SESSION: &str = ps_script!(
     r#"Assert-Elevated
-[bool](Get-VMHost).EnableEnhancedSessionMode"#
+[bool](Hyper-V\Get-VMHost).EnableEnhancedSessionMode"#
 );
 
 /// Sets the host-wide enhanced session mode policy to `$in.enabled`.
 pub const SET_ENHANCED_SESSION: &str = ps_script!(
     r#"Assert-Elevated
-Set-VMHost -EnableEnhancedSessionMode ([bool]$in.enabled)
+Hyper-V\Set-VMHost -EnableEnhancedSessionMode ([bool]$in.enabled)
 $true"#
 );
 
@@ -192,9 +200,9 @@ $true"#
 pub const SCREENSHOT: &str = ps_script!(
     r#"Assert-Elevated
 $cs = Get-VmSystem (Get-LabVm ([string]$in.vm))
-$vmms = Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_VirtualSystemManagementService
-$vssd = Get-CimAssociatedInstance -InputObject $cs -ResultClassName Msvm_VirtualSystemSettingData | Where-Object VirtualSystemType -eq 'Microsoft:Hyper-V:System:Realized'
-$r = Invoke-CimMethod -InputObject $vmms -MethodName GetVirtualSystemThumbnailImage -Arguments @{ TargetSystem = $vssd; WidthPixels = [uint16]$in.width; HeightPixels = [uint16]$in.height }
+$vmms = CimCmdlets\Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_VirtualSystemManagementService
+$vssd = CimCmdlets\Get-CimAssociatedInstance -InputObject $cs -ResultClassName Msvm_VirtualSystemSettingData | Where-Object VirtualSystemType -eq 'Microsoft:Hyper-V:System:Realized'
+$r = CimCmdlets\Invoke-CimMethod -InputObject $vmms -MethodName GetVirtualSystemThumbnailImage -Arguments @{ TargetSystem = $vssd; WidthPixels = [uint16]$in.width; HeightPixels = [uint16]$in.height }
 if ($r.ReturnValue -ne 0) { Fail 'Failed' ('GetVirtualSystemThumbnailImage returned ' + $r.ReturnValue) }
 [ordered]@{ width = [int]$in.width; height = [int]$in.height; rgb565 = [Convert]::ToBase64String([byte[]]$r.ImageData) }"#
 );
@@ -204,10 +212,10 @@ if ($r.ReturnValue -ne 0) { Fail 'Failed' ('GetVirtualSystemThumbnailImage retur
 pub const TYPE_TEXT: &str = ps_script!(
     r#"Assert-Elevated
 $cs = Get-VmSystem (Get-LabVm ([string]$in.vm))
-$kb = Get-CimAssociatedInstance -InputObject $cs -ResultClassName Msvm_Keyboard
-$r = Invoke-CimMethod -InputObject $kb -MethodName TypeText -Arguments @{ asciiText = [string]$in.text }
+$kb = CimCmdlets\Get-CimAssociatedInstance -InputObject $cs -ResultClassName Msvm_Keyboard
+$r = CimCmdlets\Invoke-CimMethod -InputObject $kb -MethodName TypeText -Arguments @{ asciiText = [string]$in.text }
 if ($r.ReturnValue -ne 0) { Fail 'Failed' ('the virtual keyboard refused the text (TypeText returned ' + $r.ReturnValue + ')') }
-if ($in.press_enter) { $null = Invoke-CimMethod -InputObject $kb -MethodName TypeKey -Arguments @{ keyCode = [uint32]13 } }
+if ($in.press_enter) { $null = CimCmdlets\Invoke-CimMethod -InputObject $kb -MethodName TypeKey -Arguments @{ keyCode = [uint32]13 } }
 $true"#
 );
 
@@ -220,22 +228,52 @@ $text = Invoke-Command -VMId $vm.Id -Credential $cred -ScriptBlock { (dsregcmd /
 [string]$text"#
 );
 
-/// Every script, for tests that check all of them.
-pub const ALL: [&str; 16] = [
-    FEATURE_STATE,
-    ENABLE_FEATURE,
-    LIST_VMS,
-    GET_VM,
-    CREATE_VM,
-    START_VM,
-    STOP_VM,
-    VM_STATE,
-    CREATE_CHECKPOINT,
-    RESTORE_CHECKPOINT,
-    LIST_CHECKPOINTS,
-    GET_ENHANCED_SESSION,
-    SET_ENHANCED_SESSION,
-    SCREENSHOT,
-    TYPE_TEXT,
-    RUN_DSREGCMD,
+/// Every script the host can run, by name: the one list the grammar and safety tests walk, so a
+/// script added here is checked and one left out fails the unit test below.
+pub const ALL: [(&str, &str); 16] = [
+    ("FEATURE_STATE", FEATURE_STATE),
+    ("ENABLE_FEATURE", ENABLE_FEATURE),
+    ("LIST_VMS", LIST_VMS),
+    ("GET_VM", GET_VM),
+    ("CREATE_VM", CREATE_VM),
+    ("START_VM", START_VM),
+    ("STOP_VM", STOP_VM),
+    ("VM_STATE", VM_STATE),
+    ("CREATE_CHECKPOINT", CREATE_CHECKPOINT),
+    ("RESTORE_CHECKPOINT", RESTORE_CHECKPOINT),
+    ("LIST_CHECKPOINTS", LIST_CHECKPOINTS),
+    ("GET_ENHANCED_SESSION", GET_ENHANCED_SESSION),
+    ("SET_ENHANCED_SESSION", SET_ENHANCED_SESSION),
+    ("SCREENSHOT", SCREENSHOT),
+    ("TYPE_TEXT", TYPE_TEXT),
+    ("RUN_DSREGCMD", RUN_DSREGCMD),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::ALL;
+
+    /// A script constant missing from [`ALL`] would escape every test that walks it.
+    #[test]
+    fn every_script_is_in_the_list() {
+        let source = include_str!("scripts.rs");
+        let defined: Vec<&str> = source
+            .lines()
+            .filter_map(|l| l.strip_prefix("pub const "))
+            .filter(|l| l.ends_with("= ps_script!("))
+            .filter_map(|l| l.split(':').next())
+            .collect();
+        assert!(defined.len() >= 16, "found only {defined:?}");
+        let listed: Vec<&str> = ALL.iter().map(|(name, _)| *name).collect();
+        for name in &defined {
+            assert!(listed.contains(name), "{name} is not in scripts::ALL");
+        }
+        assert_eq!(defined.len(), listed.len(), "{listed:?} vs {defined:?}");
+        for (name, script) in ALL {
+            assert!(
+                script.ends_with("exit $exitCode\n"),
+                "{name} lost its epilogue"
+            );
+        }
+    }
+}

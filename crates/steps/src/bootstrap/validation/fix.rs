@@ -1,7 +1,7 @@
 //! What to do when a validation row fails, one text per row (with the known error codes).
 
 pub const SIGNIN: &str = "Issue a new Temporary Access Pass (revert step 6, then apply it), check it has not expired or been used, and sign in again at the OOBE page.";
-pub const ENHANCED_SESSION: &str = "Enhanced session mode is still on: OOBE needs the basic console. Run (elevated) Set-VMHost -EnableEnhancedSessionMode $false, or untick View > Enhanced session in Virtual Machine Connection.";
+pub const ENHANCED_SESSION: &str = "Enhanced session mode is still on: OOBE needs the basic console. Run (elevated) Hyper-V\\Set-VMHost -EnableEnhancedSessionMode $false, or untick View > Enhanced session in Virtual Machine Connection.";
 pub const JOINED: &str = "The VM is not Entra joined: at OOBE choose 'Set up for work or school' and sign in with the lab user. If join is refused, check Entra admin center > Devices > Device settings: 'Users may join devices to Microsoft Entra' must include the lab user.";
 pub const NGC: &str = "No Windows Hello PIN yet: finish 'Set up a PIN' in the VM. If Windows never asked, check step 2 (Windows Hello for Business policy Enabled) and that the device is Entra joined.";
 pub const PRT: &str = "No Primary Refresh Token: sign out of the VM and sign in again with the PIN; the VM needs network access to login.microsoftonline.com.";
