@@ -185,7 +185,7 @@ pub enum InstallMedia {
     Optional,
 }
 
-/// What `Get-VM` tells us about a VM.
+/// What `Hyper-V\Get-VM` tells us about a VM.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VmInfo {
     pub name: String,

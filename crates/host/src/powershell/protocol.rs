@@ -158,7 +158,7 @@ mod tests {
     fn encoded_command_is_utf16le_base64() {
         // "a" in UTF-16LE is 61 00.
         assert_eq!(encode_command("a"), "YQA=");
-        let args = command_args("Get-VM");
+        let args = command_args(r"Hyper-V\Get-VM");
         assert_eq!(&args[..6], &FIXED_ARGS.map(String::from));
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(&args[6])
@@ -167,7 +167,7 @@ mod tests {
             .chunks_exact(2)
             .map(|c| u16::from_le_bytes([c[0], c[1]]))
             .collect();
-        assert_eq!(String::from_utf16(&units).unwrap(), "Get-VM");
+        assert_eq!(String::from_utf16(&units).unwrap(), r"Hyper-V\Get-VM");
     }
 
     #[test]

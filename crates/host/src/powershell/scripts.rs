@@ -4,8 +4,8 @@
 //! `Where-Object Name -eq` (exact, no wildcards) and then passed as objects (`-VM $vm`).
 //!
 //! Every Hyper-V cmdlet is module-qualified (`Hyper-V\Get-VM`): VMware PowerCLI exports
-//! `Get-VM`, `New-VM`, `Set-VMHost`, … too, and whichever module loaded last would win (the
-//! failure Packer's Hyper-V builder fixed the same way). The DISM and CIM cmdlets are qualified
+//! cmdlets of the same names (the VM, VMHost, … nouns) too, and whichever module loaded last
+//! would win (the failure Packer's Hyper-V builder fixed the same way). The DISM and CIM cmdlets are qualified
 //! likewise (`Dism\…`, `CimCmdlets\…`). Stdin is read as UTF-8 from the raw stream, not through
 //! `[Console]::In`, whose reader decodes with the console's (OEM) code page and would turn
 //! `C:\Users\José\…` into a path that does not exist.
