@@ -2,11 +2,14 @@
 //! people read stderr, the passes go to stdout only, and the exit code says how it went
 //! (0 all issued, 1 some not, 2 bad input and nothing issued).
 
+mod output;
+
 use super::csv_input::parse_csv;
 use super::input::{InputError, Place, TapRequest, check_lifetime_bounds, requests_from_args};
-use super::issue::{HelpdeskError, IssueOptions, IssueOutcome, IssueStatus, issue_taps, preflight};
-use super::user_check::{PreflightRow, Verdict};
+use super::issue::{HelpdeskError, IssueOptions, IssueStatus, issue_taps, preflight};
+use super::user_check::Verdict;
 use hb_graph::GraphClient;
+use output::{describe_verdict, json_preflight, print_outcomes, report_bad_input};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::PathBuf;
@@ -117,14 +120,6 @@ pub fn read_requests(args: &TapIssueArgs) -> Result<Vec<TapRequest>, Vec<InputEr
     }
 }
 
-fn report_bad_input(err: &mut dyn Write, errors: &[InputError]) -> i32 {
-    let _ = writeln!(err, "Nothing was issued. Fix the input and run again:");
-    for e in errors {
-        let _ = writeln!(err, "  {e}");
-    }
-    EXIT_BAD_INPUT
-}
-
 /// Stops the Ctrl-C listener when `run` returns, however it returns.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
@@ -132,18 +127,6 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
-}
-
-/// One user's line in the `--json` output; the pass appears here and nowhere else.
-fn json_outcome(o: &IssueOutcome) -> Value {
-    json!({
-        "upn": o.upn.as_str(),
-        "status": o.status.id(),
-        "temporary_access_pass": o.tap.as_ref().map(|t| t.expose()),
-        "error": o.error,
-        "start_date_time": o.start_date_time,
-        "lifetime_in_minutes": o.lifetime_in_minutes,
-    })
 }
 
 /// `tap issue` with its output streams given, so tests can read both.
@@ -261,186 +244,5 @@ async fn dry_run(
     }
 }
 
-fn describe_verdict(verdict: &Verdict) -> String {
-    match verdict {
-        Verdict::Ready => "ready".into(),
-        Verdict::HasPass {
-            start_date_time,
-            lifetime_in_minutes,
-        } => format!(
-            "already has a pass (starts {}, {} minutes); --replace would issue a new one",
-            start_date_time.as_deref().unwrap_or("now"),
-            lifetime_in_minutes
-                .map(|m| m.to_string())
-                .unwrap_or_else(|| "default".into())
-        ),
-        Verdict::Blocked(reason) => format!("blocked: {reason}"),
-    }
-}
-
-fn json_preflight(row: &PreflightRow) -> Value {
-    let (start, lifetime) = match &row.verdict {
-        Verdict::HasPass {
-            start_date_time,
-            lifetime_in_minutes,
-        } => (start_date_time.clone(), *lifetime_in_minutes),
-        _ => (None, None),
-    };
-    json!({
-        "upn": row.upn.as_str(),
-        "status": row.verdict.id(),
-        "temporary_access_pass": null,
-        "error": match &row.verdict {
-            Verdict::Blocked(reason) => Some(reason.as_str()),
-            _ => None,
-        },
-        "start_date_time": start,
-        "lifetime_in_minutes": lifetime,
-    })
-}
-
-fn print_outcomes(json: bool, outcomes: &[IssueOutcome], out: &mut dyn Write, err: &mut dyn Write) {
-    let issued = outcomes.iter().filter(|o| o.status.is_issued()).count();
-    for o in outcomes.iter().filter(|o| !o.status.is_issued()) {
-        let _ = writeln!(
-            err,
-            "{}: {}",
-            o.upn,
-            o.error.as_deref().unwrap_or("no pass issued")
-        );
-    }
-    let _ = writeln!(
-        err,
-        "Issued {issued} of {} pass{}.{}",
-        outcomes.len(),
-        if outcomes.len() == 1 { "" } else { "es" },
-        if issued > 0 {
-            " The codes are on stdout, shown this once and stored nowhere: hand them over now."
-        } else {
-            ""
-        }
-    );
-    if json {
-        let all: Vec<Value> = outcomes.iter().map(json_outcome).collect();
-        let _ = writeln!(out, "{}", Value::Array(all));
-    } else {
-        for o in outcomes {
-            if let Some(tap) = &o.tap {
-                let _ = writeln!(
-                    out,
-                    "{}\t{}\t{} min\tstarts {}",
-                    o.upn,
-                    tap.expose(),
-                    o.lifetime_in_minutes
-                        .map(|m| m.to_string())
-                        .unwrap_or_else(|| "?".into()),
-                    o.start_date_time.as_deref().unwrap_or("now")
-                );
-            }
-        }
-    }
-    let _ = out.flush();
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(upns: &[&str]) -> TapIssueArgs {
-        TapIssueArgs {
-            upns: upns.iter().map(|s| s.to_string()).collect(),
-            ..TapIssueArgs::default()
-        }
-    }
-
-    #[test]
-    fn input_problems_are_all_collected() {
-        let mut a = args(&["bob@", "adele@contoso.com"]);
-        a.lifetime = Some(5);
-        let texts: Vec<String> = read_requests(&a)
-            .unwrap_err()
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
-        assert!(
-            texts[0].starts_with("--lifetime: 5 minutes is outside"),
-            "{texts:?}"
-        );
-        assert!(
-            texts[1].starts_with("UPN argument 1: 'bob@' has no domain"),
-            "{texts:?}"
-        );
-        assert!(
-            read_requests(&args(&[])).unwrap_err()[0]
-                .message
-                .contains("at least one user")
-        );
-        let mut both = args(&["a@b.com"]);
-        both.csv = Some("x.csv".into());
-        assert!(
-            read_requests(&both).unwrap_err()[0]
-                .message
-                .contains("not both")
-        );
-        let mut missing = args(&[]);
-        missing.csv = Some("/nonexistent/users.csv".into());
-        assert!(
-            read_requests(&missing).unwrap_err()[0]
-                .message
-                .contains("cannot open the CSV file /nonexistent/users.csv")
-        );
-    }
-
-    fn unreachable_graph() -> GraphClient {
-        let config = hb_graph::GraphConfig::from_root("http://127.0.0.1:9").unwrap();
-        let token = hb_graph::StaticToken(hb_lab::Secret::new("unused"));
-        GraphClient::new(config, std::sync::Arc::new(token)).unwrap()
-    }
-
-    #[test]
-    fn run_cli_exits_2_on_bad_input_with_or_without_a_runtime() {
-        assert_eq!(
-            run_cli(&args(&["bob@"]), unreachable_graph()),
-            EXIT_BAD_INPUT
-        );
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let code = rt.block_on(async {
-            tokio::spawn(async { run_cli(&args(&[]), unreachable_graph()) })
-                .await
-                .unwrap()
-        });
-        assert_eq!(code, EXIT_BAD_INPUT);
-    }
-
-    #[test]
-    fn clap_parses_the_documented_command_line() {
-        use clap::Parser;
-        #[derive(clap::Parser)]
-        struct Cli {
-            #[command(flatten)]
-            tap: TapIssueArgs,
-        }
-        let cli = Cli::try_parse_from([
-            "tap",
-            "a@b.com",
-            "c@d.com",
-            "--lifetime",
-            "60",
-            "--once",
-            "--json",
-        ])
-        .unwrap();
-        assert_eq!(cli.tap.upns, vec!["a@b.com", "c@d.com"]);
-        assert_eq!(cli.tap.lifetime, Some(60));
-        assert!(cli.tap.once && cli.tap.json && !cli.tap.replace && !cli.tap.dry_run);
-        let cli = Cli::try_parse_from(["tap", "a@b.com", "--dry-run", "--replace"]).unwrap();
-        assert!(cli.tap.dry_run && cli.tap.replace);
-        let cli = Cli::try_parse_from(["tap", "--csv", "u.csv"]).unwrap();
-        assert_eq!(cli.tap.csv, Some(PathBuf::from("u.csv")));
-        assert!(Cli::try_parse_from(["tap", "a@b.com", "--csv", "u.csv"]).is_err());
-    }
-}
+mod tests;
