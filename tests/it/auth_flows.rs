@@ -489,3 +489,25 @@ async fn a_step_needing_new_permissions_asks_for_consent_once() {
     assert_eq!(again.interactive_sign_ins(), 0);
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_browser_that_resolves_localhost_to_ipv6_still_reaches_the_listener() {
+    let emu = emulator().await;
+    let admin = crate::common::admin_upn(&emu);
+    let browser = hello_bootstrap::auth::HeadlessBrowser::new(Some(admin.clone()))
+        .unwrap()
+        .resolving_localhost_to(std::net::Ipv6Addr::LOCALHOST.into())
+        .unwrap();
+    let session = AuthSession::new(
+        config(&emu),
+        store("hb-test-ipv6"),
+        Interaction::Browser(Arc::new(browser)),
+        scopes_for_steps(&Step::ALL),
+    )
+    .unwrap()
+    .with_login_hint(Some(admin.clone()));
+    let token = session.token().await.expect("signed in over ::1");
+    let info = emu.state().tokens.validate(token.expose()).unwrap();
+    assert_eq!(info.upn, admin.as_str());
+    emu.shutdown().await;
+}

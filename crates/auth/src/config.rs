@@ -100,7 +100,7 @@ impl AuthConfig {
     }
 
     /// An oauth2 client for these endpoints, optionally with a loopback redirect.
-    pub fn oauth_client(&self, redirect: Option<&Url>) -> Result<OAuthClient, AuthError> {
+    pub fn oauth_client(&self, redirect: Option<&str>) -> Result<OAuthClient, AuthError> {
         let bad = |e: url::ParseError| AuthError::Config(format!("bad identity platform URL: {e}"));
         let client = BasicClient::new(ClientId::new(self.client_id.clone()))
             .set_auth_uri(AuthUrl::from_url(self.endpoint("authorize")))
@@ -109,7 +109,7 @@ impl AuthConfig {
                 self.endpoint("devicecode"),
             ));
         Ok(match redirect {
-            Some(r) => client.set_redirect_uri(RedirectUrl::new(r.to_string()).map_err(bad)?),
+            Some(r) => client.set_redirect_uri(RedirectUrl::new(r.to_owned()).map_err(bad)?),
             None => client,
         })
     }
@@ -118,13 +118,18 @@ impl AuthConfig {
 /// The HTTP client for the identity platform: no redirects (a token endpoint never redirects,
 /// and following one could leak a code), bounded timeouts.
 pub fn http_client() -> Result<reqwest::Client, AuthError> {
+    http_client_builder()
+        .build()
+        .map_err(|e| AuthError::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// The settings of [`http_client`], for a caller that adds its own (a resolver override).
+pub fn http_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .user_agent(hb_graph::client::USER_AGENT)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(60))
         .connect_timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| AuthError::Config(format!("cannot build the HTTP client: {e}")))
 }
 
 #[cfg(test)]
