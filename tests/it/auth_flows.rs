@@ -511,3 +511,59 @@ async fn a_browser_that_resolves_localhost_to_ipv6_still_reaches_the_listener() 
     assert_eq!(info.upn, admin.as_str());
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_account_and_tenant_come_from_the_checked_id_token_and_client_info() {
+    let emu = emulator().await;
+    let store = store("hb-test-id-token");
+    let session = browser_session(&emu, store.clone(), &crate::common::admin_upn(&emu), true);
+    session.token().await.expect("signed in");
+    // Known before any Graph call: read from the id token, not learnt from /me.
+    let (account, tenant) = session.saved_account().await.unwrap();
+    assert_eq!(account.as_deref(), Some(emu.admin_upn.as_str()));
+    assert_eq!(tenant.as_deref(), Some(emu.tenant_id.as_str()));
+    let cached = store.load(&session.config().cache_key()).unwrap().unwrap();
+    assert_eq!(cached.account.as_deref(), Some(emu.admin_upn.as_str()));
+
+    // The emulator answers client_info only when asked, as Entra does.
+    let http = reqwest::Client::new();
+    let refresh = |client_info: bool| {
+        let mut form = vec![
+            ("grant_type", "refresh_token".to_string()),
+            (
+                "client_id",
+                hello_bootstrap::auth::DEFAULT_CLIENT_ID.to_string(),
+            ),
+            ("refresh_token", cached.refresh_token.expose().to_string()),
+            (
+                "scope",
+                "openid profile offline_access User.Read".to_string(),
+            ),
+        ];
+        if client_info {
+            form.push(("client_info", "1".to_string()));
+        }
+        http.post(format!(
+            "{}/{}/oauth2/v2.0/token",
+            emu.login_url, emu.tenant_id
+        ))
+        .form(&form)
+        .send()
+    };
+    let with: Value = refresh(true).await.unwrap().json().await.unwrap();
+    for field in [
+        "token_type",
+        "scope",
+        "expires_in",
+        "ext_expires_in",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "client_info",
+    ] {
+        assert!(with.get(field).is_some(), "{field} missing from {with:#}");
+    }
+    let without: Value = refresh(false).await.unwrap().json().await.unwrap();
+    assert!(without.get("client_info").is_none());
+    emu.shutdown().await;
+}

@@ -1,9 +1,14 @@
 //! Where we sign in (identity platform root, tenant) and as which app (client id).
 
 use super::error::AuthError;
-use oauth2::basic::BasicClient;
+use super::id_token::EntraTokenFields;
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
 use oauth2::{
-    AuthUrl, ClientId, DeviceAuthorizationUrl, EndpointNotSet, EndpointSet, RedirectUrl, TokenUrl,
+    AuthUrl, Client, ClientId, DeviceAuthorizationUrl, EndpointNotSet, EndpointSet, RedirectUrl,
+    StandardRevocableToken, StandardTokenResponse, TokenUrl,
 };
 use std::time::Duration;
 use url::Url;
@@ -15,9 +20,32 @@ pub const PUBLIC_LOGIN_ROOT: &str = "https://login.microsoftonline.com";
 /// Work and school accounts of any tenant, the default `--tenant`.
 pub const DEFAULT_TENANT: &str = "organizations";
 
-/// The oauth2 client with the authorize, device-code and token endpoints set.
-pub type OAuthClient =
-    BasicClient<EndpointSet, EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+/// A token endpoint answer with Entra's extra fields (`id_token`, `client_info`, `ext_expires_in`).
+pub type EntraTokenResponse = StandardTokenResponse<EntraTokenFields, BasicTokenType>;
+
+/// The oauth2 client reading Entra's token responses, before any endpoint is set.
+type EntraClient = Client<
+    BasicErrorResponse,
+    EntraTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+>;
+
+/// The oauth2 client with the authorize, device-code and token endpoints set, reading Entra's
+/// token responses.
+pub type OAuthClient = Client<
+    BasicErrorResponse,
+    EntraTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
 
 /// The identity platform endpoints for one tenant and app, validated once.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,7 +130,7 @@ impl AuthConfig {
     /// An oauth2 client for these endpoints, optionally with a loopback redirect.
     pub fn oauth_client(&self, redirect: Option<&str>) -> Result<OAuthClient, AuthError> {
         let bad = |e: url::ParseError| AuthError::Config(format!("bad identity platform URL: {e}"));
-        let client = BasicClient::new(ClientId::new(self.client_id.clone()))
+        let client = EntraClient::new(ClientId::new(self.client_id.clone()))
             .set_auth_uri(AuthUrl::from_url(self.endpoint("authorize")))
             .set_token_uri(TokenUrl::from_url(self.endpoint("token")))
             .set_device_authorization_url(DeviceAuthorizationUrl::from_url(

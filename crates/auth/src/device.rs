@@ -3,7 +3,7 @@
 
 use super::config::AuthConfig;
 use super::error::AuthError;
-use super::grant::{TokenGrant, aadsts_summary, map_request_error};
+use super::grant::{CLIENT_INFO, TokenGrant, aadsts_summary, map_request_error};
 use super::scopes;
 use oauth2::{DeviceAuthorizationResponse, ExtraDeviceAuthorizationFields, Scope};
 use serde::{Deserialize, Serialize};
@@ -108,6 +108,7 @@ pub async fn sign_in_with_device_code(
     };
     let response = client
         .exchange_device_access_token(&details)
+        .add_extra_param(CLIENT_INFO.0, CLIENT_INFO.1)
         .request_async(http, sleep, None)
         .await
         .map_err(map_request_error)
@@ -123,5 +124,5 @@ pub async fn sign_in_with_device_code(
             other => other,
         })?;
     tracing::info!("signed in with a device code");
-    Ok(TokenGrant::from_response(&response))
+    TokenGrant::from_response(config, &response)
 }

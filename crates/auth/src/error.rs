@@ -38,6 +38,11 @@ pub enum AuthError {
     /// The identity platform could not be reached or answered something unreadable.
     #[error("cannot talk to the identity platform: {0}. Check the network or --login-url.")]
     Network(String),
+    /// The id token does not match the tenant and app we signed in to.
+    #[error(
+        "the identity platform's id token does not fit this sign-in ({0}): nothing was saved; check --login-url, --tenant and --client-id"
+    )]
+    IdToken(String),
     /// A bad --login-url, --tenant or --client-id.
     #[error("{0}")]
     Config(String),

@@ -3,7 +3,7 @@
 use super::browser::Browser;
 use super::config::AuthConfig;
 use super::error::AuthError;
-use super::grant::{TokenGrant, aadsts_summary, map_request_error};
+use super::grant::{CLIENT_INFO, TokenGrant, aadsts_summary, map_request_error};
 use super::loopback::{LoopbackListener, Redirect};
 use super::scopes;
 use hb_lab::Upn;
@@ -83,9 +83,10 @@ pub async fn sign_in_with_browser(
     let response = client
         .exchange_code(AuthorizationCode::new(code.expose().to_string()))
         .set_pkce_verifier(verifier)
+        .add_extra_param(CLIENT_INFO.0, CLIENT_INFO.1)
         .request_async(http)
         .await
         .map_err(map_request_error)?;
     tracing::info!("signed in with the browser");
-    Ok(TokenGrant::from_response(&response))
+    TokenGrant::from_response(config, &response)
 }

@@ -124,7 +124,8 @@ impl AuthSession {
         }
     }
 
-    /// Records who is signed in (learnt from `/me` and `/organization`) next to the refresh token.
+    /// Records who is signed in next to the refresh token (the id token already tells us; this
+    /// keeps what `/me` and `/organization` said for a sign-in whose answers carried none).
     pub async fn remember_account(&self, upn: &str, tenant_id: &str) -> Result<(), AuthError> {
         let mut state = self.state.lock().await;
         state.account = Some(upn.to_string());
@@ -248,6 +249,10 @@ impl AuthSession {
     async fn adopt(&self, state: &mut State, grant: TokenGrant) -> Result<(), AuthError> {
         if let Some(rt) = &grant.refresh_token {
             state.refresh_token = Some(rt.clone());
+        }
+        if let Some(account) = &grant.account {
+            state.account = Some(account.username.clone());
+            state.tenant_id = Some(account.tenant_id.clone());
         }
         state.scopes = grant.scopes.clone();
         state.grant = Some(grant);

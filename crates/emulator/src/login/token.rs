@@ -53,7 +53,13 @@ pub(super) async fn token(
         )),
     };
     match result {
-        Ok(body) => {
+        Ok(mut body) => {
+            // MSAL asks for client_info with `client_info=1`; without it Entra sends none.
+            if form.get("client_info").map(String::as_str) != Some("1")
+                && let Some(map) = body.as_object_mut()
+            {
+                map.remove("client_info");
+            }
             let mut response = Json(body).into_response();
             no_store(&mut response);
             response
@@ -181,7 +187,8 @@ fn redeem_refresh(
 }
 
 /// Mints an access token through the registry, a refresh token when `offline_access` was
-/// granted, and an id token; answers in the v2.0 token response shape.
+/// granted, and an id token; answers in the v2.0 token response shape, with `client_info`
+/// (base64url `{"uid","utid"}`, MSAL's home account id), which `token` drops unless asked for.
 pub(super) fn issue_tokens(
     state: &SharedState,
     user_id: &UserId,
@@ -218,6 +225,8 @@ pub(super) fn issue_tokens(
         "ext_expires_in": lifetime.as_secs(),
         "access_token": access.expose(),
         "id_token": id_token(state, client_id, &tenant_id, user_id, upn, &display_name),
+        "client_info": base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(json!({"uid": user_id, "utid": tenant_id}).to_string()),
     });
     if offline {
         let refresh = random_token("rt");
