@@ -4,6 +4,7 @@
 use super::config::AuthConfig;
 use super::error::AuthError;
 use super::grant::{CLIENT_INFO, TokenGrant, aadsts_summary, map_request_error};
+use super::refusal::{Flow, explain};
 use super::scopes;
 use oauth2::{DeviceAuthorizationResponse, ExtraDeviceAuthorizationFields, Scope};
 use serde::{Deserialize, Serialize};
@@ -67,7 +68,13 @@ pub async fn sign_in_with_device_code(
         )
         .request_async(http)
         .await
-        .map_err(map_request_error)?;
+        .map_err(map_request_error)
+        .map_err(|e| match &e {
+            AuthError::OAuth { description, .. } => {
+                explain(description, config, graph_scopes, Flow::DeviceCode).unwrap_or(e)
+            }
+            _ => e,
+        })?;
     let prompt = DeviceCodePrompt {
         verification_uri: details.verification_uri().to_string(),
         user_code: details.user_code().secret().clone(),
@@ -114,6 +121,10 @@ pub async fn sign_in_with_device_code(
         .map_err(map_request_error)
         .map_err(|e| match e {
             AuthError::OAuth { error, description } => match error.as_str() {
+                _ if explain(&description, config, graph_scopes, Flow::DeviceCode).is_some() => {
+                    explain(&description, config, graph_scopes, Flow::DeviceCode)
+                        .unwrap_or(AuthError::DeviceCodeExpired)
+                }
                 "authorization_declined" | "access_denied" => {
                     AuthError::Declined(aadsts_summary(&description))
                 }

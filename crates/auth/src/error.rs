@@ -11,6 +11,17 @@ pub enum AuthError {
         /// The `error_description` (AADSTS code and text), without any secret.
         description: String,
     },
+    /// Entra refused the sign-in for a reason a person can act on (consent, assignment, policy,
+    /// MFA, password, lock); see [`crate::refusal`].
+    #[error("the sign-in was refused ({summary}): {fix}")]
+    Refused {
+        /// The AADSTS code, e.g. 53003.
+        code: u32,
+        /// Entra's `AADSTSnnnnn: …` sentence without trace ids.
+        summary: String,
+        /// What to do about it.
+        fix: String,
+    },
     /// The person (or their admin) declined the sign-in in the browser or on the device page.
     #[error("sign-in was declined{}: nothing was changed; sign in again and approve the request", detail_text(.0))]
     Declined(String),
@@ -56,6 +67,7 @@ impl AuthError {
     pub fn needs_interactive(&self) -> bool {
         match self {
             AuthError::SignInExpired(_) | AuthError::NotSignedIn => true,
+            AuthError::Refused { code, .. } => super::refusal::interactive_fixes(*code),
             AuthError::OAuth { error, .. } => {
                 error == "invalid_grant" || error == "interaction_required"
             }

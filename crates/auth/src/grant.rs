@@ -4,6 +4,7 @@
 use super::config::{AuthConfig, EntraTokenResponse};
 use super::error::AuthError;
 use super::id_token::{self, SignedInAccount};
+use super::refusal::{self, Flow};
 use super::scopes;
 use hb_lab::Secret;
 use oauth2::{
@@ -62,9 +63,11 @@ impl TokenGrant {
     }
 }
 
-/// Redeems a refresh token for a new access token (and usually a new refresh token). A dead
-/// refresh token (invalid_grant, e.g. AADSTS700082 or AADSTS70043) becomes
-/// [`AuthError::SignInExpired`] so the caller signs in interactively instead of retrying.
+/// Redeems a refresh token for a new access token (and usually a new refresh token). A refusal
+/// we can explain (consent, MFA, policy, …; see [`refusal::explain`]) becomes
+/// [`AuthError::Refused`] and leaves the refresh token alone; any other invalid_grant (a dead
+/// refresh token, e.g. AADSTS700082 or AADSTS70043) becomes [`AuthError::SignInExpired`] so the
+/// caller signs in interactively instead of retrying.
 pub async fn refresh(
     config: &AuthConfig,
     http: &reqwest::Client,
@@ -85,8 +88,14 @@ pub async fn refresh(
         .await
         .map_err(map_request_error)
         .map_err(|e| match e {
-            AuthError::OAuth { error, description } if error == "invalid_grant" => {
-                AuthError::SignInExpired(aadsts_summary(&description))
+            AuthError::OAuth { error, description } => {
+                match refusal::explain(&description, config, graph_scopes, Flow::Refresh) {
+                    Some(refused) => refused,
+                    None if error == "invalid_grant" => {
+                        AuthError::SignInExpired(aadsts_summary(&description))
+                    }
+                    None => AuthError::OAuth { error, description },
+                }
             }
             other => other,
         })?;

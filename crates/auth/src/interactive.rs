@@ -5,6 +5,7 @@ use super::config::AuthConfig;
 use super::error::AuthError;
 use super::grant::{CLIENT_INFO, TokenGrant, aadsts_summary, map_request_error};
 use super::loopback::{LoopbackListener, Redirect};
+use super::refusal::{Flow, explain};
 use super::scopes;
 use hb_lab::Upn;
 use oauth2::{AuthorizationCode, CsrfToken, PkceCodeChallenge, Scope};
@@ -44,7 +45,13 @@ pub async fn sign_in_with_browser(
     let waiting = tokio::spawn(listener.receive(BROWSER_TIMEOUT));
     if let Err(e) = browser.open(&authorize_url).await {
         waiting.abort();
-        return Err(e);
+        // A browser that reads pages (the headless one) reports the sign-in page's AADSTS code.
+        return Err(match &e {
+            AuthError::Browser(text) => {
+                explain(text, config, graph_scopes, Flow::Browser).unwrap_or(e)
+            }
+            _ => e,
+        });
     }
     let redirect = waiting
         .await
@@ -70,6 +77,9 @@ pub async fn sign_in_with_browser(
                         .into(),
                 ));
             }
+            if let Some(refused) = explain(&description, config, graph_scopes, Flow::Browser) {
+                return Err(refused);
+            }
             return Err(match error.as_str() {
                 "access_denied" => AuthError::Declined(aadsts_summary(&description)),
                 _ => AuthError::OAuth {
@@ -86,7 +96,13 @@ pub async fn sign_in_with_browser(
         .add_extra_param(CLIENT_INFO.0, CLIENT_INFO.1)
         .request_async(http)
         .await
-        .map_err(map_request_error)?;
+        .map_err(map_request_error)
+        .map_err(|e| match &e {
+            AuthError::OAuth { description, .. } => {
+                explain(description, config, graph_scopes, Flow::Browser).unwrap_or(e)
+            }
+            _ => e,
+        })?;
     tracing::info!("signed in with the browser");
     TokenGrant::from_response(config, &response)
 }

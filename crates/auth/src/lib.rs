@@ -13,6 +13,7 @@ pub mod id_token;
 pub mod interactive;
 pub mod loopback;
 pub mod preflight;
+pub mod refusal;
 pub mod scopes;
 pub mod session;
 pub mod store;

@@ -157,6 +157,8 @@ impl AuthSession {
                 self.interactive(&mut state).await?
             }
             Ok(()) => {}
+            // Without a way to interact, the refusal itself says what to do.
+            Err(e @ AuthError::Refused { .. }) if !self.can_interact() => return Err(e),
             Err(e) if e.needs_interactive() => self.interactive(&mut state).await?,
             Err(e) => return Err(e),
         }
@@ -188,7 +190,9 @@ impl AuthSession {
         }
         match self.refresh_silently(&mut state).await {
             Ok(()) => true,
-            Err(e) if e.needs_interactive() => self.interactive(&mut state).await.is_ok(),
+            Err(e) if e.needs_interactive() && self.can_interact() => {
+                self.interactive(&mut state).await.is_ok()
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "could not refresh the access token");
                 false

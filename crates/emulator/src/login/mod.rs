@@ -12,6 +12,7 @@ mod device;
 mod error;
 mod hooks;
 mod pages;
+mod refusals;
 mod state;
 mod token;
 
@@ -53,5 +54,6 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/_emulator/login/revoke", post(hooks::revoke))
         .route("/_emulator/login/settings", post(hooks::settings))
+        .route("/_emulator/login/refuse", post(hooks::refuse))
         .route("/_emulator/login/stats", get(hooks::stats))
 }

@@ -42,6 +42,20 @@ pub(super) async fn token(
     }
     let grant_type = form.get("grant_type").cloned().unwrap_or_default();
     state.login.count(&format!("token:{grant_type}"));
+    let short = if grant_type == DEVICE_GRANT {
+        "device_code"
+    } else {
+        grant_type.as_str()
+    };
+    let refused = state
+        .login
+        .lock()
+        .refusal
+        .as_ref()
+        .and_then(|r| r.at_token(short));
+    if let Some(e) = refused {
+        return e.into_response();
+    }
     let result = match grant_type.as_str() {
         "authorization_code" => redeem_code(&state, &client_id, &form),
         "refresh_token" => redeem_refresh(&state, &client_id, &form),
