@@ -144,10 +144,12 @@ impl LoopbackListener {
             match parse_redirect(&target) {
                 Some(redirect) => {
                     let page = match &redirect {
-                        Redirect::Code { .. } => DONE_PAGE,
-                        Redirect::Error { .. } => FAILED_PAGE,
+                        Redirect::Code { .. } => DONE_PAGE.to_string(),
+                        Redirect::Error {
+                            error, description, ..
+                        } => failed_page(error, description),
                     };
-                    respond(&mut stream, "200 OK", page).await;
+                    respond(&mut stream, "200 OK", &page).await;
                     return Ok(redirect);
                 }
                 None => respond(&mut stream, "404 Not Found", "not found").await,
@@ -158,8 +160,29 @@ impl LoopbackListener {
 
 const DONE_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Hello Bootstrap</title></head>\
 <body style=\"font-family:sans-serif\"><h1>Signed in</h1><p>You can close this tab and return to Hello Bootstrap.</p></body></html>";
-const FAILED_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Hello Bootstrap</title></head>\
-<body style=\"font-family:sans-serif\"><h1>Sign-in did not complete</h1><p>You can close this tab; Hello Bootstrap shows what happened.</p></body></html>";
+/// The page for an error redirect: what went wrong (Entra's AADSTS sentence, without trace ids),
+/// and that the app says what to do.
+fn failed_page(error: &str, description: &str) -> String {
+    let summary = super::grant::aadsts_summary(description);
+    let what = if summary.is_empty() {
+        error.to_string()
+    } else {
+        summary
+    };
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Hello Bootstrap</title></head>\
+<body style=\"font-family:sans-serif\"><h1>Sign-in did not complete</h1><p>{}</p>\
+<p>You can close this tab; Hello Bootstrap says what to do next.</p></body></html>",
+        escape_html(&what)
+    )
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
 
 fn local_port(listener: &TcpListener) -> Result<u16, AuthError> {
     listener
@@ -255,6 +278,15 @@ mod tests {
             }
             other => panic!("expected an error, got {other:?}"),
         }
+        let page = failed_page(
+            "access_denied",
+            "AADSTS65004: User declined <b>\r\nTrace ID: 1",
+        );
+        assert!(
+            page.contains("AADSTS65004: User declined &lt;b&gt;"),
+            "{page}"
+        );
+        assert!(!page.contains("Trace ID"));
         assert!(parse_redirect("/favicon.ico").is_none());
         assert!(parse_redirect("/").is_none());
     }

@@ -44,6 +44,7 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, String> {
         let port = config.port;
         let state = EmulatorState::new(config)?;
+        super::login::signing::warm_up();
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .map_err(|e| {

@@ -259,7 +259,8 @@ pub(super) fn issue_tokens(
     body
 }
 
-/// An unsigned id token with the claims a client reads (the emulator is not a security boundary).
+/// A v2.0 id token with the claims Entra issues (ID token claims reference), RS256-signed with the
+/// key published at `/{tenant}/discovery/v2.0/keys`. `sub` is pairwise: per user and app.
 fn id_token(
     state: &SharedState,
     client_id: &str,
@@ -268,7 +269,6 @@ fn id_token(
     upn: &str,
     name: &str,
 ) -> String {
-    let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
     let now = chrono::Utc::now().timestamp();
     let claims = json!({
         "aud": client_id,
@@ -279,12 +279,10 @@ fn id_token(
         "name": name,
         "oid": user_id,
         "preferred_username": upn,
+        "sub": base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(Sha256::digest(format!("{user_id}|{client_id}").as_bytes())),
         "tid": tenant_id,
         "ver": "2.0",
     });
-    format!(
-        "{}.{}.",
-        b64(&json!({"alg": "none", "typ": "JWT"})),
-        b64(&claims)
-    )
+    super::signing::sign(&claims)
 }
