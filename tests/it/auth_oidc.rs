@@ -107,3 +107,123 @@ async fn discovery_and_jwks_let_a_standard_client_verify_the_id_token() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn with_tls_a_standard_client_discovers_signs_in_and_verifies_over_https() {
+    mock_keyring();
+    let identity = hello_bootstrap::emulator::tls::TlsIdentity::self_signed().unwrap();
+    let pem = identity.cert_pem.clone();
+    let emu = hello_bootstrap::emulator::Emulator::start_tls(
+        hello_bootstrap::emulator::EmulatorConfig::default(),
+        identity,
+    )
+    .await
+    .unwrap();
+    assert!(emu.login_url.starts_with("https://127.0.0.1:"));
+    let (fingerprint, served_pem) = emu.tls.clone().expect("TLS details");
+    assert_eq!(served_pem, pem);
+    assert_eq!(fingerprint.split(':').count(), 32);
+    assert!(emu.ready_line().contains(&fingerprint));
+
+    // Without the certificate a client refuses the connection; with it, it talks https.
+    assert!(
+        reqwest::get(format!(
+            "{}/organizations/v2.0/.well-known/openid-configuration",
+            emu.login_url
+        ))
+        .await
+        .is_err()
+    );
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |url: String| {
+        let http = http.clone();
+        async move {
+            http.get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let config = get(format!(
+        "{}/{}/v2.0/.well-known/openid-configuration",
+        emu.login_url, emu.tenant_id
+    ))
+    .await;
+    let issuer = config["issuer"].as_str().unwrap().to_string();
+    assert!(issuer.starts_with("https://"));
+
+    // Authorization code + PKCE by hand, against the discovered endpoints.
+    let verifier = "v".repeat(43);
+    let challenge = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        sha2::Digest::finalize(sha2::Digest::chain_update(
+            sha2::Sha256::default(),
+            verifier.as_bytes(),
+        )),
+    );
+    let redirect_uri = "http://localhost:53100";
+    let mut authorize =
+        url::Url::parse(config["authorization_endpoint"].as_str().unwrap()).unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("client_id", DEFAULT_CLIENT_ID)
+        .append_pair("response_type", "code")
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("scope", "openid profile offline_access User.Read")
+        .append_pair("state", "s1")
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("login_hint", emu.admin_upn.as_str());
+    let back = http.get(authorize).send().await.unwrap();
+    assert_eq!(back.status(), 302);
+    let location = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
+    assert_eq!(
+        location.as_str().split('?').next(),
+        Some("http://localhost:53100/")
+    );
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code");
+    let answer: Value = http
+        .post(config["token_endpoint"].as_str().unwrap())
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", DEFAULT_CLIENT_ID),
+            ("code", &code),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", &verifier),
+            ("client_info", "1"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id_token = answer["id_token"].as_str().expect("an id token");
+    assert!(answer["client_info"].is_string());
+
+    let jwks: JwkSet =
+        serde_json::from_value(get(config["jwks_uri"].as_str().unwrap().to_string()).await)
+            .unwrap();
+    let jwk = jwks
+        .find(&decode_header(id_token).unwrap().kid.unwrap())
+        .expect("published key");
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_audience(&[DEFAULT_CLIENT_ID]);
+    validation.set_issuer(&[issuer.as_str()]);
+    let claims = decode::<Value>(id_token, &DecodingKey::from_jwk(jwk).unwrap(), &validation)
+        .expect("verifies")
+        .claims;
+    assert_eq!(claims["tid"], emu.tenant_id.as_str());
+    emu.shutdown().await;
+}
