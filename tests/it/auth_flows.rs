@@ -567,3 +567,49 @@ async fn the_account_and_tenant_come_from_the_checked_id_token_and_client_info()
     assert!(without.get("client_info").is_none());
     emu.shutdown().await;
 }
+
+/// A browser showing a page that never redirects back (admin approval, a Conditional Access block).
+struct StuckBrowser;
+
+#[async_trait::async_trait]
+impl Browser for StuckBrowser {
+    async fn open(&self, _authorize_url: &Url) -> Result<(), AuthError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn waiting_for_the_browser_is_reported_and_cancel_ends_it_at_once() {
+    use hello_bootstrap::auth::BrowserProgress;
+    let emu = emulator().await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let session = Arc::new(
+        AuthSession::new(
+            config(&emu),
+            store("hb-test-cancel-wait"),
+            Interaction::Browser(Arc::new(StuckBrowser)),
+            scopes_for_steps(&[Step::TapPolicy]),
+        )
+        .unwrap()
+        .with_browser_progress(Arc::new(move |p| {
+            let _ = tx.send(p);
+        })),
+    );
+    let signing_in = tokio::spawn({
+        let session = session.clone();
+        async move { session.sign_in().await }
+    });
+    assert_eq!(
+        rx.recv().await,
+        Some(BrowserProgress::Waiting {
+            timeout: hello_bootstrap::auth::BROWSER_TIMEOUT
+        })
+    );
+    let started = std::time::Instant::now();
+    session.cancel_sign_in();
+    let e = signing_in.await.unwrap().unwrap_err();
+    assert_eq!(e, AuthError::Cancelled);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(rx.recv().await, Some(BrowserProgress::Finished));
+    emu.shutdown().await;
+}

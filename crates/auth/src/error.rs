@@ -25,6 +25,9 @@ pub enum AuthError {
     /// The person (or their admin) declined the sign-in in the browser or on the device page.
     #[error("sign-in was declined{}: nothing was changed; sign in again and approve the request", detail_text(.0))]
     Declined(String),
+    /// The person cancelled the wait for the browser in the app.
+    #[error("the sign-in was cancelled: nothing was changed; sign in again when ready")]
+    Cancelled,
     /// The device code ran out before anyone approved it.
     #[error(
         "the device code expired before the sign-in was approved: run the sign-in again and enter the new code promptly"

@@ -14,6 +14,22 @@ use std::time::Duration;
 /// How long we wait for the person to finish signing in in the browser.
 pub const BROWSER_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// What a browser sign-in is doing, for whoever shows "Waiting for the browser…" with Cancel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrowserProgress {
+    /// The sign-in page is open; the redirect is awaited for at most `timeout`. A page that
+    /// refuses (admin approval, Conditional Access, …) never comes back, so offer Cancel.
+    Waiting {
+        /// When the wait gives up by itself.
+        timeout: Duration,
+    },
+    /// The wait is over (signed in, refused, cancelled or timed out).
+    Finished,
+}
+
+/// Reports [`BrowserProgress`].
+pub type BrowserReporter = std::sync::Arc<dyn Fn(BrowserProgress) + Send + Sync>;
+
 /// Signs in through `browser`: opens the authorize page, receives the code on the loopback
 /// listener, checks `state`, and redeems the code with the PKCE verifier.
 pub async fn sign_in_with_browser(
@@ -22,6 +38,8 @@ pub async fn sign_in_with_browser(
     browser: &dyn Browser,
     graph_scopes: &[&str],
     login_hint: Option<&Upn>,
+    cancel: &tokio::sync::Notify,
+    progress: Option<&BrowserReporter>,
 ) -> Result<TokenGrant, AuthError> {
     let listener = LoopbackListener::bind().await?;
     let client = config.oauth_client(Some(listener.redirect_uri()))?;
@@ -53,8 +71,25 @@ pub async fn sign_in_with_browser(
             _ => e,
         });
     }
-    let redirect = waiting
-        .await
+    let report = |p: BrowserProgress| {
+        if let Some(progress) = progress {
+            progress(p);
+        }
+    };
+    report(BrowserProgress::Waiting {
+        timeout: BROWSER_TIMEOUT,
+    });
+    let abort = waiting.abort_handle();
+    let redirect = tokio::select! {
+        done = waiting => done,
+        () = cancel.notified() => {
+            abort.abort();
+            report(BrowserProgress::Finished);
+            return Err(AuthError::Cancelled);
+        }
+    };
+    report(BrowserProgress::Finished);
+    let redirect = redirect
         .map_err(|e| AuthError::Browser(format!("the loopback listener failed: {e}")))??;
 
     let code = match redirect {

@@ -23,6 +23,7 @@ pub use config::{AuthConfig, DEFAULT_CLIENT_ID, DEFAULT_TENANT, PUBLIC_LOGIN_ROO
 pub use device::{DeviceCodePrompt, DeviceProgress};
 pub use error::AuthError;
 pub use id_token::SignedInAccount;
+pub use interactive::{BROWSER_TIMEOUT, BrowserProgress};
 pub use preflight::{Identity, PreflightError, preflight};
 pub use scopes::{scopes_for, scopes_for_steps};
 pub use session::{AuthSession, Interaction};

@@ -7,7 +7,7 @@ use super::config::{AuthConfig, http_client};
 use super::device::{DeviceProgress, sign_in_with_device_code};
 use super::error::AuthError;
 use super::grant::{self, TokenGrant};
-use super::interactive::sign_in_with_browser;
+use super::interactive::{BrowserReporter, sign_in_with_browser};
 use super::store::{CachedSignIn, SecretStore};
 use hb_graph::TokenSource;
 use hb_lab::{Secret, Upn};
@@ -52,6 +52,10 @@ pub struct AuthSession {
     login_hint: Option<Upn>,
     state: tokio::sync::Mutex<State>,
     interactive_sign_ins: AtomicU32,
+    browser_progress: Option<BrowserReporter>,
+    /// Signalled by [`AuthSession::cancel_sign_in`]; replaced at each browser sign-in so a
+    /// cancel meant for an earlier one cannot end the next.
+    cancel: std::sync::Mutex<Arc<tokio::sync::Notify>>,
 }
 
 impl AuthSession {
@@ -71,6 +75,8 @@ impl AuthSession {
             login_hint: None,
             state: tokio::sync::Mutex::new(State::default()),
             interactive_sign_ins: AtomicU32::new(0),
+            browser_progress: None,
+            cancel: std::sync::Mutex::new(Arc::new(tokio::sync::Notify::new())),
         })
     }
 
@@ -78,6 +84,21 @@ impl AuthSession {
     pub fn with_login_hint(mut self, upn: Option<Upn>) -> Self {
         self.login_hint = upn;
         self
+    }
+
+    /// Reports when a browser sign-in waits and stops waiting (for "Waiting for the browser…").
+    pub fn with_browser_progress(mut self, progress: BrowserReporter) -> Self {
+        self.browser_progress = Some(progress);
+        self
+    }
+
+    /// Ends a browser sign-in under way with [`AuthError::Cancelled`] (the Cancel button next to
+    /// "Waiting for the browser…"); does nothing when none is under way.
+    pub fn cancel_sign_in(&self) {
+        self.cancel
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .notify_one();
     }
 
     /// The tenant and app this session signs in to.
@@ -225,12 +246,16 @@ impl AuthSession {
             Interaction::Never => return Err(AuthError::NotSignedIn),
             Interaction::Browser(browser) => {
                 self.interactive_sign_ins.fetch_add(1, Ordering::SeqCst);
+                let cancel = Arc::new(tokio::sync::Notify::new());
+                *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = cancel.clone();
                 sign_in_with_browser(
                     &self.config,
                     &self.http,
                     browser.as_ref(),
                     &self.graph_scopes,
                     self.login_hint.as_ref(),
+                    &cancel,
+                    self.browser_progress.as_ref(),
                 )
                 .await?
             }
