@@ -45,6 +45,8 @@ pub struct SignedInAccount {
     pub name: Option<String>,
     /// `uid.utid` from `client_info`: the account at home, as MSAL keys its cache.
     pub home_account_id: Option<String>,
+    /// `iss`, checked again against the discovered issuer by [`check_discovered_issuer`].
+    pub issuer: String,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +99,7 @@ pub fn account(
         tenant_id: claims.tid,
         name: claims.name.filter(|n| !n.is_empty()),
         home_account_id,
+        issuer: claims.iss,
     }))
 }
 
@@ -142,6 +145,55 @@ fn check(config: &AuthConfig, claims: &Claims) -> Result<(), AuthError> {
         return Err(bad("it names no account (oid, preferred_username)"));
     }
     Ok(())
+}
+
+/// The `issuer` of the tenant's OpenID Connect discovery document
+/// (`{login root}{tenant}/v2.0/.well-known/openid-configuration`); for `organizations` it holds the
+/// placeholder `{tenantid}`.
+pub async fn discover_issuer(
+    config: &AuthConfig,
+    http: &reqwest::Client,
+) -> Result<String, String> {
+    let mut url = config.login_root.clone();
+    url.set_path(&format!(
+        "{}{}/v2.0/.well-known/openid-configuration",
+        config.login_root.path(),
+        config.tenant
+    ));
+    #[derive(Deserialize)]
+    struct Discovery {
+        issuer: String,
+    }
+    let response = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| e.without_url().to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("discovery answered {}", response.status()));
+    }
+    let doc: Discovery = response
+        .json()
+        .await
+        .map_err(|e| e.without_url().to_string())?;
+    Ok(doc.issuer)
+}
+
+/// Whether `account`'s issuer is the discovered one (its `{tenantid}` filled with the account's
+/// tenant), as MSAL checks it.
+pub fn check_discovered_issuer(
+    account: &SignedInAccount,
+    discovered: &str,
+) -> Result<(), AuthError> {
+    let expected = discovered.replace("{tenantid}", &account.tenant_id);
+    if account.issuer.eq_ignore_ascii_case(&expected) {
+        Ok(())
+    } else {
+        Err(bad(&format!(
+            "its issuer is '{}', the tenant's discovery document says {expected}",
+            account.issuer
+        )))
+    }
 }
 
 fn decode_segment<T: for<'de> Deserialize<'de>>(segment: &str) -> Option<T> {
@@ -200,6 +252,16 @@ mod tests {
         assert_eq!(got.tenant_id, TID);
         assert_eq!(got.home_account_id.as_deref(), Some(&*format!("o1.{TID}")));
         assert!(account(&config(TID), &token(claims())).is_ok());
+        assert!(
+            check_discovered_issuer(&got, "https://login.microsoftonline.com/{tenantid}/v2.0")
+                .is_ok()
+        );
+        let e = check_discovered_issuer(
+            &got,
+            "https://login.partner.microsoftonline.cn/{tenantid}/v2.0",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("discovery"), "{e}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::config::{AuthConfig, http_client};
 use super::device::{DeviceProgress, sign_in_with_device_code};
 use super::error::AuthError;
 use super::grant::{self, TokenGrant};
+use super::id_token::{SignedInAccount, check_discovered_issuer, discover_issuer};
 use super::interactive::{BrowserReporter, sign_in_with_browser};
 use super::store::{CachedSignIn, SecretStore};
 use hb_graph::TokenSource;
@@ -56,6 +57,8 @@ pub struct AuthSession {
     /// Signalled by [`AuthSession::cancel_sign_in`]; replaced at each browser sign-in so a
     /// cancel meant for an earlier one cannot end the next.
     cancel: std::sync::Mutex<Arc<tokio::sync::Notify>>,
+    /// The tenant's discovered issuer, fetched once, on the first id token.
+    issuer: tokio::sync::OnceCell<String>,
 }
 
 impl AuthSession {
@@ -77,6 +80,7 @@ impl AuthSession {
             interactive_sign_ins: AtomicU32::new(0),
             browser_progress: None,
             cancel: std::sync::Mutex::new(Arc::new(tokio::sync::Notify::new())),
+            issuer: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -280,12 +284,29 @@ impl AuthSession {
             state.refresh_token = Some(rt.clone());
         }
         if let Some(account) = &grant.account {
+            self.check_issuer(account).await?;
             state.account = Some(account.username.clone());
             state.tenant_id = Some(account.tenant_id.clone());
         }
         state.scopes = grant.scopes.clone();
         state.grant = Some(grant);
         self.save(state).await
+    }
+
+    /// Checks the id token's issuer against the tenant's discovery document. If discovery cannot
+    /// be read, the issuer's form was still checked ([`crate::id_token::account`]).
+    async fn check_issuer(&self, account: &SignedInAccount) -> Result<(), AuthError> {
+        let discovered = self
+            .issuer
+            .get_or_try_init(|| discover_issuer(&self.config, &self.http))
+            .await;
+        match discovered {
+            Ok(issuer) => check_discovered_issuer(account, issuer),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the OpenID Connect discovery document; the id token's issuer was checked by its form only");
+                Ok(())
+            }
+        }
     }
 
     async fn save(&self, state: &State) -> Result<(), AuthError> {
