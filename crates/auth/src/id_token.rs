@@ -124,9 +124,9 @@ fn check(config: &AuthConfig, claims: &Claims) -> Result<(), AuthError> {
             claims.tid, config.tenant
         )));
     }
-    // `https://{authority host}/{tid}/v2.0`. The host is not compared with --login-url: the
-    // answer came from --login-url itself, and the issuer's host is the cloud's name for itself
-    // (a proxy or another alias of the same cloud would differ).
+    // `https://{authority host}/{tid}/v2.0`. The host is not compared with --login-url here (the
+    // issuer's host is the cloud's name for itself, which a proxy or an alias would not be); the
+    // session compares the whole issuer with the tenant's discovery document.
     let issuer_ok = url::Url::parse(&claims.iss).is_ok_and(|iss| {
         let loopback = matches!(iss.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
         (iss.scheme() == "https" || (iss.scheme() == "http" && loopback))
