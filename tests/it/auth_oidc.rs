@@ -227,3 +227,52 @@ async fn with_tls_a_standard_client_discovers_signs_in_and_verifies_over_https()
     assert_eq!(claims["tid"], emu.tenant_id.as_str());
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_emulator_command_with_tls_prints_the_fingerprint_of_the_certificate_it_writes() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let cert_file = dir.path().join("emulator.pem");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hello-bootstrap"))
+        .args(["emulator", "--port", "0", "--tls", "--tls-cert"])
+        .arg(&cert_file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the emulator");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ready: Value = serde_json::from_str(&line).expect("a JSON ready line");
+    let pem = std::fs::read_to_string(&cert_file).expect("the certificate file");
+    // The printed fingerprint is the SHA-256 of the written certificate's DER.
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, body).unwrap();
+    let fingerprint =
+        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &der))
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":");
+    assert_eq!(ready["tls_sha256"], fingerprint.as_str());
+    let login_url = ready["login_url"].as_str().unwrap().to_string();
+    assert!(login_url.starts_with("https://"));
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let doc: Value = http
+        .get(format!(
+            "{login_url}/organizations/v2.0/.well-known/openid-configuration"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["jwks_uri"].as_str().unwrap().starts_with("https://"));
+    let _ = child.kill();
+    let _ = child.wait();
+}
