@@ -120,18 +120,20 @@ pub async fn sign_in_with_device_code(
         .await
         .map_err(map_request_error)
         .map_err(|e| match e {
-            AuthError::OAuth { error, description } => match error.as_str() {
-                _ if explain(&description, config, graph_scopes, Flow::DeviceCode).is_some() => {
-                    explain(&description, config, graph_scopes, Flow::DeviceCode)
-                        .unwrap_or(AuthError::DeviceCodeExpired)
+            AuthError::OAuth { error, description } => {
+                if let Some(refused) = explain(&description, config, graph_scopes, Flow::DeviceCode)
+                {
+                    return refused;
                 }
-                "authorization_declined" | "access_denied" => {
-                    AuthError::Declined(aadsts_summary(&description))
+                match error.as_str() {
+                    "authorization_declined" | "access_denied" => {
+                        AuthError::Declined(aadsts_summary(&description))
+                    }
+                    "expired_token" => AuthError::DeviceCodeExpired,
+                    "bad_verification_code" => AuthError::BadVerificationCode,
+                    _ => AuthError::OAuth { error, description },
                 }
-                "expired_token" => AuthError::DeviceCodeExpired,
-                "bad_verification_code" => AuthError::BadVerificationCode,
-                _ => AuthError::OAuth { error, description },
-            },
+            }
             other => other,
         })?;
     tracing::info!("signed in with a device code");
