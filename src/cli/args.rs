@@ -124,6 +124,13 @@ pub struct EmulatorArgs {
     /// Keep state in this file (default: memory only).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate made at start (its SHA-256 fingerprint is
+    /// printed), so standard OAuth/OpenID Connect clients can talk to the emulator.
+    #[arg(long)]
+    pub tls: bool,
+    /// With --tls: write the certificate (PEM) here, for a client's trust store.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub tls_cert: Option<PathBuf>,
 }
 
 /// Options of `dsregcmd`.

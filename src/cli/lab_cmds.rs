@@ -408,7 +408,23 @@ pub async fn emulator(args: &EmulatorArgs) -> i32 {
         seed: args.seed,
         state_file: args.state.clone(),
     };
-    let handle = match Emulator::start(config).await {
+    let started = if args.tls {
+        match hb_emulator::tls::TlsIdentity::self_signed() {
+            Ok(identity) => {
+                if let Some(path) = &args.tls_cert
+                    && let Err(e) = std::fs::write(path, &identity.cert_pem)
+                {
+                    eprintln!("error: --tls-cert {}: {e}", path.display());
+                    return EXIT_FAILED;
+                }
+                Emulator::start_tls(config, identity).await
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        Emulator::start(config).await
+    };
+    let handle = match started {
         Ok(h) => h,
         Err(e) => {
             eprintln!("error: {e}");
@@ -419,6 +435,12 @@ pub async fn emulator(args: &EmulatorArgs) -> i32 {
     println!("{}", handle.ready_line());
     use std::io::Write;
     let _ = std::io::stdout().flush();
+    if let Some((fingerprint, _)) = &handle.tls {
+        eprintln!("TLS certificate SHA-256 fingerprint: {fingerprint}");
+        if let Some(path) = &args.tls_cert {
+            eprintln!("TLS certificate (PEM) written to {}", path.display());
+        }
+    }
     eprintln!(
         "Emulating the tenant \"{}\" at {} (admin {}). Press Ctrl+C to stop.",
         handle.tenant_name, handle.graph_url, handle.admin_upn

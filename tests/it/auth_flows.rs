@@ -489,3 +489,127 @@ async fn a_step_needing_new_permissions_asks_for_consent_once() {
     assert_eq!(again.interactive_sign_ins(), 0);
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_browser_that_resolves_localhost_to_ipv6_still_reaches_the_listener() {
+    let emu = emulator().await;
+    let admin = crate::common::admin_upn(&emu);
+    let browser = hello_bootstrap::auth::HeadlessBrowser::new(Some(admin.clone()))
+        .unwrap()
+        .resolving_localhost_to(std::net::Ipv6Addr::LOCALHOST.into())
+        .unwrap();
+    let session = AuthSession::new(
+        config(&emu),
+        store("hb-test-ipv6"),
+        Interaction::Browser(Arc::new(browser)),
+        scopes_for_steps(&Step::ALL),
+    )
+    .unwrap()
+    .with_login_hint(Some(admin.clone()));
+    let token = session.token().await.expect("signed in over ::1");
+    let info = emu.state().tokens.validate(token.expose()).unwrap();
+    assert_eq!(info.upn, admin.as_str());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_account_and_tenant_come_from_the_checked_id_token_and_client_info() {
+    let emu = emulator().await;
+    let store = store("hb-test-id-token");
+    let session = browser_session(&emu, store.clone(), &crate::common::admin_upn(&emu), true);
+    session.token().await.expect("signed in");
+    // Known before any Graph call: read from the id token, not learnt from /me.
+    let (account, tenant) = session.saved_account().await.unwrap();
+    assert_eq!(account.as_deref(), Some(emu.admin_upn.as_str()));
+    assert_eq!(tenant.as_deref(), Some(emu.tenant_id.as_str()));
+    let cached = store.load(&session.config().cache_key()).unwrap().unwrap();
+    assert_eq!(cached.account.as_deref(), Some(emu.admin_upn.as_str()));
+
+    // The emulator answers client_info only when asked, as Entra does.
+    let http = reqwest::Client::new();
+    let refresh = |client_info: bool| {
+        let mut form = vec![
+            ("grant_type", "refresh_token".to_string()),
+            (
+                "client_id",
+                hello_bootstrap::auth::DEFAULT_CLIENT_ID.to_string(),
+            ),
+            ("refresh_token", cached.refresh_token.expose().to_string()),
+            (
+                "scope",
+                "openid profile offline_access User.Read".to_string(),
+            ),
+        ];
+        if client_info {
+            form.push(("client_info", "1".to_string()));
+        }
+        http.post(format!(
+            "{}/{}/oauth2/v2.0/token",
+            emu.login_url, emu.tenant_id
+        ))
+        .form(&form)
+        .send()
+    };
+    let with: Value = refresh(true).await.unwrap().json().await.unwrap();
+    for field in [
+        "token_type",
+        "scope",
+        "expires_in",
+        "ext_expires_in",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "client_info",
+    ] {
+        assert!(with.get(field).is_some(), "{field} missing from {with:#}");
+    }
+    let without: Value = refresh(false).await.unwrap().json().await.unwrap();
+    assert!(without.get("client_info").is_none());
+    emu.shutdown().await;
+}
+
+/// A browser showing a page that never redirects back (admin approval, a Conditional Access block).
+struct StuckBrowser;
+
+#[async_trait::async_trait]
+impl Browser for StuckBrowser {
+    async fn open(&self, _authorize_url: &Url) -> Result<(), AuthError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn waiting_for_the_browser_is_reported_and_cancel_ends_it_at_once() {
+    use hello_bootstrap::auth::BrowserProgress;
+    let emu = emulator().await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let session = Arc::new(
+        AuthSession::new(
+            config(&emu),
+            store("hb-test-cancel-wait"),
+            Interaction::Browser(Arc::new(StuckBrowser)),
+            scopes_for_steps(&[Step::TapPolicy]),
+        )
+        .unwrap()
+        .with_browser_progress(Arc::new(move |p| {
+            let _ = tx.send(p);
+        })),
+    );
+    let signing_in = tokio::spawn({
+        let session = session.clone();
+        async move { session.sign_in().await }
+    });
+    assert_eq!(
+        rx.recv().await,
+        Some(BrowserProgress::Waiting {
+            timeout: hello_bootstrap::auth::BROWSER_TIMEOUT
+        })
+    );
+    let started = std::time::Instant::now();
+    session.cancel_sign_in();
+    let e = signing_in.await.unwrap().unwrap_err();
+    assert_eq!(e, AuthError::Cancelled);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(rx.recv().await, Some(BrowserProgress::Finished));
+    emu.shutdown().await;
+}

@@ -11,6 +11,8 @@ mod auth_env_token;
 mod auth_flows;
 mod auth_graph;
 mod auth_leak_scan;
+mod auth_oidc;
+mod auth_refusals;
 mod cli_lab;
 mod cli_report;
 mod dsregcmd;

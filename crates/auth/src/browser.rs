@@ -4,7 +4,8 @@
 
 use super::error::AuthError;
 use hb_lab::Upn;
-use url::Url;
+use std::net::{IpAddr, SocketAddr};
+use url::{Host, Url};
 
 /// Opens the authorize URL and lets a person (or a script) sign in; the result arrives at the
 /// loopback listener, not here.
@@ -34,7 +35,8 @@ impl Browser for SystemBrowser {
 
 /// A browser without a screen: GETs the authorize page, picks `user` on the account picker if
 /// the page shows one, and follows the redirect to our loopback listener. Only follows
-/// redirects to loopback addresses.
+/// redirects to loopback addresses. Like a real browser it resolves `localhost` itself, to
+/// `127.0.0.1` by default or to the address given with [`HeadlessBrowser::resolving_localhost_to`].
 pub struct HeadlessBrowser {
     user: Option<Upn>,
     http: reqwest::Client,
@@ -47,6 +49,16 @@ impl HeadlessBrowser {
             user,
             http: super::config::http_client()?,
         })
+    }
+
+    /// Resolves `localhost` to `ip` (e.g. `::1`, as browsers that prefer IPv6 do).
+    pub fn resolving_localhost_to(mut self, ip: IpAddr) -> Result<HeadlessBrowser, AuthError> {
+        // reqwest uses the URL's port; the one given here is ignored.
+        self.http = super::config::http_client_builder()
+            .resolve("localhost", SocketAddr::new(ip, 0))
+            .build()
+            .map_err(|e| AuthError::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(self)
     }
 
     async fn follow_to_loopback(&self, response: reqwest::Response) -> Result<(), AuthError> {
@@ -66,7 +78,13 @@ impl HeadlessBrowser {
         let target = Url::parse(location).map_err(|e| {
             AuthError::Browser(format!("the sign-in page redirected to a bad URL ({e})"))
         })?;
-        if !matches!(target.host_str(), Some("localhost" | "127.0.0.1")) {
+        let loopback = match target.host() {
+            Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        if !loopback {
             return Err(AuthError::Browser(
                 "the sign-in page redirected away from the loopback address".into(),
             ));

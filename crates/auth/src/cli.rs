@@ -242,7 +242,7 @@ pub async fn signin(opts: &AuthOptions) -> i32 {
     };
     if !opts.device_code && opts.browser == BrowserChoice::System {
         eprintln!(
-            "Opening your browser to sign in… (no browser on this machine? use --device-code)"
+            "Opening your browser to sign in… Waiting for the browser (Ctrl+C cancels; it gives up after 5 minutes; no browser on this machine? use --device-code)"
         );
     }
     if let Err(e) = session.sign_in().await {

@@ -1,9 +1,14 @@
 //! Where we sign in (identity platform root, tenant) and as which app (client id).
 
 use super::error::AuthError;
-use oauth2::basic::BasicClient;
+use super::id_token::EntraTokenFields;
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
 use oauth2::{
-    AuthUrl, ClientId, DeviceAuthorizationUrl, EndpointNotSet, EndpointSet, RedirectUrl, TokenUrl,
+    AuthUrl, Client, ClientId, DeviceAuthorizationUrl, EndpointNotSet, EndpointSet, RedirectUrl,
+    StandardRevocableToken, StandardTokenResponse, TokenUrl,
 };
 use std::time::Duration;
 use url::Url;
@@ -15,9 +20,32 @@ pub const PUBLIC_LOGIN_ROOT: &str = "https://login.microsoftonline.com";
 /// Work and school accounts of any tenant, the default `--tenant`.
 pub const DEFAULT_TENANT: &str = "organizations";
 
-/// The oauth2 client with the authorize, device-code and token endpoints set.
-pub type OAuthClient =
-    BasicClient<EndpointSet, EndpointSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+/// A token endpoint answer with Entra's extra fields (`id_token`, `client_info`, `ext_expires_in`).
+pub type EntraTokenResponse = StandardTokenResponse<EntraTokenFields, BasicTokenType>;
+
+/// The oauth2 client reading Entra's token responses, before any endpoint is set.
+type EntraClient = Client<
+    BasicErrorResponse,
+    EntraTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+>;
+
+/// The oauth2 client with the authorize, device-code and token endpoints set, reading Entra's
+/// token responses.
+pub type OAuthClient = Client<
+    BasicErrorResponse,
+    EntraTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
 
 /// The identity platform endpoints for one tenant and app, validated once.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,16 +128,16 @@ impl AuthConfig {
     }
 
     /// An oauth2 client for these endpoints, optionally with a loopback redirect.
-    pub fn oauth_client(&self, redirect: Option<&Url>) -> Result<OAuthClient, AuthError> {
+    pub fn oauth_client(&self, redirect: Option<&str>) -> Result<OAuthClient, AuthError> {
         let bad = |e: url::ParseError| AuthError::Config(format!("bad identity platform URL: {e}"));
-        let client = BasicClient::new(ClientId::new(self.client_id.clone()))
+        let client = EntraClient::new(ClientId::new(self.client_id.clone()))
             .set_auth_uri(AuthUrl::from_url(self.endpoint("authorize")))
             .set_token_uri(TokenUrl::from_url(self.endpoint("token")))
             .set_device_authorization_url(DeviceAuthorizationUrl::from_url(
                 self.endpoint("devicecode"),
             ));
         Ok(match redirect {
-            Some(r) => client.set_redirect_uri(RedirectUrl::new(r.to_string()).map_err(bad)?),
+            Some(r) => client.set_redirect_uri(RedirectUrl::new(r.to_owned()).map_err(bad)?),
             None => client,
         })
     }
@@ -118,13 +146,18 @@ impl AuthConfig {
 /// The HTTP client for the identity platform: no redirects (a token endpoint never redirects,
 /// and following one could leak a code), bounded timeouts.
 pub fn http_client() -> Result<reqwest::Client, AuthError> {
+    http_client_builder()
+        .build()
+        .map_err(|e| AuthError::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// The settings of [`http_client`], for a caller that adds its own (a resolver override).
+pub fn http_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .user_agent(hb_graph::client::USER_AGENT)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(60))
         .connect_timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| AuthError::Config(format!("cannot build the HTTP client: {e}")))
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 
 use super::config::AuthConfig;
 use super::error::AuthError;
-use super::grant::{TokenGrant, aadsts_summary, map_request_error};
+use super::grant::{CLIENT_INFO, TokenGrant, aadsts_summary, map_request_error};
+use super::refusal::{Flow, explain};
 use super::scopes;
 use oauth2::{DeviceAuthorizationResponse, ExtraDeviceAuthorizationFields, Scope};
 use serde::{Deserialize, Serialize};
@@ -67,7 +68,13 @@ pub async fn sign_in_with_device_code(
         )
         .request_async(http)
         .await
-        .map_err(map_request_error)?;
+        .map_err(map_request_error)
+        .map_err(|e| match &e {
+            AuthError::OAuth { description, .. } => {
+                explain(description, config, graph_scopes, Flow::DeviceCode).unwrap_or(e)
+            }
+            _ => e,
+        })?;
     let prompt = DeviceCodePrompt {
         verification_uri: details.verification_uri().to_string(),
         user_code: details.user_code().secret().clone(),
@@ -108,20 +115,27 @@ pub async fn sign_in_with_device_code(
     };
     let response = client
         .exchange_device_access_token(&details)
+        .add_extra_param(CLIENT_INFO.0, CLIENT_INFO.1)
         .request_async(http, sleep, None)
         .await
         .map_err(map_request_error)
         .map_err(|e| match e {
-            AuthError::OAuth { error, description } => match error.as_str() {
-                "authorization_declined" | "access_denied" => {
-                    AuthError::Declined(aadsts_summary(&description))
+            AuthError::OAuth { error, description } => {
+                if let Some(refused) = explain(&description, config, graph_scopes, Flow::DeviceCode)
+                {
+                    return refused;
                 }
-                "expired_token" => AuthError::DeviceCodeExpired,
-                "bad_verification_code" => AuthError::BadVerificationCode,
-                _ => AuthError::OAuth { error, description },
-            },
+                match error.as_str() {
+                    "authorization_declined" | "access_denied" => {
+                        AuthError::Declined(aadsts_summary(&description))
+                    }
+                    "expired_token" => AuthError::DeviceCodeExpired,
+                    "bad_verification_code" => AuthError::BadVerificationCode,
+                    _ => AuthError::OAuth { error, description },
+                }
+            }
             other => other,
         })?;
     tracing::info!("signed in with a device code");
-    Ok(TokenGrant::from_response(&response))
+    TokenGrant::from_response(config, &response)
 }

@@ -11,9 +11,23 @@ pub enum AuthError {
         /// The `error_description` (AADSTS code and text), without any secret.
         description: String,
     },
+    /// Entra refused the sign-in for a reason a person can act on (consent, assignment, policy,
+    /// MFA, password, lock); see [`crate::refusal`].
+    #[error("the sign-in was refused ({summary}): {fix}")]
+    Refused {
+        /// The AADSTS code, e.g. 53003.
+        code: u32,
+        /// Entra's `AADSTSnnnnn: …` sentence without trace ids.
+        summary: String,
+        /// What to do about it.
+        fix: String,
+    },
     /// The person (or their admin) declined the sign-in in the browser or on the device page.
     #[error("sign-in was declined{}: nothing was changed; sign in again and approve the request", detail_text(.0))]
     Declined(String),
+    /// The person cancelled the wait for the browser in the app.
+    #[error("the sign-in was cancelled: nothing was changed; sign in again when ready")]
+    Cancelled,
     /// The device code ran out before anyone approved it.
     #[error(
         "the device code expired before the sign-in was approved: run the sign-in again and enter the new code promptly"
@@ -38,6 +52,11 @@ pub enum AuthError {
     /// The identity platform could not be reached or answered something unreadable.
     #[error("cannot talk to the identity platform: {0}. Check the network or --login-url.")]
     Network(String),
+    /// The id token does not match the tenant and app we signed in to.
+    #[error(
+        "the identity platform's id token does not fit this sign-in ({0}): nothing was saved; check --login-url, --tenant and --client-id"
+    )]
+    IdToken(String),
     /// A bad --login-url, --tenant or --client-id.
     #[error("{0}")]
     Config(String),
@@ -51,6 +70,7 @@ impl AuthError {
     pub fn needs_interactive(&self) -> bool {
         match self {
             AuthError::SignInExpired(_) | AuthError::NotSignedIn => true,
+            AuthError::Refused { code, .. } => super::refusal::interactive_fixes(*code),
             AuthError::OAuth { error, .. } => {
                 error == "invalid_grant" || error == "interaction_required"
             }

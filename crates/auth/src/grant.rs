@@ -1,11 +1,12 @@
 //! What a token endpoint answer gives us, the refresh-token exchange, and the mapping of
 //! oauth2 errors to [`AuthError`] without ever echoing a response body.
 
-use super::config::AuthConfig;
+use super::config::{AuthConfig, EntraTokenResponse};
 use super::error::AuthError;
+use super::id_token::{self, SignedInAccount};
+use super::refusal::{self, Flow};
 use super::scopes;
 use hb_lab::Secret;
-use oauth2::basic::BasicTokenResponse;
 use oauth2::{
     ErrorResponseType, HttpClientError, RefreshToken, RequestTokenError, Scope,
     StandardErrorResponse, TokenResponse,
@@ -23,24 +24,35 @@ pub struct TokenGrant {
     pub expires_at: Instant,
     /// The Graph permissions the token carries (short names, from the response's `scope`).
     pub scopes: Vec<String>,
+    /// Who signed in, from the checked id token (absent when the answer has none).
+    pub account: Option<SignedInAccount>,
 }
 
+/// Asks the token endpoint for `client_info` next to the id token, as MSAL does.
+pub const CLIENT_INFO: (&str, &str) = ("client_info", "1");
+
 impl TokenGrant {
-    /// Reads a token response; `expires_in` defaults to an hour like the identity platform's.
-    pub fn from_response(response: &BasicTokenResponse) -> TokenGrant {
+    /// Reads a token response, checking its id token against `config`; `expires_in` defaults to
+    /// an hour like the identity platform's.
+    pub fn from_response(
+        config: &AuthConfig,
+        response: &EntraTokenResponse,
+    ) -> Result<TokenGrant, AuthError> {
+        let account = id_token::account(config, response.extra_fields())?;
         let lifetime = response.expires_in().unwrap_or(Duration::from_secs(3599));
         let scope_field = response
             .scopes()
             .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
             .unwrap_or_default();
-        TokenGrant {
+        Ok(TokenGrant {
             access_token: Secret::new(response.access_token().secret().clone()),
             refresh_token: response
                 .refresh_token()
                 .map(|r| Secret::new(r.secret().clone())),
             expires_at: Instant::now() + lifetime,
             scopes: scopes::granted_graph_scopes(&scope_field),
-        }
+            account,
+        })
     }
 
     /// Whether the access token is still good for at least `margin`.
@@ -51,9 +63,11 @@ impl TokenGrant {
     }
 }
 
-/// Redeems a refresh token for a new access token (and usually a new refresh token). A dead
-/// refresh token (invalid_grant, e.g. AADSTS700082 or AADSTS70043) becomes
-/// [`AuthError::SignInExpired`] so the caller signs in interactively instead of retrying.
+/// Redeems a refresh token for a new access token (and usually a new refresh token). A refusal
+/// we can explain (consent, MFA, policy, …; see [`refusal::explain`]) becomes
+/// [`AuthError::Refused`] and leaves the refresh token alone; any other invalid_grant (a dead
+/// refresh token, e.g. AADSTS700082 or AADSTS70043) becomes [`AuthError::SignInExpired`] so the
+/// caller signs in interactively instead of retrying.
 pub async fn refresh(
     config: &AuthConfig,
     http: &reqwest::Client,
@@ -64,6 +78,7 @@ pub async fn refresh(
     let token = RefreshToken::new(refresh_token.expose().to_string());
     let response = client
         .exchange_refresh_token(&token)
+        .add_extra_param(CLIENT_INFO.0, CLIENT_INFO.1)
         .add_scopes(
             scopes::request_scopes(graph_scopes)
                 .into_iter()
@@ -73,13 +88,19 @@ pub async fn refresh(
         .await
         .map_err(map_request_error)
         .map_err(|e| match e {
-            AuthError::OAuth { error, description } if error == "invalid_grant" => {
-                AuthError::SignInExpired(aadsts_summary(&description))
+            AuthError::OAuth { error, description } => {
+                match refusal::explain(&description, config, graph_scopes, Flow::Refresh) {
+                    Some(refused) => refused,
+                    None if error == "invalid_grant" => {
+                        AuthError::SignInExpired(aadsts_summary(&description))
+                    }
+                    None => AuthError::OAuth { error, description },
+                }
             }
             other => other,
         })?;
     tracing::debug!("refreshed the access token");
-    Ok(TokenGrant::from_response(&response))
+    TokenGrant::from_response(config, &response)
 }
 
 /// Turns an oauth2 request error into ours, keeping the OAuth `error`/`error_description` and

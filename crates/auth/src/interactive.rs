@@ -3,8 +3,9 @@
 use super::browser::Browser;
 use super::config::AuthConfig;
 use super::error::AuthError;
-use super::grant::{TokenGrant, aadsts_summary, map_request_error};
+use super::grant::{CLIENT_INFO, TokenGrant, aadsts_summary, map_request_error};
 use super::loopback::{LoopbackListener, Redirect};
+use super::refusal::{Flow, explain};
 use super::scopes;
 use hb_lab::Upn;
 use oauth2::{AuthorizationCode, CsrfToken, PkceCodeChallenge, Scope};
@@ -12,6 +13,22 @@ use std::time::Duration;
 
 /// How long we wait for the person to finish signing in in the browser.
 pub const BROWSER_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What a browser sign-in is doing, for whoever shows "Waiting for the browser…" with Cancel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrowserProgress {
+    /// The sign-in page is open; the redirect is awaited for at most `timeout`. A page that
+    /// refuses (admin approval, Conditional Access, …) never comes back, so offer Cancel.
+    Waiting {
+        /// When the wait gives up by itself.
+        timeout: Duration,
+    },
+    /// The wait is over (signed in, refused, cancelled or timed out).
+    Finished,
+}
+
+/// Reports [`BrowserProgress`].
+pub type BrowserReporter = std::sync::Arc<dyn Fn(BrowserProgress) + Send + Sync>;
 
 /// Signs in through `browser`: opens the authorize page, receives the code on the loopback
 /// listener, checks `state`, and redeems the code with the PKCE verifier.
@@ -21,6 +38,8 @@ pub async fn sign_in_with_browser(
     browser: &dyn Browser,
     graph_scopes: &[&str],
     login_hint: Option<&Upn>,
+    cancel: &tokio::sync::Notify,
+    progress: Option<&BrowserReporter>,
 ) -> Result<TokenGrant, AuthError> {
     let listener = LoopbackListener::bind().await?;
     let client = config.oauth_client(Some(listener.redirect_uri()))?;
@@ -44,10 +63,33 @@ pub async fn sign_in_with_browser(
     let waiting = tokio::spawn(listener.receive(BROWSER_TIMEOUT));
     if let Err(e) = browser.open(&authorize_url).await {
         waiting.abort();
-        return Err(e);
+        // A browser that reads pages (the headless one) reports the sign-in page's AADSTS code.
+        return Err(match &e {
+            AuthError::Browser(text) => {
+                explain(text, config, graph_scopes, Flow::Browser).unwrap_or(e)
+            }
+            _ => e,
+        });
     }
-    let redirect = waiting
-        .await
+    let report = |p: BrowserProgress| {
+        if let Some(progress) = progress {
+            progress(p);
+        }
+    };
+    report(BrowserProgress::Waiting {
+        timeout: BROWSER_TIMEOUT,
+    });
+    let abort = waiting.abort_handle();
+    let redirect = tokio::select! {
+        done = waiting => done,
+        () = cancel.notified() => {
+            abort.abort();
+            report(BrowserProgress::Finished);
+            return Err(AuthError::Cancelled);
+        }
+    };
+    report(BrowserProgress::Finished);
+    let redirect = redirect
         .map_err(|e| AuthError::Browser(format!("the loopback listener failed: {e}")))??;
 
     let code = match redirect {
@@ -70,6 +112,9 @@ pub async fn sign_in_with_browser(
                         .into(),
                 ));
             }
+            if let Some(refused) = explain(&description, config, graph_scopes, Flow::Browser) {
+                return Err(refused);
+            }
             return Err(match error.as_str() {
                 "access_denied" => AuthError::Declined(aadsts_summary(&description)),
                 _ => AuthError::OAuth {
@@ -83,9 +128,16 @@ pub async fn sign_in_with_browser(
     let response = client
         .exchange_code(AuthorizationCode::new(code.expose().to_string()))
         .set_pkce_verifier(verifier)
+        .add_extra_param(CLIENT_INFO.0, CLIENT_INFO.1)
         .request_async(http)
         .await
-        .map_err(map_request_error)?;
+        .map_err(map_request_error)
+        .map_err(|e| match &e {
+            AuthError::OAuth { description, .. } => {
+                explain(description, config, graph_scopes, Flow::Browser).unwrap_or(e)
+            }
+            _ => e,
+        })?;
     tracing::info!("signed in with the browser");
-    Ok(TokenGrant::from_response(&response))
+    TokenGrant::from_response(config, &response)
 }

@@ -7,7 +7,8 @@ use super::config::{AuthConfig, http_client};
 use super::device::{DeviceProgress, sign_in_with_device_code};
 use super::error::AuthError;
 use super::grant::{self, TokenGrant};
-use super::interactive::sign_in_with_browser;
+use super::id_token::{SignedInAccount, check_discovered_issuer, discover_issuer};
+use super::interactive::{BrowserReporter, sign_in_with_browser};
 use super::store::{CachedSignIn, SecretStore};
 use hb_graph::TokenSource;
 use hb_lab::{Secret, Upn};
@@ -52,6 +53,12 @@ pub struct AuthSession {
     login_hint: Option<Upn>,
     state: tokio::sync::Mutex<State>,
     interactive_sign_ins: AtomicU32,
+    browser_progress: Option<BrowserReporter>,
+    /// Signalled by [`AuthSession::cancel_sign_in`]; replaced at each browser sign-in so a
+    /// cancel meant for an earlier one cannot end the next.
+    cancel: std::sync::Mutex<Arc<tokio::sync::Notify>>,
+    /// The tenant's discovered issuer, fetched once, on the first id token.
+    issuer: tokio::sync::OnceCell<String>,
 }
 
 impl AuthSession {
@@ -71,6 +78,9 @@ impl AuthSession {
             login_hint: None,
             state: tokio::sync::Mutex::new(State::default()),
             interactive_sign_ins: AtomicU32::new(0),
+            browser_progress: None,
+            cancel: std::sync::Mutex::new(Arc::new(tokio::sync::Notify::new())),
+            issuer: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -78,6 +88,21 @@ impl AuthSession {
     pub fn with_login_hint(mut self, upn: Option<Upn>) -> Self {
         self.login_hint = upn;
         self
+    }
+
+    /// Reports when a browser sign-in waits and stops waiting (for "Waiting for the browser…").
+    pub fn with_browser_progress(mut self, progress: BrowserReporter) -> Self {
+        self.browser_progress = Some(progress);
+        self
+    }
+
+    /// Ends a browser sign-in under way with [`AuthError::Cancelled`] (the Cancel button next to
+    /// "Waiting for the browser…"); does nothing when none is under way.
+    pub fn cancel_sign_in(&self) {
+        self.cancel
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .notify_one();
     }
 
     /// The tenant and app this session signs in to.
@@ -124,7 +149,8 @@ impl AuthSession {
         }
     }
 
-    /// Records who is signed in (learnt from `/me` and `/organization`) next to the refresh token.
+    /// Records who is signed in next to the refresh token (the id token already tells us; this
+    /// keeps what `/me` and `/organization` said for a sign-in whose answers carried none).
     pub async fn remember_account(&self, upn: &str, tenant_id: &str) -> Result<(), AuthError> {
         let mut state = self.state.lock().await;
         state.account = Some(upn.to_string());
@@ -156,6 +182,8 @@ impl AuthSession {
                 self.interactive(&mut state).await?
             }
             Ok(()) => {}
+            // Without a way to interact, the refusal itself says what to do.
+            Err(e @ AuthError::Refused { .. }) if !self.can_interact() => return Err(e),
             Err(e) if e.needs_interactive() => self.interactive(&mut state).await?,
             Err(e) => return Err(e),
         }
@@ -187,7 +215,9 @@ impl AuthSession {
         }
         match self.refresh_silently(&mut state).await {
             Ok(()) => true,
-            Err(e) if e.needs_interactive() => self.interactive(&mut state).await.is_ok(),
+            Err(e) if e.needs_interactive() && self.can_interact() => {
+                self.interactive(&mut state).await.is_ok()
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "could not refresh the access token");
                 false
@@ -220,12 +250,16 @@ impl AuthSession {
             Interaction::Never => return Err(AuthError::NotSignedIn),
             Interaction::Browser(browser) => {
                 self.interactive_sign_ins.fetch_add(1, Ordering::SeqCst);
+                let cancel = Arc::new(tokio::sync::Notify::new());
+                *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = cancel.clone();
                 sign_in_with_browser(
                     &self.config,
                     &self.http,
                     browser.as_ref(),
                     &self.graph_scopes,
                     self.login_hint.as_ref(),
+                    &cancel,
+                    self.browser_progress.as_ref(),
                 )
                 .await?
             }
@@ -249,9 +283,30 @@ impl AuthSession {
         if let Some(rt) = &grant.refresh_token {
             state.refresh_token = Some(rt.clone());
         }
+        if let Some(account) = &grant.account {
+            self.check_issuer(account).await?;
+            state.account = Some(account.username.clone());
+            state.tenant_id = Some(account.tenant_id.clone());
+        }
         state.scopes = grant.scopes.clone();
         state.grant = Some(grant);
         self.save(state).await
+    }
+
+    /// Checks the id token's issuer against the tenant's discovery document. If discovery cannot
+    /// be read, the issuer's form was still checked ([`crate::id_token::account`]).
+    async fn check_issuer(&self, account: &SignedInAccount) -> Result<(), AuthError> {
+        let discovered = self
+            .issuer
+            .get_or_try_init(|| discover_issuer(&self.config, &self.http))
+            .await;
+        match discovered {
+            Ok(issuer) => check_discovered_issuer(account, issuer),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the OpenID Connect discovery document; the id token's issuer was checked by its form only");
+                Ok(())
+            }
+        }
     }
 
     async fn save(&self, state: &State) -> Result<(), AuthError> {

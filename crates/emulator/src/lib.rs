@@ -21,6 +21,7 @@ pub mod seed;
 pub mod server;
 pub mod sign_in_log;
 pub mod state;
+pub mod tls;
 pub mod tokens;
 
 pub use config::{EmulatorConfig, FaultRule};

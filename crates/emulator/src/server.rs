@@ -1,8 +1,10 @@
-//! Starting and stopping an emulator on 127.0.0.1, and the handle the CLI, demo mode and tests use.
+//! Starting and stopping an emulator on 127.0.0.1 (plain HTTP, or HTTPS with `--tls`), and the
+//! handle the CLI, demo mode and tests use.
 
 use super::config::EmulatorConfig;
 use super::scopes::ALL_GRAPH_SCOPES;
 use super::state::{EmulatorState, SharedState};
+use super::tls::TlsIdentity;
 use crate::ids::Secret;
 use chrono::Duration;
 use tokio::sync::oneshot;
@@ -23,6 +25,8 @@ pub struct EmulatorHandle {
     pub admin_upn: String,
     /// The seeded lab user who gets the TAP in step 6 and signs in at the VM.
     pub lab_user_upn: String,
+    /// With `--tls`: the certificate's SHA-256 fingerprint and PEM, for clients to trust.
+    pub tls: Option<(String, String)>,
     state: SharedState,
     admin_token: Secret,
     stop: Option<oneshot::Sender<()>>,
@@ -42,8 +46,24 @@ impl std::fmt::Debug for EmulatorHandle {
 impl Emulator {
     /// Binds 127.0.0.1:`config.port` and serves until [`EmulatorHandle::shutdown`].
     pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, String> {
+        Self::serve(config, None).await
+    }
+
+    /// Like [`Emulator::start`], over HTTPS with `identity`'s certificate; the URLs say `https`.
+    pub async fn start_tls(
+        config: EmulatorConfig,
+        identity: TlsIdentity,
+    ) -> Result<EmulatorHandle, String> {
+        Self::serve(config, Some(identity)).await
+    }
+
+    async fn serve(
+        config: EmulatorConfig,
+        tls: Option<TlsIdentity>,
+    ) -> Result<EmulatorHandle, String> {
         let port = config.port;
         let state = EmulatorState::new(config)?;
+        super::login::signing::warm_up();
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .map_err(|e| {
@@ -52,20 +72,47 @@ impl Emulator {
         let addr = listener
             .local_addr()
             .map_err(|e| format!("cannot read the emulator's address: {e}"))?;
-        let root = format!("http://{addr}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let root = format!("{scheme}://{addr}");
         state.set_root_url(root.clone());
         let app = super::router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
+        let tls_info = tls
+            .as_ref()
+            .map(|t| (t.sha256_fingerprint.clone(), t.cert_pem.clone()));
+        let task = match tls {
+            None => tokio::spawn(async move {
+                let served = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+                if let Err(e) = served {
+                    tracing::warn!(error = %e, "the emulator stopped with an error");
+                }
+            }),
+            Some(identity) => {
+                let listener = listener
+                    .into_std()
+                    .map_err(|e| format!("cannot hand the listener to the TLS server: {e}"))?;
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
                     let _ = stopped.await;
+                    stopper.graceful_shutdown(Some(std::time::Duration::from_secs(2)));
+                });
+                let config = axum_server::tls_rustls::RustlsConfig::from_config(identity.config);
+                tokio::spawn(async move {
+                    let served = axum_server::from_tcp_rustls(listener, config)
+                        .handle(handle)
+                        .serve(app.into_make_service())
+                        .await;
+                    if let Err(e) = served {
+                        tracing::warn!(error = %e, "the emulator stopped with an error");
+                    }
                 })
-                .await;
-            if let Err(e) = served {
-                tracing::warn!(error = %e, "the emulator stopped with an error");
             }
-        });
+        };
         let (tenant_id, tenant_name, admin_upn, lab_upn, admin_id) = state.read(|t| {
             let admin_id = t.user(&t.admin_upn).map(|u| u.id.clone());
             (
@@ -91,6 +138,7 @@ impl Emulator {
             tenant_name,
             admin_upn,
             lab_user_upn: lab_upn,
+            tls: tls_info,
             state,
             admin_token,
             stop: Some(stop),
@@ -137,14 +185,17 @@ impl EmulatorHandle {
     /// The line `hello-bootstrap emulator` prints when ready: graph_url, login_url, tenant_id,
     /// admin_upn and the admin's access token. It goes to stdout only.
     pub fn ready_line(&self) -> String {
-        serde_json::json!({
+        let mut line = serde_json::json!({
             "graph_url": self.graph_url,
             "login_url": self.login_url,
             "tenant_id": self.tenant_id,
             "admin_upn": self.admin_upn.as_str(),
             "access_token": self.admin_token.expose(),
-        })
-        .to_string()
+        });
+        if let Some((fingerprint, _)) = &self.tls {
+            line["tls_sha256"] = fingerprint.as_str().into();
+        }
+        line.to_string()
     }
 
     /// Stops the server and waits for it to finish.

@@ -194,6 +194,18 @@ fn approve(state: &SharedState, req: &AuthorizeRequest, upn: &str) -> Response {
     found(url.as_str())
 }
 
+/// The error page of a refusal in force: Entra shows it in the browser and never redirects back.
+fn refusal_page(state: &SharedState) -> Option<Response> {
+    let refusal = state.login.lock().refusal.clone()?;
+    refusal.on_page().then(|| {
+        error_page(
+            StatusCode::BAD_REQUEST,
+            refusal.kind.code,
+            refusal.kind.text,
+        )
+    })
+}
+
 /// `GET /authorize`: the picker, or straight back with a code for a seeded `login_hint` user.
 pub(super) async fn authorize_get(
     State(state): State<SharedState>,
@@ -205,6 +217,9 @@ pub(super) async fn authorize_get(
         Ok(r) => r,
         Err(response) => return *response,
     };
+    if let Some(page) = refusal_page(&state) {
+        return page;
+    }
     // Demo auto-approval: a login_hint naming a seeded user signs that user in.
     if let Some(hint) = &req.login_hint
         && state.read(|t| t.user(hint).is_some())
@@ -225,6 +240,9 @@ pub(super) async fn authorize_post(
         Ok(r) => r,
         Err(response) => return *response,
     };
+    if let Some(page) = refusal_page(&state) {
+        return page;
+    }
     if form.get("action").map(String::as_str) == Some("decline") {
         return redirect_error(
             &req.redirect_uri,

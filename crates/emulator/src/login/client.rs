@@ -54,6 +54,7 @@ pub(super) fn tenant_and_client(
             text: format!(
                 "Application with identifier '{client_id}' was not found in the directory."
             ),
+            suberror: None,
         });
     }
     Ok(client_id)

@@ -13,6 +13,8 @@ pub(super) struct OAuthErr {
     pub error: &'static str,
     pub code: u32,
     pub text: String,
+    /// Entra's `suberror` (`consent_required`, `basic_action`), when it sends one.
+    pub suberror: Option<&'static str>,
 }
 
 impl OAuthErr {
@@ -23,6 +25,7 @@ impl OAuthErr {
             error,
             code,
             text: text.into(),
+            suberror: None,
         }
     }
 }
@@ -32,7 +35,7 @@ impl IntoResponse for OAuthErr {
         let trace_id = uuid::Uuid::new_v4().to_string();
         let correlation_id = uuid::Uuid::new_v4().to_string();
         let timestamp = chrono::Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string();
-        let body = json!({
+        let mut body = json!({
             "error": self.error,
             "error_description": format!(
                 "AADSTS{}: {}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {timestamp}",
@@ -43,6 +46,9 @@ impl IntoResponse for OAuthErr {
             "trace_id": trace_id,
             "correlation_id": correlation_id,
         });
+        if let Some(sub) = self.suberror {
+            body["suberror"] = sub.into();
+        }
         let mut response = (self.status, Json(body)).into_response();
         no_store(&mut response);
         response

@@ -161,6 +161,50 @@ pub(super) async fn settings(
     })))
 }
 
+#[derive(Deserialize)]
+pub(super) struct HookRefuse {
+    /// The AADSTS code to refuse with; `null` clears the refusal.
+    code: Option<u32>,
+    /// Only at `authorize` or at one `/token` grant.
+    #[serde(default)]
+    only: Option<String>,
+}
+
+/// Makes sign-ins fail as Entra's would with an AADSTS code (see `refusals.rs`), until cleared.
+pub(super) async fn refuse(
+    State(state): State<SharedState>,
+    Json(body): Json<HookRefuse>,
+) -> Response {
+    let Some(code) = body.code else {
+        state.login.lock().refusal = None;
+        return hook_result(Ok(json!({"refusal": null})));
+    };
+    if let Some(only) = &body.only
+        && ![
+            "authorize",
+            "authorization_code",
+            "refresh_token",
+            "device_code",
+        ]
+        .contains(&only.as_str())
+    {
+        return hook_result(Err(format!("unknown place '{only}'")));
+    }
+    match super::refusals::Refusal::new(code, body.only) {
+        Some(refusal) => {
+            state.login.lock().refusal = Some(refusal);
+            hook_result(Ok(json!({"refusal": code})))
+        }
+        None => hook_result(Err(format!(
+            "no refusal with code {code}; known: {:?}",
+            super::refusals::KINDS
+                .iter()
+                .map(|k| k.code)
+                .collect::<Vec<_>>()
+        ))),
+    }
+}
+
 /// How often each login event happened.
 pub(super) async fn stats(State(state): State<SharedState>) -> Json<Value> {
     Json(json!(state.login.lock().stats))

@@ -4,14 +4,20 @@
 //! minting access tokens through the shared [`TokenRegistry`](super::tokens::TokenRegistry) so the
 //! Graph routes enforce their scopes. Test hooks live under `/_emulator/login/`.
 //!
+//! OpenID Connect discovery and the JWKS are served as Entra serves them; id tokens are RS256
+//! with a key generated per process.
+//!
 //! Authorization codes, refresh tokens and device codes are kept by their SHA-256 only.
 
 mod authorize;
 mod client;
 mod device;
+mod discovery;
 mod error;
 mod hooks;
 mod pages;
+mod refusals;
+pub mod signing;
 mod state;
 mod token;
 
@@ -30,6 +36,11 @@ pub fn routes() -> Router<SharedState> {
             get(authorize::authorize_get).post(authorize::authorize_post),
         )
         .route("/{tenant}/oauth2/v2.0/token", post(token::token))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(discovery::keys))
         .route("/{tenant}/oauth2/v2.0/devicecode", post(device::devicecode))
         .route(
             "/devicelogin",
@@ -53,5 +64,6 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/_emulator/login/revoke", post(hooks::revoke))
         .route("/_emulator/login/settings", post(hooks::settings))
+        .route("/_emulator/login/refuse", post(hooks::refuse))
         .route("/_emulator/login/stats", get(hooks::stats))
 }

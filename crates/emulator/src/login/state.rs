@@ -82,6 +82,8 @@ pub(super) struct Inner {
     pub codes: HashMap<[u8; 32], CodeGrant>,
     pub refresh: HashMap<[u8; 32], RefreshGrant>,
     pub devices: HashMap<[u8; 32], DeviceGrant>,
+    /// The refusal tests asked for, until cleared.
+    pub refusal: Option<super::refusals::Refusal>,
     /// Counters per event (`authorize`, `token:authorization_code`, …) for tests.
     pub stats: BTreeMap<String, u64>,
 }

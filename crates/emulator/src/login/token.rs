@@ -42,6 +42,20 @@ pub(super) async fn token(
     }
     let grant_type = form.get("grant_type").cloned().unwrap_or_default();
     state.login.count(&format!("token:{grant_type}"));
+    let short = if grant_type == DEVICE_GRANT {
+        "device_code"
+    } else {
+        grant_type.as_str()
+    };
+    let refused = state
+        .login
+        .lock()
+        .refusal
+        .as_ref()
+        .and_then(|r| r.at_token(short));
+    if let Some(e) = refused {
+        return e.into_response();
+    }
     let result = match grant_type.as_str() {
         "authorization_code" => redeem_code(&state, &client_id, &form),
         "refresh_token" => redeem_refresh(&state, &client_id, &form),
@@ -53,7 +67,13 @@ pub(super) async fn token(
         )),
     };
     match result {
-        Ok(body) => {
+        Ok(mut body) => {
+            // MSAL asks for client_info with `client_info=1`; without it Entra sends none.
+            if form.get("client_info").map(String::as_str) != Some("1")
+                && let Some(map) = body.as_object_mut()
+            {
+                map.remove("client_info");
+            }
             let mut response = Json(body).into_response();
             no_store(&mut response);
             response
@@ -181,7 +201,8 @@ fn redeem_refresh(
 }
 
 /// Mints an access token through the registry, a refresh token when `offline_access` was
-/// granted, and an id token; answers in the v2.0 token response shape.
+/// granted, and an id token; answers in the v2.0 token response shape, with `client_info`
+/// (base64url `{"uid","utid"}`, MSAL's home account id), which `token` drops unless asked for.
 pub(super) fn issue_tokens(
     state: &SharedState,
     user_id: &UserId,
@@ -218,6 +239,8 @@ pub(super) fn issue_tokens(
         "ext_expires_in": lifetime.as_secs(),
         "access_token": access.expose(),
         "id_token": id_token(state, client_id, &tenant_id, user_id, upn, &display_name),
+        "client_info": base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(json!({"uid": user_id, "utid": tenant_id}).to_string()),
     });
     if offline {
         let refresh = random_token("rt");
@@ -236,7 +259,8 @@ pub(super) fn issue_tokens(
     body
 }
 
-/// An unsigned id token with the claims a client reads (the emulator is not a security boundary).
+/// A v2.0 id token with the claims Entra issues (ID token claims reference), RS256-signed with the
+/// key published at `/{tenant}/discovery/v2.0/keys`. `sub` is pairwise: per user and app.
 fn id_token(
     state: &SharedState,
     client_id: &str,
@@ -245,7 +269,6 @@ fn id_token(
     upn: &str,
     name: &str,
 ) -> String {
-    let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
     let now = chrono::Utc::now().timestamp();
     let claims = json!({
         "aud": client_id,
@@ -256,12 +279,10 @@ fn id_token(
         "name": name,
         "oid": user_id,
         "preferred_username": upn,
+        "sub": base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(Sha256::digest(format!("{user_id}|{client_id}").as_bytes())),
         "tid": tenant_id,
         "ver": "2.0",
     });
-    format!(
-        "{}.{}.",
-        b64(&json!({"alg": "none", "typ": "JWT"})),
-        b64(&claims)
-    )
+    super::signing::sign(&claims)
 }
