@@ -300,15 +300,10 @@ async fn the_whole_lab_passes_every_validation_row() {
     );
     assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), GuestPage::SignIn);
     assert_eq!(device_count(&lab, &device_id).await, 0);
-    let managed = lab
-        .graph
-        .get_all(
-            ApiVersion::V1,
-            &format!("/deviceManagement/managedDevices?$filter=azureADDeviceId eq '{device_id}'"),
-        )
+    let managed = devices::managed_by_device_id(&lab.graph, &DeviceId::from(device_id.as_str()))
         .await
         .unwrap();
-    assert!(managed.is_empty());
+    assert!(managed.is_none(), "{managed:?}");
     assert!(lab.host.enhanced_session_mode().await.unwrap());
     assert!(
         lab.session
