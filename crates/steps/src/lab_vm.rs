@@ -101,9 +101,8 @@ pub(crate) async fn revert_host(
     Ok(match host.feature_state().await? {
         // Until the restart that turns it off, Hyper-V still runs its VMs.
         FeatureState::Enabled | FeatureState::DisablePending => Ok(host),
-        FeatureState::Disabled | FeatureState::Unavailable { .. } => {
-            Err("Hyper-V is not enabled on this PC".into())
-        }
+        FeatureState::Disabled => Err("Hyper-V is not enabled on this PC".into()),
+        FeatureState::Unavailable { .. } => Err("Hyper-V cannot run on this PC".into()),
         FeatureState::EnablePending => Err("Hyper-V does not run until Windows restarts".into()),
     })
 }
