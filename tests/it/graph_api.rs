@@ -71,6 +71,27 @@ async fn a_guest_upn_and_a_slash_stay_inside_one_encoded_segment() {
 }
 
 #[tokio::test]
+async fn step_7_finds_a_guest_user_id_by_upn_with_only_the_id_selected() {
+    let emu = start().await;
+    let graph = admin_graph(&emu);
+    let jane = Upn::parse(DEMO_INTERNAL_GUEST).unwrap();
+    let id = users::id_of(&graph, &jane)
+        .await
+        .expect("the guest is found");
+    assert_eq!(id, users::get(&graph, &jane).await.unwrap().id);
+    let asked = paths(&emu).await;
+    assert_eq!(
+        asked.first().map(String::as_str),
+        Some("/v1.0/users/jane_fabrikam.com%23EXT%23@contosolab.onmicrosoft.com"),
+        "the # travels as %23: {asked:?}"
+    );
+    let missing = Upn::parse("nobody@contosolab.onmicrosoft.com").unwrap();
+    let err = users::id_of(&graph, &missing).await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
 async fn policies_directory_and_conditional_access_read_as_typed_models() {
     let emu = start().await;
     let graph = admin_graph(&emu);

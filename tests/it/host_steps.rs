@@ -8,6 +8,8 @@
 
 use crate::common::admin_graph;
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use hello_bootstrap::graph::api::{auth_methods, devices};
+use hello_bootstrap::graph::models::NewTap;
 use hello_bootstrap::graph::{ApiVersion, GraphClient};
 use hello_bootstrap::host::{
     Checkpoint, EmulatedHost, FeatureState, GuestCommand, GuestPage, HostError, HyperVHost,
@@ -15,10 +17,10 @@ use hello_bootstrap::host::{
 };
 use hello_bootstrap::lab::session::{BackendInfo, JobAction, LabBackend};
 use hello_bootstrap::lab::session_file::{SessionFile, SessionKind};
-use hello_bootstrap::lab::{Progress, StepOptions};
 use hello_bootstrap::lab::{
-    Step, StepError, StepReport, StepStatus, ValidationRow, ValidationState,
+    DeviceId, Step, StepError, StepReport, StepStatus, ValidationRow, ValidationState,
 };
+use hello_bootstrap::lab::{Progress, StepOptions};
 use hello_bootstrap::steps::StepContext;
 use hello_bootstrap::steps::backend::ControllerBackend;
 use hello_bootstrap::steps::controller;
@@ -298,15 +300,10 @@ async fn the_whole_lab_passes_every_validation_row() {
     );
     assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), GuestPage::SignIn);
     assert_eq!(device_count(&lab, &device_id).await, 0);
-    let managed = lab
-        .graph
-        .get_all(
-            ApiVersion::V1,
-            &format!("/deviceManagement/managedDevices?$filter=azureADDeviceId eq '{device_id}'"),
-        )
+    let managed = devices::managed_by_device_id(&lab.graph, &DeviceId::from(device_id.as_str()))
         .await
         .unwrap();
-    assert!(managed.is_empty());
+    assert!(managed.is_none(), "{managed:?}");
     assert!(lab.host.enhanced_session_mode().await.unwrap());
     assert!(
         lab.session
@@ -527,6 +524,113 @@ async fn missing_prerequisites_are_clear_errors() {
     assert!(err.to_string().contains("step 4"), "{err}");
 }
 
+/// The reverts of a lab that never got past step 3 (Reset lab runs every one, last first).
+async fn reverts_of_a_partial_lab_have_nothing_to_do(ctx: &StepContext) {
+    for step in [Step::Bootstrap, Step::LabVm] {
+        let r = controller(step).revert(ctx).await.unwrap();
+        assert_eq!(r.status, StepStatus::NotApplied, "{step}: {}", r.detail);
+        assert!(!r.changed, "{step}: {}", r.detail);
+        assert!(
+            r.detail.starts_with("Nothing to revert"),
+            "{step}: {}",
+            r.detail
+        );
+    }
+}
+
+/// Resetting a lab where Hyper-V is off, or where there is no host at all, reverts steps 7 and 4
+/// to "nothing to revert" instead of failing on the missing Hyper-V; step 7 still deletes the
+/// device objects its journal recorded, and keeps the enhanced session entry for when Hyper-V
+/// runs again.
+async fn a_partial_lab_resets_without_hyper_v() {
+    let lab = Lab::start(false).await;
+    let (ctx, _rx) = lab.ctx(StepOptions::default());
+    assert_eq!(
+        lab.host.feature_state().await.unwrap(),
+        FeatureState::Disabled
+    );
+    reverts_of_a_partial_lab_have_nothing_to_do(&ctx).await;
+    let r = controller(Step::LabVm).revert(&ctx).await.unwrap();
+    assert!(r.detail.contains("Hyper-V is not enabled"), "{}", r.detail);
+
+    let (mut no_host, _rx) = lab.ctx(StepOptions::default());
+    no_host.host = None;
+    reverts_of_a_partial_lab_have_nothing_to_do(&no_host).await;
+    let r = controller(Step::Bootstrap).revert(&no_host).await.unwrap();
+    assert!(r.detail.contains("no Hyper-V host"), "{}", r.detail);
+
+    // A device joined (through the emulator's OOBE hook) and journalled by step 7 earlier.
+    crate::common::enable_tap_policy(&lab.graph).await;
+    crate::common::mdm_scope_all(&lab.graph).await;
+    let upn = crate::common::lab_upn(&lab.emu);
+    let tap = auth_methods::create_tap(&lab.graph, &upn, &NewTap::default())
+        .await
+        .unwrap();
+    let joined: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/_emulator/oobe-signin", lab.emu.graph_url))
+        .json(&serde_json::json!({
+            "upn": upn.as_str(), "tap": tap.code.expose(), "device_name": "LAB-PC01"
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let device_id = DeviceId::from(joined["device_id"].as_str().expect("joined"));
+    let device = devices::by_device_id(&lab.graph, &device_id)
+        .await
+        .unwrap()
+        .expect("the join made an Entra device");
+    let managed = devices::managed_by_device_id(&lab.graph, &device_id)
+        .await
+        .unwrap()
+        .expect("the join enrolled the device");
+    for key in [
+        format!("device:{}", device.id),
+        format!("managed_device:{}", managed.id),
+        "enhanced_session_mode".to_string(),
+    ] {
+        no_host
+            .journal_original(Step::Bootstrap, &key, serde_json::json!(true))
+            .await
+            .unwrap();
+    }
+    let r = controller(Step::Bootstrap).revert(&no_host).await.unwrap();
+    assert_eq!(r.status, StepStatus::NotApplied, "{}", r.detail);
+    assert!(r.changed, "{}", r.detail);
+    assert!(
+        r.detail
+            .contains(&format!("deleted Entra device {}", device.id))
+            && r.detail
+                .contains(&format!("deleted Intune managed device {}", managed.id))
+            && r.detail.contains("once Hyper-V runs again"),
+        "{}",
+        r.detail
+    );
+    assert!(
+        devices::by_device_id(&lab.graph, &device_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        devices::managed_by_device_id(&lab.graph, &device_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let left: Vec<String> = lab
+        .session
+        .lock()
+        .await
+        .journal
+        .for_step(Step::Bootstrap)
+        .map(|e| e.key.clone())
+        .collect();
+    assert_eq!(left, ["enhanced_session_mode"]);
+}
+
 /// The backend the wizard's jobs run on, over `host`.
 fn backend(lab: &Lab, host: Arc<dyn HyperVHost>) -> ControllerBackend {
     ControllerBackend {
@@ -651,4 +755,5 @@ async fn steps_three_four_and_seven_end_to_end() {
     the_demo_pc_restart_job_finishes_step_three().await;
     a_host_that_cannot_see_the_guest_leaves_setup_and_the_restart_to_the_person().await;
     without_the_person_at_the_vm_nobody_sets_the_pin().await;
+    a_partial_lab_resets_without_hyper_v().await;
 }

@@ -9,13 +9,14 @@ mod validation;
 pub use validation::{MFA_BY_CLAIM, MFA_EXPLANATION, Observed, is_mfa_by_claim};
 
 use super::lab_user::{lab_user, lab_user_or_report};
-use super::lab_vm::{OOBE_CHECKPOINT, vm_name};
+use super::lab_vm::{OOBE_CHECKPOINT, revert_host, vm_name};
 use crate::{StepContext, StepController};
 use hb_graph::ApiVersion;
+use hb_graph::api::devices;
 use hb_host::HyperVHost;
 use hb_lab::{
-    Evidence, GraphRequest, PortalLink, Step, StepError, StepReport, StepStatus, Upn,
-    ValidationState,
+    DeviceObjectId, Evidence, GraphRequest, ManagedDeviceId, PortalLink, Step, StepError,
+    StepReport, StepStatus, Upn, ValidationState,
 };
 use serde_json::{Value, json};
 
@@ -133,10 +134,13 @@ impl StepController for Bootstrap {
     }
 
     async fn revert(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
-        let host = ctx.host()?;
         let vm = vm_name(ctx);
+        // Without a running Hyper-V there is no VM or host setting of ours to touch; the device
+        // objects the journal recorded live in the tenant and are deleted all the same.
+        let host = revert_host(ctx).await?;
         let mut done = Vec::new();
-        if host.vm(&vm).await?.is_some()
+        if let Ok(host) = host
+            && host.vm(&vm).await?.is_some()
             && host
                 .list_checkpoints(&vm)
                 .await?
@@ -159,9 +163,20 @@ impl StepController for Bootstrap {
             .for_step(STEP)
             .map(|e| (e.key.clone(), e.original.clone()))
             .collect();
+        let mut kept = None;
         for (key, original) in entries {
             ctx.check_cancelled()?;
             if key == KEY_ENHANCED_SESSION {
+                let host = match host {
+                    Ok(host) => host,
+                    Err(ref why) => {
+                        // Kept in the journal: a revert once Hyper-V runs again restores it.
+                        kept = Some(format!(
+                            " Enhanced session mode is restored by a revert once Hyper-V runs again ({why})."
+                        ));
+                        continue;
+                    }
+                };
                 let enabled = original.as_bool().unwrap_or(true);
                 host.set_enhanced_session_mode(enabled).await?;
                 done.push(format!(
@@ -169,24 +184,31 @@ impl StepController for Bootstrap {
                     if enabled { "on" } else { "off" }
                 ));
             } else if let Some(id) = key.strip_prefix(KEY_DEVICE) {
-                delete(ctx, &format!("/devices/{id}")).await?;
+                gone_is_fine(devices::delete(ctx.graph()?, &DeviceObjectId::from(id)).await)?;
                 done.push(format!("deleted Entra device {id}"));
             } else if let Some(id) = key.strip_prefix(KEY_MANAGED_DEVICE) {
-                delete(ctx, &format!("/deviceManagement/managedDevices/{id}")).await?;
+                gone_is_fine(
+                    devices::delete_managed(ctx.graph()?, &ManagedDeviceId::from(id)).await,
+                )?;
                 done.push(format!("deleted Intune managed device {id}"));
             } else {
                 continue;
             }
             ctx.journal_forget(STEP, &key).await?;
         }
-        let detail = if done.is_empty() {
-            "Nothing to revert: no OOBE checkpoint and no device objects recorded.".to_string()
-        } else {
-            format!(
+        let mut detail = match (&host, done.is_empty()) {
+            (Err(why), true) => format!(
+                "Nothing to revert: {why}, so there is no VM to restore, and no device objects were recorded."
+            ),
+            (Ok(_), true) => {
+                "Nothing to revert: no OOBE checkpoint and no device objects recorded.".to_string()
+            }
+            (_, false) => format!(
                 "Reverted: {}. The VM is kept for later labs.",
                 done.join("; ")
-            )
+            ),
         };
+        detail.push_str(kept.as_deref().unwrap_or(""));
         Ok(StepReport::new(STEP, StepStatus::NotApplied, detail)
             .changed(!done.is_empty())
             .with_evidence(self.evidence(ctx)))
@@ -219,8 +241,9 @@ dsregcmd /status"
     }
 }
 
-async fn delete(ctx: &StepContext, path: &str) -> Result<(), StepError> {
-    match ctx.graph()?.delete(ApiVersion::V1, path).await {
+/// A delete whose object is already gone did what the revert wanted.
+fn gone_is_fine(result: Result<(), hb_graph::GraphError>) -> Result<(), StepError> {
+    match result {
         Ok(()) => Ok(()),
         Err(e) if e.is_not_found() => Ok(()),
         Err(e) => Err(e.into()),

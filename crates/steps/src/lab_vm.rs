@@ -2,7 +2,9 @@
 //! user's ISO), started to OOBE and checkpointed there so a presenter can rerun the lab.
 
 use crate::{StepContext, StepController};
-use hb_host::{GuestPage, HostError, HyperVHost, InstallMedia, VmInfo, VmSpec, VmState};
+use hb_host::{
+    FeatureState, GuestPage, HostError, HyperVHost, InstallMedia, VmInfo, VmSpec, VmState,
+};
 use hb_lab::{Evidence, Step, StepError, StepReport, StepStatus};
 use serde_json::json;
 use std::time::Instant;
@@ -85,6 +87,24 @@ async fn has_checkpoint(host: &dyn HyperVHost, vm: &str) -> Result<bool, HostErr
         .await?
         .iter()
         .any(|c| c.name == OOBE_CHECKPOINT))
+}
+
+/// The Hyper-V host a revert can ask about VMs, or why there is none: no host at all, or Hyper-V
+/// not running on it (a VM, its checkpoints and enhanced session mode exist only while it runs).
+/// Steps 4 and 7 revert on a partial lab, so "no Hyper-V" means "nothing of theirs", not a failure.
+pub(crate) async fn revert_host(
+    ctx: &StepContext,
+) -> Result<Result<&dyn HyperVHost, String>, StepError> {
+    let Ok(host) = ctx.host() else {
+        return Ok(Err("there is no Hyper-V host here".into()));
+    };
+    Ok(match host.feature_state().await? {
+        // Until the restart that turns it off, Hyper-V still runs its VMs.
+        FeatureState::Enabled | FeatureState::DisablePending => Ok(host),
+        FeatureState::Disabled => Err("Hyper-V is not enabled on this PC".into()),
+        FeatureState::Unavailable { .. } => Err("Hyper-V cannot run on this PC".into()),
+        FeatureState::EnablePending => Err("Hyper-V does not run until Windows restarts".into()),
+    })
 }
 
 /// Waits until the VM shows the OOBE sign-in page. Returns `false` at once when the host cannot
@@ -275,8 +295,17 @@ impl StepController for LabVm {
     }
 
     async fn revert(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
-        let host = ctx.host()?;
         let name = vm_name(ctx);
+        let host = match revert_host(ctx).await? {
+            Ok(host) => host,
+            Err(why) => {
+                return Ok(StepReport::new(
+                    STEP,
+                    StepStatus::NotApplied,
+                    format!("Nothing to revert: {why}, so there is no VM named {name}."),
+                ));
+            }
+        };
         if host.vm(&name).await?.is_none() {
             return Ok(StepReport::new(
                 STEP,

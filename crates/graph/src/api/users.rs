@@ -18,6 +18,25 @@ pub async fn get<'a>(
         .await
 }
 
+/// Only the object id of a user, as `$select=id` returns it.
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    id: UserId,
+}
+
+/// `GET /users/{id | userPrincipalName}?$select=id`: the object id of a user named by UPN. Step 7
+/// needs it because the sign-in log filters on `userId`, never on the UPN; asking for the id
+/// alone keeps the answer small and needs no more than `User.ReadBasic.All`.
+pub async fn id_of<'a>(
+    graph: &GraphClient,
+    user: impl Into<UserRef<'a>>,
+) -> Result<UserId, GraphError> {
+    let user: IdOnly = graph
+        .get_at(&user.into().path().query("$select", "id"))
+        .await?;
+    Ok(user.id)
+}
+
 /// `GET /users/{id}/transitiveMemberOf/microsoft.graph.group?$select=id`: the ids of the groups a
 /// user is in, directly or through other groups.
 pub async fn member_group_ids(

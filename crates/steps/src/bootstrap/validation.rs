@@ -61,11 +61,6 @@ fn row(
     }
 }
 
-/// Percent-encodes the one UPN character that breaks a URL path (`#` in guest UPNs).
-pub fn upn_path(upn: &Upn) -> String {
-    upn.as_str().replace('#', "%23")
-}
-
 /// Runs one read-only validation pass.
 pub async fn observe(
     ctx: &StepContext,

@@ -1,47 +1,32 @@
 //! The rows Microsoft Graph answers: the Entra device, the Intune managed device and the Windows
 //! Hello for Business key, and the device id from the key's device name when the VM cannot say.
 
-use super::{Observed, fix, row, upn_path};
-use hb_graph::{ApiVersion, GraphClient, GraphError};
-use hb_lab::{Upn, ValidationRow, ValidationState};
-use serde_json::Value;
+use super::{Observed, fix, row};
+use hb_graph::api::{auth_methods, devices};
+use hb_graph::models::WhfbMethod;
+use hb_graph::{GraphClient, GraphError};
+use hb_lab::{DeviceId, Upn, ValidationRow, ValidationState};
 
 /// The lab user's Windows Hello for Business methods.
-pub(super) async fn whfb_methods(graph: &GraphClient, upn: &Upn) -> Result<Vec<Value>, GraphError> {
-    let whfb_path = format!(
-        "/users/{}/authentication/windowsHelloForBusinessMethods",
-        upn_path(upn)
-    );
-    graph
-        .get(ApiVersion::V1, &whfb_path)
-        .await
-        .map(|v| v["value"].as_array().cloned().unwrap_or_default())
+pub(super) async fn whfb_methods(
+    graph: &GraphClient,
+    upn: &Upn,
+) -> Result<Vec<WhfbMethod>, GraphError> {
+    auth_methods::list_whfb(graph, upn).await
 }
 
 /// The device id of the Azure AD joined device named like the device a WHfB key was registered on.
 pub(super) async fn joined_device_named_by_key(
     graph: &GraphClient,
-    methods: &[Value],
+    methods: &[WhfbMethod],
 ) -> Option<String> {
-    let name = methods.iter().find_map(|m| m["displayName"].as_str())?;
-    let path = format!(
-        "/devices?$filter=displayName eq '{}'&$select=deviceId,trustType",
-        name.replace('\'', "''")
-    );
-    let devices = graph.get_all(ApiVersion::V1, &path).await.ok()?;
-    devices
-        .iter()
-        .find(|d| {
-            d["trustType"]
-                .as_str()
-                .is_some_and(|t| t.eq_ignore_ascii_case("AzureAd"))
-        })
-        .and_then(|d| d["deviceId"].as_str())
-        .map(str::to_string)
-}
-
-fn first(result: Result<Value, GraphError>) -> Result<Option<Value>, GraphError> {
-    result.map(|v| v["value"].as_array().and_then(|a| a.first()).cloned())
+    let name = methods.iter().find_map(|m| m.display_name.as_deref())?;
+    let found = devices::by_display_name(graph, name).await.ok()?;
+    found
+        .into_iter()
+        .find(|d| d.is_entra_joined())
+        .and_then(|d| d.device_id)
+        .map(|id| id.0)
 }
 
 /// The Entra device and Intune managed device rows; records their object ids for revert.
@@ -69,23 +54,21 @@ pub(super) async fn device_rows(graph: &GraphClient, obs: &mut Observed) {
         }
         return;
     };
+    let typed_id = DeviceId::from(device_id.as_str());
     let label = "Entra ID: the device, trustType AzureAd";
-    let path = format!(
-        "/devices?$filter=deviceId eq '{device_id}'&$select=id,deviceId,displayName,trustType,isManaged,mdmAppId"
-    );
     obs.rows
-        .push(match first(graph.get(ApiVersion::V1, &path).await) {
+        .push(match devices::by_device_id(graph, &typed_id).await {
             Ok(Some(d)) => {
-                obs.device_object_id = d["id"].as_str().map(str::to_string);
-                let trust = d["trustType"].as_str().unwrap_or("");
-                if trust.eq_ignore_ascii_case("AzureAd") {
+                obs.device_object_id = Some(d.id.0.clone());
+                let trust = d.trust_type.as_deref().unwrap_or("");
+                if d.is_entra_joined() {
                     row(
                         "graph_device",
                         label,
                         ValidationState::Passed,
                         format!(
                             "{} ({device_id}) is Azure AD joined.",
-                            d["displayName"].as_str().unwrap_or("the device")
+                            d.display_name.as_deref().unwrap_or("the device")
                         ),
                         fix::DEVICE,
                     )
@@ -115,19 +98,18 @@ pub(super) async fn device_rows(graph: &GraphClient, obs: &mut Observed) {
             ),
         });
     let label = "Intune: the managed device";
-    let path = format!("/deviceManagement/managedDevices?$filter=azureADDeviceId eq '{device_id}'");
-    obs.rows
-        .push(match first(graph.get(ApiVersion::V1, &path).await) {
+    obs.rows.push(
+        match devices::managed_by_device_id(graph, &typed_id).await {
             Ok(Some(m)) => {
-                obs.managed_device_id = m["id"].as_str().map(str::to_string);
+                obs.managed_device_id = Some(m.id.0.clone());
                 row(
                     "graph_managed_device",
                     label,
                     ValidationState::Passed,
                     format!(
                         "Enrolled in Intune as {} ({}).",
-                        m["deviceName"].as_str().unwrap_or("the device"),
-                        m["deviceEnrollmentType"].as_str().unwrap_or("enrolled")
+                        m.device_name.as_deref().unwrap_or("the device"),
+                        m.device_enrollment_type.as_deref().unwrap_or("enrolled")
                     ),
                     fix::MANAGED,
                 )
@@ -146,10 +128,11 @@ pub(super) async fn device_rows(graph: &GraphClient, obs: &mut Observed) {
                 e.to_string(),
                 fix::MANAGED,
             ),
-        });
+        },
+    );
 }
 
-pub(super) fn whfb_row(upn: &Upn, whfb: &Result<Vec<Value>, GraphError>) -> ValidationRow {
+pub(super) fn whfb_row(upn: &Upn, whfb: &Result<Vec<WhfbMethod>, GraphError>) -> ValidationRow {
     let label = "Windows Hello for Business method registered";
     match whfb {
         Ok(methods) => match methods.first() {
@@ -159,7 +142,7 @@ pub(super) fn whfb_row(upn: &Upn, whfb: &Result<Vec<Value>, GraphError>) -> Vali
                 ValidationState::Passed,
                 format!(
                     "Key registered on {}.",
-                    m["displayName"].as_str().unwrap_or("the device")
+                    m.display_name.as_deref().unwrap_or("the device")
                 ),
                 fix::WHFB,
             ),

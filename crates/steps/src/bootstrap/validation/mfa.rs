@@ -1,11 +1,16 @@
 //! The MFA row: when Conditional Access requires MFA, the sign-in log must show a sign-in from
 //! the VM whose MFA requirement the Primary Refresh Token's claim satisfied.
 
-use super::{Observed, fix, row, upn_path};
+use super::{Observed, fix, row};
 use crate::StepContext;
-use hb_graph::{ApiVersion, GraphError};
+use hb_graph::GraphError;
+use hb_graph::api::{conditional_access, sign_ins, users};
+use hb_graph::models::SignIn;
 use hb_lab::{StepError, Upn, ValidationRow, ValidationState};
 use serde_json::Value;
+
+/// How many of the user's newest sign-ins one pass reads.
+const SIGN_INS_READ: u32 = 50;
 
 /// The words the sign-in log uses when the PRT's MFA claim satisfied Conditional Access.
 pub const MFA_BY_CLAIM: &str = "MFA requirement satisfied by claim in the token";
@@ -32,35 +37,41 @@ pub(super) async fn add_signin_row(ctx: &StepContext, upn: &Upn, obs: &mut Obser
 
 /// Whether an enabled Conditional Access policy requires MFA.
 async fn mfa_required(ctx: &StepContext) -> Result<bool, StepError> {
-    let policies = ctx
-        .graph()?
-        .get_all(ApiVersion::V1, "/identity/conditionalAccess/policies")
-        .await?;
-    Ok(policies.iter().any(|p| {
-        p["state"].as_str() == Some("enabled")
-            && p["grantControls"]["builtInControls"]
-                .as_array()
-                .is_some_and(|c| c.iter().any(|c| c.as_str() == Some("mfa")))
-    }))
+    let policies = conditional_access::policies(ctx.graph()?).await?;
+    Ok(policies.iter().any(|p| p.requires_mfa()))
 }
 
-/// Whether a sign-in log entry says the MFA requirement was satisfied by the token's claim.
+/// Whether a sign-in log entry, as Graph sent it, says the MFA requirement was satisfied by the
+/// token's claim (an entry that is not a sign-in, such as one without an id, never does).
 pub fn is_mfa_by_claim(entry: &Value, device_id: Option<&str>) -> bool {
+    serde_json::from_value::<SignIn>(entry.clone())
+        .is_ok_and(|sign_in| sign_in_is_mfa_by_claim(&sign_in, device_id))
+}
+
+/// Whether a sign-in worked, needed MFA, had it satisfied by the token's claim, and (when both
+/// are known) came from `device_id`.
+fn sign_in_is_mfa_by_claim(entry: &SignIn, device_id: Option<&str>) -> bool {
     let needle = MFA_BY_CLAIM.to_ascii_lowercase();
-    let says = |v: &Value| {
-        v.as_str()
-            .is_some_and(|s| s.to_ascii_lowercase().contains(&needle))
-    };
-    let ok = entry["status"]["errorCode"].as_i64().unwrap_or(0) == 0;
-    let mfa = entry["authenticationRequirement"]
-        .as_str()
+    let says = |v: Option<&str>| v.is_some_and(|s| s.to_ascii_lowercase().contains(&needle));
+    let ok = entry.status.as_ref().map_or(0, |s| s.error_code) == 0;
+    let mfa = entry
+        .authentication_requirement
+        .as_deref()
         .is_some_and(|r| r.eq_ignore_ascii_case("multiFactorAuthentication"));
-    let by_claim = says(&entry["status"]["additionalDetails"])
-        || entry["authenticationDetails"].as_array().is_some_and(|d| {
-            d.iter()
-                .any(|step| says(&step["authenticationStepResultDetail"]))
-        });
-    let same_device = match (device_id, entry["deviceDetail"]["deviceId"].as_str()) {
+    let by_claim = says(
+        entry
+            .status
+            .as_ref()
+            .and_then(|s| s.additional_details.as_deref()),
+    ) || entry
+        .authentication_details
+        .iter()
+        .any(|step| says(step.authentication_step_result_detail.as_deref()));
+    let logged_device = entry
+        .device_detail
+        .as_ref()
+        .and_then(|d| d.device_id.as_deref());
+    let same_device = match (device_id, logged_device) {
         (Some(want), Some(got)) if !got.is_empty() => want.eq_ignore_ascii_case(got),
         _ => true,
     };
@@ -83,28 +94,15 @@ async fn mfa_signin(ctx: &StepContext, upn: &Upn, device_id: Option<&str>) -> Va
         Ok(g) => g,
         Err(e) => return waiting(e.to_string()),
     };
-    let user_id = match graph
-        .get(
-            ApiVersion::V1,
-            &format!("/users/{}?$select=id", upn_path(upn)),
-        )
-        .await
-    {
-        Ok(u) => match u["id"].as_str() {
-            Some(id) => id.to_string(),
-            None => return waiting("The user has no id in Graph's answer.".into()),
-        },
+    let user_id = match users::id_of(graph, upn).await {
+        Ok(id) => id,
         Err(e) => return waiting(e.to_string()),
     };
-    let path = format!("/auditLogs/signIns?$filter=userId eq '{user_id}'&$top=50");
-    match graph.get(ApiVersion::Beta, &path).await {
-        Ok(v) => {
-            let found = v["value"].as_array().and_then(|entries| {
-                entries
-                    .iter()
-                    .find(|e| is_mfa_by_claim(e, device_id))
-                    .cloned()
-            });
+    match sign_ins::recent_by_user(graph, &user_id, None, SIGN_INS_READ).await {
+        Ok(entries) => {
+            let found = entries
+                .iter()
+                .find(|e| sign_in_is_mfa_by_claim(e, device_id));
             match found {
                 Some(e) => row(
                     "graph_mfa_signin",
@@ -112,8 +110,8 @@ async fn mfa_signin(ctx: &StepContext, upn: &Upn, device_id: Option<&str>) -> Va
                     ValidationState::Passed,
                     format!(
                         "{} at {}: \"{MFA_BY_CLAIM}\". {MFA_EXPLANATION}",
-                        e["appDisplayName"].as_str().unwrap_or("A sign-in"),
-                        e["createdDateTime"].as_str().unwrap_or("a recent time")
+                        e.app_display_name.as_deref().unwrap_or("A sign-in"),
+                        e.created_date_time.as_deref().unwrap_or("a recent time")
                     ),
                     fix,
                 ),
@@ -122,11 +120,7 @@ async fn mfa_signin(ctx: &StepContext, upn: &Upn, device_id: Option<&str>) -> Va
                 )),
             }
         }
-        Err(GraphError::Api(api))
-            if api
-                .code
-                .eq_ignore_ascii_case("Authentication_RequestFromNonPremiumTenantOrB2CTenant") =>
-        {
+        Err(GraphError::Api(api)) if api.code.eq_ignore_ascii_case(sign_ins::NON_PREMIUM_CODE) => {
             row(
                 "graph_mfa_signin",
                 label,
@@ -147,6 +141,7 @@ mod tests {
     #[test]
     fn mfa_by_claim_matches_the_contract_shape_only() {
         let entry = json!({
+            "id": "s1",
             "status": {"errorCode": 0, "additionalDetails": "MFA requirement satisfied by claim in the token"},
             "authenticationRequirement": "multiFactorAuthentication",
             "deviceDetail": {"deviceId": "D1", "trustType": "Azure AD joined"},
@@ -166,5 +161,11 @@ mod tests {
         other["authenticationDetails"][0]["authenticationStepResultDetail"] =
             json!("MFA completed in Azure AD");
         assert!(!is_mfa_by_claim(&other, None));
+        let mut anonymous = json!({"status": {"errorCode": 0}});
+        anonymous["authenticationRequirement"] = json!("multiFactorAuthentication");
+        anonymous["status"]["additionalDetails"] = json!(MFA_BY_CLAIM);
+        assert!(!is_mfa_by_claim(&anonymous, None), "not a sign-in: no id");
+        anonymous["id"] = json!("s2");
+        assert!(is_mfa_by_claim(&anonymous, None));
     }
 }
