@@ -6,6 +6,7 @@
 pub mod api;
 pub mod batch;
 pub mod client;
+pub mod config;
 pub mod error;
 pub mod models;
 pub mod path;
