@@ -3,10 +3,12 @@
 //! both start here, so both run the very same code paths.
 
 use hb_auth::cli::AuthOptions;
+use hb_auth::interactive::{BrowserProgress, BrowserReporter};
+use hb_auth::session::AuthSession;
 use hb_emulator::EmulatorHandle;
 use hb_graph::{GraphClient, GraphConfig, TokenSource};
 use hb_host::HyperVHost;
-use hb_lab::session::{Backend, BackendInfo};
+use hb_lab::session::{Backend, BackendInfo, ConnectAttempt};
 use hb_lab::session_file::{SessionFile, SessionKind};
 use hb_lab::{Secret, Step, StepOptions, Upn, paths};
 use hb_steps::StepContext;
@@ -172,6 +174,69 @@ impl LabEnv {
                 )
             }
         };
+        Self::real_env(options, config, tokens, auth)
+    }
+
+    /// A real tenant for the wizard: signs in while connecting (so the browser wait belongs to
+    /// the Welcome page, not to the first check), reports that wait to `attempt`, and ends it
+    /// with [`AuthSession::cancel_sign_in`](hb_auth::session::AuthSession::cancel_sign_in) when
+    /// the person presses Cancel.
+    pub async fn real_signed_in(
+        options: &RealOptions,
+        attempt: &ConnectAttempt,
+    ) -> Result<LabEnv, EnvError> {
+        let auth_options = AuthOptions::from_real(options, options.device_code);
+        Self::sign_in_for_wizard(options, &auth_options, attempt).await
+    }
+
+    /// [`LabEnv::real_signed_in`] with the sign-in options given (tests pick the browser).
+    pub async fn sign_in_for_wizard(
+        options: &RealOptions,
+        auth_options: &AuthOptions,
+        attempt: &ConnectAttempt,
+    ) -> Result<LabEnv, EnvError> {
+        let root = options
+            .graph_url
+            .as_deref()
+            .unwrap_or(GraphConfig::PUBLIC_ROOT);
+        let config = GraphConfig::from_root(root).map_err(|e| EnvError::usage(e.to_string()))?;
+        let reporter: BrowserReporter = {
+            let attempt = attempt.clone();
+            Arc::new(move |progress| {
+                match progress {
+                BrowserProgress::Waiting { timeout } => attempt.waiting(
+                    "Waiting for the browser…",
+                    "Finish signing in in the browser tab that opened; this page goes on by itself once you have.",
+                    timeout,
+                ),
+                BrowserProgress::Finished => attempt.working(),
+            }
+            })
+        };
+        let signed_in =
+            hb_auth::cli::token_source_reporting(auth_options, &Step::ALL, Some(reporter))
+                .map_err(|e| EnvError::usage(format!("cannot sign in: {e}")))?;
+        let mut account = String::new();
+        if let Some(session) = &signed_in.session {
+            sign_in_cancellable(session, attempt).await?;
+            if let Ok((Some(upn), _)) = session.saved_account().await {
+                account = upn;
+            }
+        }
+        let tokens = signed_in.tokens.clone();
+        let auth = signed_in.session.is_some().then_some(signed_in);
+        let mut env = Self::real_env(options, config, tokens, auth)?;
+        env.account = account;
+        Ok(env)
+    }
+
+    /// The rest of a real environment once the tokens are settled.
+    fn real_env(
+        options: &RealOptions,
+        config: GraphConfig,
+        tokens: Arc<dyn TokenSource>,
+        auth: Option<hb_auth::cli::SignedIn>,
+    ) -> Result<LabEnv, EnvError> {
         let graph =
             GraphClient::new(config, tokens).map_err(|e| EnvError::failure(e.to_string()))?;
         let session = SessionFile::load(SessionKind::Real).map_err(EnvError::failure)?;
@@ -217,6 +282,36 @@ impl LabEnv {
             keepalive: self.keepalive,
         }))
     }
+}
+
+/// Gets a token now (the saved sign-in, or the browser), ending the browser wait when the person
+/// cancels: the wait is told to stop, so its loopback listener closes, and then we stop waiting.
+async fn sign_in_cancellable(
+    session: &AuthSession,
+    attempt: &ConnectAttempt,
+) -> Result<(), EnvError> {
+    let signing_in = session.token();
+    tokio::pin!(signing_in);
+    let result = tokio::select! {
+        result = &mut signing_in => result,
+        () = attempt.cancelled() => {
+            // A cancel that came before the browser wait began finds nothing to end, so ask again
+            // until the sign-in returns, for a short while.
+            for _ in 0..20 {
+                session.cancel_sign_in();
+                if tokio::time::timeout(std::time::Duration::from_millis(200), &mut signing_in)
+                    .await
+                    .is_ok()
+                {
+                    break;
+                }
+            }
+            return Err(EnvError::failure("Sign-in was cancelled."));
+        }
+    };
+    result
+        .map(|_| ())
+        .map_err(|e| EnvError::failure(format!("cannot sign in: {e}")))
 }
 
 /// Sign-in options for a running emulator: its demo admin, through its own login endpoints, with

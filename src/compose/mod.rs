@@ -6,7 +6,7 @@ pub mod env;
 
 pub use env::{DemoOptions, EnvError, LabEnv, RealOptions};
 
-use hb_lab::session::Connecting;
+use hb_lab::session::{ConnectRequest, Connecting};
 use hb_ui::Connector;
 use std::sync::Arc;
 
@@ -17,15 +17,15 @@ pub fn default_connector() -> Connector {
 }
 
 /// A connector that starts the demo (in-process emulator) or reaches a real tenant through
-/// [`LabEnv`], exactly as the command line does.
+/// [`LabEnv`], as the command line does, signing in to a real one while connecting.
 pub fn lab_connector(real: RealOptions, demo: DemoOptions) -> Connector {
-    Arc::new(move |use_demo| -> Connecting {
+    Arc::new(move |request: ConnectRequest| -> Connecting {
         let (real, demo) = (real.clone(), demo.clone());
         Box::pin(async move {
-            let env = if use_demo {
+            let env = if request.demo {
                 LabEnv::demo(demo).await
             } else {
-                LabEnv::real(&real, None).await
+                LabEnv::real_signed_in(&real, &request.attempt).await
             }
             .map_err(|e| e.message)?;
             Ok(env.into_backend())

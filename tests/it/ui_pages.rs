@@ -557,3 +557,110 @@ fn step_four_on_a_real_host_asks_for_the_windows_iso() {
     cloud.run();
     assert!(cloud.query_by_label("Windows 11 ISO file").is_none());
 }
+
+/// Steps the app until `done` holds for its lab, or fails the test after about two seconds.
+fn step_until(harness: &mut Harness<'static, HelloApp>, done: impl Fn(&LabState) -> bool) {
+    for _ in 0..200 {
+        harness.step();
+        if done(harness.state().lab()) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!(
+        "timed out; connection: {:?}",
+        harness.state().lab().connection
+    );
+}
+
+#[test]
+fn waiting_for_the_browser_counts_down_and_cancel_leaves_the_page_ready_to_sign_in_again() {
+    use hello_bootstrap::lab::session::ConnectRequest;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let connector_saw_cancel = Arc::new(AtomicBool::new(false));
+    let saw = connector_saw_cancel.clone();
+    let options = AppOptions {
+        demo: false,
+        // Reports a browser wait as the real sign-in does, then blocks until cancelled.
+        connector: Arc::new(move |request: ConnectRequest| {
+            let saw = saw.clone();
+            Box::pin(async move {
+                request.attempt.waiting(
+                    "Waiting for the browser…",
+                    "Finish signing in in the browser tab that opened.",
+                    std::time::Duration::from_secs(300),
+                );
+                request.attempt.cancelled().await;
+                saw.store(true, Ordering::SeqCst);
+                Err("the sign-in was cancelled".to_string())
+            })
+        }),
+        ..AppOptions::default()
+    };
+    let mut harness = app_harness(options);
+    harness.run();
+    let field = "Lab user (who signs in at the VM)";
+    harness.get_by_label(field).focus();
+    harness.run();
+    harness
+        .get_by_label(field)
+        .type_text("adele@contoso.example");
+    harness.run();
+    harness.get_by_label("Sign in and start").click();
+    step_until(&mut harness, |lab| {
+        matches!(lab.connection, Connection::Connecting { wait: Some(_) })
+    });
+    harness.step();
+
+    harness.get_by_label("Waiting for the browser…");
+    harness.get_by_label("Finish signing in in the browser tab that opened.");
+    let node = harness.get_by_label_contains("It gives up by itself in ");
+    let countdown = node
+        .accesskit_node()
+        .label()
+        .or_else(|| node.value())
+        .unwrap_or_default();
+    let left = countdown
+        .trim_start_matches("It gives up by itself in ")
+        .trim_end_matches('.')
+        .to_string();
+    assert!(
+        ["5:00", "4:59", "4:58"].contains(&left.as_str()),
+        "the countdown starts at the sign-in's five minutes: {countdown}"
+    );
+    assert!(
+        harness.query_by_label("Sign in and start").is_none(),
+        "no second sign-in while one waits"
+    );
+
+    harness
+        .get_by_role_and_label(Role::Button, "Cancel")
+        .click();
+    harness.step();
+    harness.step();
+    assert_eq!(
+        harness.state().lab().connection,
+        Connection::Cancelled,
+        "Cancel ends the wait at once"
+    );
+    harness.get_by_label("Sign-in was cancelled");
+    assert!(harness.query_by_label("Waiting for the browser…").is_none());
+    let again = harness.get_by_role_and_label(Role::Button, "Sign in and start");
+    assert!(!again.accesskit_node().is_disabled());
+    assert_eq!(
+        harness.get_by_label(field).value().as_deref(),
+        Some("adele@contoso.example"),
+        "what was typed is kept"
+    );
+    for _ in 0..200 {
+        if connector_saw_cancel.load(Ordering::SeqCst) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(
+        connector_saw_cancel.load(Ordering::SeqCst),
+        "the connector was told to stop"
+    );
+    step_until(&mut harness, |lab| lab.connection == Connection::Cancelled);
+}

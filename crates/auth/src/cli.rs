@@ -5,6 +5,7 @@ use super::browser::{Browser, HeadlessBrowser, SystemBrowser};
 use super::config::{AuthConfig, DEFAULT_CLIENT_ID, DEFAULT_TENANT, PUBLIC_LOGIN_ROOT};
 use super::device::DeviceProgress;
 use super::error::AuthError;
+use super::interactive::BrowserReporter;
 use super::preflight::{Identity, PreflightError, preflight};
 use super::scopes::scopes_for_steps;
 use super::session::{AuthSession, Interaction};
@@ -218,6 +219,16 @@ impl SignedIn {
 /// The token source for Graph commands: `HELLO_BOOTSTRAP_ACCESS_TOKEN` if set, else the saved
 /// sign-in, else an interactive sign-in on first use.
 pub fn token_source(opts: &AuthOptions, steps: &[Step]) -> Result<SignedIn, AuthError> {
+    token_source_reporting(opts, steps, None)
+}
+
+/// [`token_source`] whose browser sign-in reports its wait to `progress`, so the wizard can show
+/// "Waiting for the browser…" with a countdown and Cancel.
+pub fn token_source_reporting(
+    opts: &AuthOptions,
+    steps: &[Step],
+    progress: Option<BrowserReporter>,
+) -> Result<SignedIn, AuthError> {
     if let Ok(token) = std::env::var(ACCESS_TOKEN_ENV)
         && !token.trim().is_empty()
     {
@@ -226,7 +237,11 @@ pub fn token_source(opts: &AuthOptions, steps: &[Step]) -> Result<SignedIn, Auth
             session: None,
         });
     }
-    let session = Arc::new(opts.session(steps)?);
+    let mut session = opts.session(steps)?;
+    if let Some(progress) = progress {
+        session = session.with_browser_progress(progress);
+    }
+    let session = Arc::new(session);
     Ok(SignedIn {
         tokens: session.clone(),
         session: Some(session),

@@ -12,6 +12,8 @@ pub enum Command {
     Back,
     /// Start the lab: the demo tenant, or sign in to a real one.
     Connect,
+    /// Stop connecting (the Cancel next to "Waiting for the browser…"); the page can start again.
+    CancelConnect,
     /// Choose demo or real tenant on the welcome page (before connecting).
     UseDemo(bool),
     Check(Step),

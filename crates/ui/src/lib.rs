@@ -14,11 +14,12 @@ pub use app::HelloApp;
 pub use command::Command;
 pub use pages::Page;
 
-use hb_lab::session::Connecting;
+use hb_lab::session::{ConnectRequest, Connecting};
 use std::sync::Arc;
 
-/// Connects the wizard to a lab: called with `true` for the demo tenant, `false` for a real one.
-pub type Connector = Arc<dyn Fn(bool) -> Connecting + Send + Sync>;
+/// Connects the wizard to a lab: the request says demo or real tenant, and carries the attempt
+/// through which the connector reports waits on the person and learns of Cancel.
+pub type Connector = Arc<dyn Fn(ConnectRequest) -> Connecting + Send + Sync>;
 
 /// How the wizard starts.
 #[derive(Clone)]

@@ -2,6 +2,7 @@
 //! through an [`EventSender`], whose every send wakes the UI; the session drains them once a frame.
 
 use super::backend::{Backend, JobAction};
+use super::connect::{ConnectId, ConnectProgress};
 use super::jobs::JobId;
 use super::state::{CaptureFrame, VmScreen};
 use crate::{Progress, Step, StepReport, StepStatus};
@@ -13,7 +14,16 @@ use std::sync::mpsc;
 /// What a background job reports. Sent over the session's channel; each send wakes the UI.
 #[derive(Debug)]
 pub enum JobEvent {
-    Connected(Result<Backend, String>),
+    /// How connect attempt `attempt` ended (ignored once that attempt was cancelled).
+    Connected {
+        attempt: ConnectId,
+        result: Result<Backend, String>,
+    },
+    /// Connect attempt `attempt` waits on the person, or no longer does.
+    ConnectProgress {
+        attempt: ConnectId,
+        progress: ConnectProgress,
+    },
     Progress {
         job: JobId,
         progress: Progress,

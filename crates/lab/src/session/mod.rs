@@ -13,6 +13,7 @@
 //! - `backend` and `events`: the contract with the lab, and the channel back to the UI.
 
 mod backend;
+mod connect;
 mod events;
 mod jobs;
 mod persistence;
@@ -23,6 +24,7 @@ mod state;
 mod tests;
 
 pub use backend::{Backend, BackendInfo, Connecting, JobAction, LabBackend, ProgressSink};
+pub use connect::{ConnectAttempt, ConnectId, ConnectProgress, ConnectRequest, ConnectWait};
 pub use events::{EventSender, JobEvent};
 pub use jobs::{JobId, JobInputs, NotStarted};
 pub use reset::{ResetPhase, ResetRow, ResetState, RevertOutcome};
@@ -40,6 +42,11 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 use tokio::runtime::Handle;
+use tokio_util::sync::CancellationToken;
+
+/// How long a cancelled connect attempt may take to tidy up (end its browser wait, close its
+/// listener) before the session drops it. The page says "cancelled" at once regardless.
+const CANCEL_GRACE: Duration = Duration::from_secs(5);
 
 /// The lab session the wizard drives.
 pub struct Session {
@@ -50,6 +57,9 @@ pub struct Session {
     connect_inputs: JobInputs,
     /// What the running reset was given, for each of its reverts and re-checks.
     reset_inputs: JobInputs,
+    /// The connect attempt under way: its id (older results are ignored) and its Cancel.
+    connecting: Option<(ConnectId, CancellationToken)>,
+    next_attempt: u64,
     state: LabState,
 }
 
@@ -64,6 +74,8 @@ impl Session {
             backend: None,
             connect_inputs: JobInputs::default(),
             reset_inputs: JobInputs::default(),
+            connecting: None,
+            next_attempt: 1,
             state: LabState::default(),
         }
     }
@@ -88,22 +100,54 @@ impl Session {
         self.backend.is_some()
     }
 
-    /// Starts connecting; the result arrives as an event, and then every step is checked with
-    /// `inputs`. Ignored while already connecting.
-    pub fn connect(&mut self, connecting: Connecting, inputs: JobInputs) {
-        if self.state.connection == Connection::Connecting {
+    /// Starts connecting: `connect` gets this attempt's [`ConnectAttempt`] (where it reports
+    /// waits on the person, and its Cancel) and returns the future that connects. The result
+    /// arrives as an event, and then every step is checked with `inputs`. Ignored while already
+    /// connecting.
+    pub fn connect(
+        &mut self,
+        connect: impl FnOnce(ConnectAttempt) -> Connecting,
+        inputs: JobInputs,
+    ) {
+        if self.state.connection.is_connecting() {
             return;
         }
-        self.state.connection = Connection::Connecting;
+        let id = ConnectId(self.next_attempt);
+        self.next_attempt += 1;
+        let cancel = CancellationToken::new();
+        self.connecting = Some((id, cancel.clone()));
+        self.state.connection = Connection::Connecting { wait: None };
         self.connect_inputs = inputs;
         let events = self.runner.events().clone();
+        let connecting = connect(ConnectAttempt::new(id, events.clone(), cancel.clone()));
         self.runner.runtime().spawn(async move {
-            let result = AssertUnwindSafe(connecting)
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|_| Err("starting the lab failed unexpectedly".into()));
-            events.send(JobEvent::Connected(result));
+            let mut guarded = AssertUnwindSafe(connecting).catch_unwind();
+            let outcome = tokio::select! {
+                outcome = &mut guarded => outcome,
+                () = cancel.cancelled() => {
+                    // The connector sees the cancel too and tidies up; it gets a moment for it.
+                    tokio::time::timeout(CANCEL_GRACE, guarded)
+                        .await
+                        .unwrap_or_else(|_| Ok(Err("cancelled".into())))
+                }
+            };
+            let result =
+                outcome.unwrap_or_else(|_| Err("starting the lab failed unexpectedly".into()));
+            events.send(JobEvent::Connected {
+                attempt: id,
+                result,
+            });
         });
+    }
+
+    /// Cancels connecting (the Cancel next to "Waiting for the browser…"): the connector is told
+    /// to stop, and the page says so at once and is ready to start again. A late result of the
+    /// cancelled attempt is ignored.
+    pub fn cancel_connect(&mut self) {
+        if let Some((_, cancel)) = self.connecting.take() {
+            cancel.cancel();
+            self.state.connection = Connection::Cancelled;
+        }
     }
 
     /// Starts one job: `action` on `step` with `inputs`. One job per step at a time, and none
@@ -183,16 +227,20 @@ impl Session {
 
     fn handle(&mut self, event: JobEvent) {
         match event {
-            JobEvent::Connected(Ok(backend)) => {
-                self.state.on_connected(&backend.info);
-                persistence::read_memo(self.runner.runtime(), &backend, self.runner.events());
-                self.backend = Some(backend);
-                for step in Step::ALL {
-                    let _ = self.spawn(step, JobAction::Check, self.connect_inputs.clone());
+            JobEvent::Connected { attempt, result } => {
+                if self.connecting.as_ref().map(|(id, _)| *id) != Some(attempt) {
+                    return;
+                }
+                self.connecting = None;
+                match result {
+                    Ok(backend) => self.adopt(backend),
+                    Err(reason) => self.state.connection = Connection::Failed(reason),
                 }
             }
-            JobEvent::Connected(Err(reason)) => {
-                self.state.connection = Connection::Failed(reason);
+            JobEvent::ConnectProgress { attempt, progress } => {
+                if self.connecting.as_ref().map(|(id, _)| *id) == Some(attempt) {
+                    self.state.on_connect_progress(progress);
+                }
             }
             JobEvent::Progress { job, progress } => {
                 if self.runner.is_current(progress.step, job) {
@@ -230,6 +278,16 @@ impl Session {
                 finished_at,
                 frame,
             } => self.state.on_page_captured(step, finished_at, frame),
+        }
+    }
+
+    /// A backend connected: remember it, read what the session file remembers, check every step.
+    fn adopt(&mut self, backend: Backend) {
+        self.state.on_connected(&backend.info);
+        persistence::read_memo(self.runner.runtime(), &backend, self.runner.events());
+        self.backend = Some(backend);
+        for step in Step::ALL {
+            let _ = self.spawn(step, JobAction::Check, self.connect_inputs.clone());
         }
     }
 

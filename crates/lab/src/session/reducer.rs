@@ -3,6 +3,7 @@
 //! backend, so every rule here can be tested on plain data.
 
 use super::backend::{BackendInfo, JobAction};
+use super::connect::ConnectProgress;
 use super::jobs::CANCELLED;
 use super::reset::{ResetPhase, RevertOutcome};
 use super::state::{Connection, IssuedTap, LabState, RunningJob, StepCapture, VmScreen};
@@ -27,6 +28,16 @@ impl LabState {
         self.tenant_name = Some(info.tenant_name.clone());
         self.account = Some(info.account.clone());
         self.kind = Some(info.kind);
+    }
+
+    /// The connect attempt under way waits on the person, or no longer does.
+    pub(super) fn on_connect_progress(&mut self, progress: ConnectProgress) {
+        if let Connection::Connecting { wait } = &mut self.connection {
+            *wait = match progress {
+                ConnectProgress::Waiting(w) => Some(w),
+                ConnectProgress::Working => None,
+            };
+        }
     }
 
     /// A job started on `step`: the page shows it running, and the last error goes.

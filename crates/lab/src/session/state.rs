@@ -3,6 +3,7 @@
 //! to clone, safe to show; only the reducer and the session change it.
 
 use super::backend::JobAction;
+use super::connect::ConnectWait;
 use super::reset::ResetState;
 use crate::session_file::SessionKind;
 use crate::{Evidence, Secret, Step, StepStatus};
@@ -15,10 +16,23 @@ use std::sync::Arc;
 pub enum Connection {
     #[default]
     NotConnected,
-    Connecting,
+    /// Connecting; `wait` is what it waits on the person for, when it does (the browser
+    /// sign-in), so the page can say what to do, count down, and offer Cancel.
+    Connecting {
+        wait: Option<ConnectWait>,
+    },
     Connected,
     /// Connecting failed; the text says why and what to do.
     Failed(String),
+    /// The person cancelled connecting; nothing changed and they may start again.
+    Cancelled,
+}
+
+impl Connection {
+    /// Whether an attempt to connect is under way.
+    pub fn is_connecting(&self) -> bool {
+        matches!(self, Connection::Connecting { .. })
+    }
 }
 
 /// A job that is running now, as the page shows it.

@@ -91,7 +91,10 @@ fn connected_session(runtime: &tokio::runtime::Runtime, lab: Slow) -> (Session, 
         }),
     );
     let backend = Backend::new(Arc::new(lab)).ephemeral();
-    session.connect(Box::pin(async move { Ok(backend) }), JobInputs::default());
+    session.connect(
+        |_| Box::pin(async move { Ok(backend) }),
+        JobInputs::default(),
+    );
     (session, wakes)
 }
 
@@ -351,4 +354,58 @@ fn a_reset_needs_a_connected_idle_lab() {
         Err(NotStarted::Busy)
     );
     assert!(session.state().reset.is_none());
+}
+
+#[test]
+fn cancelling_a_browser_wait_says_so_at_once_ignores_the_late_result_and_can_start_again() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut session = Session::new(rt.handle().clone(), Arc::new(|| {}));
+    let saw_cancel = Arc::new(AtomicUsize::new(0));
+    let saw = saw_cancel.clone();
+    session.connect(
+        move |attempt| {
+            Box::pin(async move {
+                attempt.waiting(
+                    "Waiting for the browser…",
+                    "Finish signing in in the browser tab that opened.",
+                    Duration::from_secs(300),
+                );
+                attempt.cancelled().await;
+                saw.fetch_add(1, Ordering::SeqCst);
+                Err("the sign-in was cancelled".into())
+            })
+        },
+        JobInputs::default(),
+    );
+    wait_until(&mut session, |s| {
+        matches!(&s.connection, Connection::Connecting { wait: Some(w) }
+            if w.headline == "Waiting for the browser…"
+                && w.remaining(std::time::Instant::now()) > Duration::from_secs(290))
+    });
+    session.cancel_connect();
+    assert_eq!(session.state().connection, Connection::Cancelled);
+    for _ in 0..100 {
+        if saw_cancel.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        saw_cancel.load(Ordering::SeqCst),
+        1,
+        "the connector saw the cancel"
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    session.drain();
+    assert_eq!(
+        session.state().connection,
+        Connection::Cancelled,
+        "the cancelled attempt's late error changes nothing"
+    );
+    let backend = Backend::new(Arc::new(Slow::default())).ephemeral();
+    session.connect(
+        |_| Box::pin(async move { Ok(backend) }),
+        JobInputs::default(),
+    );
+    wait_until(&mut session, settled);
 }

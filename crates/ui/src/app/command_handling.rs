@@ -8,7 +8,7 @@ use crate::export::ExportState;
 use crate::pages::Page;
 use crate::theme;
 use egui::ViewportCommand;
-use hb_lab::session::{Connection, JobAction, JobInputs};
+use hb_lab::session::{ConnectRequest, Connection, JobAction, JobInputs};
 use hb_lab::{Step, Upn};
 
 impl HelloApp {
@@ -45,6 +45,7 @@ impl HelloApp {
                 }
             }
             Command::Connect => self.connect(),
+            Command::CancelConnect => self.session.cancel_connect(),
             Command::UseDemo(demo) => {
                 if self.session.state().connection != Connection::Connected {
                     self.demo = demo;
@@ -149,7 +150,11 @@ impl HelloApp {
             lab_user,
             ..self.job_inputs()
         };
-        self.session.connect((self.connector)(self.demo), inputs);
+        let (connector, demo) = (self.connector.clone(), self.demo);
+        self.session.connect(
+            move |attempt| connector(ConnectRequest { demo, attempt }),
+            inputs,
+        );
     }
 
     /// The answers jobs need, from the form: the lab user (checked when connecting; the field is

@@ -16,7 +16,7 @@ impl HelloApp {
         match page {
             Page::Welcome => match lab.connection {
                 Connection::Connected => Ok(()),
-                Connection::Connecting => Err("Wait until the lab has started.".into()),
+                Connection::Connecting { .. } => Err("Wait until the lab has started.".into()),
                 _ => Err(if self.demo {
                     "Start the lab first: press \"Start the demo\".".into()
                 } else {

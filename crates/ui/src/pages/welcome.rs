@@ -2,8 +2,9 @@
 
 use crate::command::{Command, Commands};
 use crate::widgets::{Alert, UiExt};
-use egui::Ui;
-use hb_lab::session::{Connection, ResetState};
+use egui::{RichText, Ui};
+use hb_lab::session::{ConnectWait, Connection, ResetState};
+use std::time::{Duration, Instant};
 
 /// The answers on the welcome page (kept across restarts).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -94,18 +95,18 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
         });
     });
     ui.add_space(8.0);
+    let start_text = if view.demo {
+        "Start the demo"
+    } else {
+        "Sign in and start"
+    };
     match view.connection {
         Connection::NotConnected => {
-            let text = if view.demo {
-                "Start the demo"
-            } else {
-                "Sign in and start"
-            };
-            if ui.primary_button(text).clicked() {
+            if ui.primary_button(start_text).clicked() {
                 cmds.push(Command::Connect);
             }
         }
-        Connection::Connecting => {
+        Connection::Connecting { wait: None } => {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label(if view.demo {
@@ -113,8 +114,12 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
                 } else {
                     "Signing in… finish in the browser window that opened."
                 });
+                if ui.button("Cancel").clicked() {
+                    cmds.push(Command::CancelConnect);
+                }
             });
         }
+        Connection::Connecting { wait: Some(wait) } => waiting(ui, wait, cmds),
         Connection::Connected => {
             Alert::success().show_text(
                 ui,
@@ -128,5 +133,50 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
                 cmds.push(Command::Connect);
             }
         }
+        Connection::Cancelled => {
+            Alert::info().show_text(
+                ui,
+                if view.demo {
+                    "Starting the demo was cancelled"
+                } else {
+                    "Sign-in was cancelled"
+                },
+                Some("Nothing was changed. Start again when you are ready."),
+            );
+            ui.add_space(6.0);
+            if ui.primary_button(start_text).clicked() {
+                cmds.push(Command::Connect);
+            }
+        }
     }
+}
+
+/// Connecting waits on the person (the browser sign-in): what to do, how long it still waits,
+/// and Cancel. No spinner, so an idle wait repaints only when the countdown's second changes.
+fn waiting(ui: &mut Ui, wait: &ConnectWait, cmds: &mut Commands) {
+    let remaining = wait.remaining(Instant::now());
+    Alert::info().show(ui, |ui| {
+        ui.label(RichText::new(&wait.headline).strong());
+        ui.label(&wait.todo);
+        ui.muted_label(format!(
+            "It gives up by itself in {}.",
+            countdown_text(remaining)
+        ));
+        if ui.button("Cancel").clicked() {
+            cmds.push(Command::CancelConnect);
+        }
+    });
+    if !remaining.is_zero() {
+        // Wake when the shown second changes: at most once a second, and only while shown.
+        let into_second = remaining.as_secs_f64().fract();
+        let next = if into_second > 0.0 { into_second } else { 1.0 };
+        ui.ctx()
+            .request_repaint_after(Duration::from_secs_f64(next.clamp(0.05, 1.0)));
+    }
+}
+
+/// "4:59": whole minutes and seconds left, rounded up so it reads 0:00 only once over.
+pub fn countdown_text(remaining: Duration) -> String {
+    let secs = remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0);
+    format!("{}:{:02}", secs / 60, secs % 60)
 }

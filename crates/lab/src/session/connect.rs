@@ -1,0 +1,103 @@
+//! One attempt at connecting, as the composition layer sees it: where it says that it waits on
+//! the person (the browser sign-in, with its time limit), and the token the person's Cancel
+//! trips. Plain data and a token only, so the lab never knows how signing in works.
+
+use super::events::{EventSender, JobEvent};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// Identifies one connect attempt, so the late result of a cancelled one changes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnectId(pub(super) u64);
+
+/// What connecting waits on while the person acts elsewhere, as the Welcome page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectWait {
+    /// What is awaited, as a headline ("Waiting for the browser…").
+    pub headline: String,
+    /// What the person does meanwhile ("Finish signing in in the browser tab that opened.").
+    pub todo: String,
+    /// When the wait gives up by itself (the page counts down to it).
+    pub deadline: Instant,
+}
+
+impl ConnectWait {
+    /// How long the wait still lasts at `now` (zero once it is over).
+    pub fn remaining(&self, now: Instant) -> Duration {
+        self.deadline.saturating_duration_since(now)
+    }
+}
+
+/// What a connect attempt reports while it runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectProgress {
+    /// It waits on the person (see [`ConnectWait`]).
+    Waiting(ConnectWait),
+    /// The wait is over; connecting goes on by itself.
+    Working,
+}
+
+/// What the wizard hands its connector for one attempt: demo or real tenant, and the attempt.
+#[derive(Clone, Debug)]
+pub struct ConnectRequest {
+    /// The demo tenant (`true`) or a real one.
+    pub demo: bool,
+    /// Where the connector reports waits, and its Cancel.
+    pub attempt: ConnectAttempt,
+}
+
+/// Handed to the connector with each attempt: report waits with [`ConnectAttempt::waiting`],
+/// and stop (ending any browser wait) once [`ConnectAttempt::cancelled`] completes.
+#[derive(Clone)]
+pub struct ConnectAttempt {
+    id: ConnectId,
+    events: EventSender,
+    cancel: CancellationToken,
+}
+
+impl ConnectAttempt {
+    pub(super) fn new(id: ConnectId, events: EventSender, cancel: CancellationToken) -> Self {
+        ConnectAttempt { id, events, cancel }
+    }
+
+    /// Says that connecting waits on the person for at most `timeout`: the page shows the
+    /// headline, what to do, a countdown and Cancel.
+    pub fn waiting(&self, headline: impl Into<String>, todo: impl Into<String>, timeout: Duration) {
+        self.report(ConnectProgress::Waiting(ConnectWait {
+            headline: headline.into(),
+            todo: todo.into(),
+            deadline: Instant::now() + timeout,
+        }));
+    }
+
+    /// Says that the wait is over and connecting goes on by itself.
+    pub fn working(&self) {
+        self.report(ConnectProgress::Working);
+    }
+
+    /// Completes when the person pressed Cancel (at once when they already did).
+    pub async fn cancelled(&self) {
+        self.cancel.cancelled().await;
+    }
+
+    /// Whether the person pressed Cancel.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    fn report(&self, progress: ConnectProgress) {
+        self.events.send(JobEvent::ConnectProgress {
+            attempt: self.id,
+            progress,
+        });
+    }
+}
+
+impl std::fmt::Debug for ConnectAttempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectAttempt")
+            .field("id", &self.id)
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
+}
