@@ -257,15 +257,13 @@ impl LabEnv {
 
     /// The step controllers on this environment, for one job run from the command line.
     pub fn context(&self, options: StepOptions) -> StepContext {
-        StepContext {
-            graph: self.graph.clone(),
-            host: self.host.clone(),
-            session: self.session.clone(),
-            kind: self.kind,
+        StepContext::new(
+            self.graph.clone(),
+            self.host.clone(),
+            self.session.clone(),
+            self.kind,
             options,
-            cancel: Default::default(),
-            progress: None,
-        }
+        )
     }
 
     /// The session's backend: the shipped controllers on this environment.

@@ -25,15 +25,13 @@ pub struct ControllerBackend {
 impl ControllerBackend {
     /// A context for one job, with its own cancel token and no progress listener.
     pub fn context(&self, options: StepOptions) -> StepContext {
-        StepContext {
-            graph: self.graph.clone(),
-            host: self.host.clone(),
-            session: self.session.clone(),
-            kind: self.info.kind,
+        StepContext::new(
+            self.graph.clone(),
+            self.host.clone(),
+            self.session.clone(),
+            self.info.kind,
             options,
-            cancel: CancellationToken::new(),
-            progress: None,
-        }
+        )
     }
 }
 

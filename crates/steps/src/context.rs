@@ -22,6 +22,26 @@ pub struct StepContext {
 }
 
 impl StepContext {
+    /// A context for one job on these backends, with its own cancel token and no progress
+    /// listener; the session's backend and the command line both start their jobs here.
+    pub fn new(
+        graph: Option<Arc<GraphClient>>,
+        host: Option<Arc<dyn HyperVHost>>,
+        session: Arc<Mutex<SessionFile>>,
+        kind: SessionKind,
+        options: StepOptions,
+    ) -> StepContext {
+        StepContext {
+            graph,
+            host,
+            session,
+            kind,
+            options,
+            cancel: CancellationToken::new(),
+            progress: None,
+        }
+    }
+
     /// The Graph client, or a clear error when none is configured.
     pub fn graph(&self) -> Result<&GraphClient, StepError> {
         self.graph.as_deref().ok_or_else(|| {
