@@ -10,12 +10,20 @@ pub struct EmulatorConfig {
     pub port: u16,
     /// Users generated on top of the demo set (`--users N`).
     pub extra_users: usize,
-    /// Delay added to every Graph call (`--latency MS`), to show spinners and progress.
+    /// Delay added to every Graph call (`--latency MS`), to show spinners and progress; with
+    /// `--latency MIN..MAX` the shortest delay.
     pub latency_ms: u64,
+    /// With `--latency MIN..MAX`: the longest delay (each call draws one in between); 0 or not
+    /// above `latency_ms` means a fixed delay.
+    pub latency_max_ms: u64,
     /// Injected failures (`--faults SPEC`).
     pub faults: Vec<FaultRule>,
     /// Seed for generated ids and names, so runs are reproducible (`--seed N`).
     pub seed: u64,
+    /// Seed of the draws that decide which calls a rate fault hits and how long each delay is;
+    /// `None` uses `seed`. Demo mode sets it alone, so `--seed` changes the faults but not the
+    /// demo tenant's ids.
+    pub fault_seed: Option<u64>,
     /// When set, the tenant is loaded from here on start (if present) and saved after each change.
     pub state_file: Option<PathBuf>,
 }
@@ -26,17 +34,54 @@ impl Default for EmulatorConfig {
             port: 0,
             extra_users: 0,
             latency_ms: 0,
+            latency_max_ms: 0,
             faults: Vec::new(),
             seed: 42,
+            fault_seed: None,
             state_file: None,
         }
     }
 }
 
+/// What an injected failure does to a call.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum FaultKind {
+    /// Answer `status` with Graph's error body; the call is not applied.
+    #[default]
+    Status,
+    /// Apply the call, then drop the connection before the answer arrives: the client cannot
+    /// know whether anything changed.
+    Reset,
+    /// Hold the call without applying it, longer than any client waits (then answer 504).
+    Timeout,
+    /// Apply the call and answer its status with a body cut in half, which no JSON reader takes.
+    Malformed,
+}
+
+impl FaultKind {
+    /// The name used in `--faults` and in `/_emulator/stats`.
+    pub fn name(self, status: u16) -> String {
+        match self {
+            FaultKind::Status => status.to_string(),
+            FaultKind::Reset => "reset".into(),
+            FaultKind::Timeout => "timeout".into(),
+            FaultKind::Malformed => "malformed".into(),
+        }
+    }
+}
+
 /// One injected failure: answer `status` (with `Retry-After` when given) to Graph calls whose
-/// path starts with `path_prefix` (and whose method matches, when given), `count` times or forever.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// path starts with `path_prefix` (and whose method matches, when given), `count` times, forever,
+/// or at random with probability `rate`; or, by `kind`, reset, time out or garble the answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FaultRule {
+    #[serde(default)]
+    pub kind: FaultKind,
+    /// The HTTP status of a [`FaultKind::Status`] fault (0 for the other kinds).
+    #[serde(default)]
     pub status: u16,
     #[serde(default)]
     pub retry_after: Option<u64>,
@@ -47,16 +92,21 @@ pub struct FaultRule {
     /// How many matching requests fail; `None` = all of them.
     #[serde(default)]
     pub count: Option<u32>,
+    /// The share of matching calls hit (0.0 to 1.0), drawn from the emulator's seeded generator;
+    /// `None` = every call (up to `count`).
+    #[serde(default)]
+    pub rate: Option<f64>,
 }
 
 fn default_prefix() -> String {
     "/".into()
 }
 
-const SPEC_HELP: &str = "expected rules like '429@/v1.0/users:2:retry=1' separated by commas: \
-STATUS[@PATH-PREFIX][:COUNT][:retry=SECONDS][:method=GET|POST|PATCH|DELETE]; \
-STATUS is 400-599, PATH-PREFIX starts with '/' (default: every Graph call), COUNT is how many \
-calls fail (default: all)";
+const SPEC_HELP: &str = "expected rules like '429:0.10' or '429@/v1.0/users:2:retry=1' separated by \
+commas: KIND[@PATH-PREFIX][:COUNT|:RATE][:retry=SECONDS][:method=GET|POST|PATCH|DELETE]; \
+KIND is an HTTP status 400-599, or reset, timeout or malformed; PATH-PREFIX starts with '/' \
+(default: every Graph call); COUNT is how many calls fail (default: all); RATE is a share of \
+calls between 0 and 1 with a decimal point, like 0.05";
 
 impl FaultRule {
     /// Parses a `--faults` spec: comma-separated rules of the form
@@ -65,7 +115,9 @@ impl FaultRule {
     /// - `429@/v1.0/users:2:retry=1` — the next 2 calls under `/v1.0/users` get 429 with
     ///   `Retry-After: 1`;
     /// - `503:1` — the next Graph call of any path gets 503;
-    /// - `500@/beta/auditLogs:method=GET` — every GET under `/beta/auditLogs` gets 500.
+    /// - `500@/beta/auditLogs:method=GET` — every GET under `/beta/auditLogs` gets 500;
+    /// - `429:0.10,reset:0.02` — one Graph call in ten gets 429, one in fifty is applied and then
+    ///   its connection dropped (drawn from the seeded generator, so a seed repeats a run).
     ///
     /// Paths are matched on the request path without the query, from the start.
     pub fn parse_spec(spec: &str) -> Result<Vec<FaultRule>, String> {
@@ -94,26 +146,51 @@ fn parse_rule(rule: &str) -> Result<FaultRule, String> {
         Some((s, p)) => (s, p.to_string()),
         None => (head, "/".to_string()),
     };
-    let status: u16 = status_text
-        .trim()
-        .parse()
-        .map_err(|_| bad(format!("'{status_text}' is not an HTTP status")))?;
-    if !(400..=599).contains(&status) {
-        return Err(bad(format!("{status} is not an error status")));
-    }
+    let kind = match status_text.trim().to_ascii_lowercase().as_str() {
+        "reset" => FaultKind::Reset,
+        "timeout" => FaultKind::Timeout,
+        "malformed" => FaultKind::Malformed,
+        _ => FaultKind::Status,
+    };
+    let status: u16 = if kind == FaultKind::Status {
+        let status = status_text.trim().parse().map_err(|_| {
+            bad(format!(
+                "'{status_text}' is neither an HTTP status nor reset, timeout or malformed"
+            ))
+        })?;
+        if !(400..=599).contains(&status) {
+            return Err(bad(format!("{status} is not an error status")));
+        }
+        status
+    } else {
+        0
+    };
     if !path_prefix.starts_with('/') {
         return Err(bad(format!("path '{path_prefix}' must start with '/'")));
     }
     let mut fault = FaultRule {
+        kind,
         status,
         retry_after: None,
         path_prefix,
         method: None,
         count: None,
+        rate: None,
     };
     for option in parts {
         let option = option.trim();
-        if let Some(v) = option.strip_prefix("retry=") {
+        if let Some(v) = option
+            .strip_prefix("rate=")
+            .or_else(|| option.contains('.').then_some(option))
+        {
+            let rate: f64 = v
+                .parse()
+                .map_err(|_| bad(format!("rate '{v}' is not a number")))?;
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(bad(format!("rate {v} is outside 0 to 1")));
+            }
+            fault.rate = Some(rate);
+        } else if let Some(v) = option.strip_prefix("retry=") {
             fault.retry_after = Some(
                 v.parse()
                     .map_err(|_| bad(format!("retry '{v}' is not a whole number of seconds")))?,
@@ -131,7 +208,33 @@ fn parse_rule(rule: &str) -> Result<FaultRule, String> {
             );
         }
     }
+    if fault.kind == FaultKind::Status && fault.status == 429 && fault.retry_after.is_none() {
+        // Graph sends Retry-After with every 429; a client is told how long to wait.
+        fault.retry_after = Some(1);
+    }
     Ok(fault)
+}
+
+/// `--latency MS` or `--latency MIN..MAX` in milliseconds, as `(min, max)`.
+pub fn parse_latency(text: &str) -> Result<(u64, u64), String> {
+    let bad = || {
+        format!(
+            "--latency '{text}' is not a delay: expected milliseconds like 200, or a range like 100..400"
+        )
+    };
+    let number = |s: &str| s.trim().parse::<u64>().map_err(|_| bad());
+    match text.split_once("..") {
+        Some((min, max)) => {
+            let (min, max) = (number(min)?, number(max)?);
+            if min > max {
+                return Err(format!(
+                    "--latency '{text}': the shortest delay ({min}) is above the longest ({max}); write MIN..MAX"
+                ));
+            }
+            Ok((min, max))
+        }
+        None => number(text).map(|ms| (ms, ms)),
+    }
 }
 
 #[cfg(test)]
@@ -147,11 +250,13 @@ mod tests {
         assert_eq!(
             rules[0],
             FaultRule {
+                kind: FaultKind::Status,
                 status: 429,
                 retry_after: Some(1),
                 path_prefix: "/v1.0/users".into(),
                 method: None,
-                count: Some(2)
+                count: Some(2),
+                rate: None,
             }
         );
         assert_eq!(rules[1].path_prefix, "/");
@@ -163,9 +268,44 @@ mod tests {
     }
 
     #[test]
+    fn rates_and_the_connection_faults_parse() {
+        let rules = FaultRule::parse_spec(
+            "429:0.10,503:0.05,reset:0.02,timeout:0.01,malformed@/beta:rate=1",
+        )
+        .unwrap();
+        assert_eq!(rules[0].rate, Some(0.10));
+        assert_eq!(
+            rules[0].retry_after,
+            Some(1),
+            "a 429 always says when to retry"
+        );
+        assert_eq!(rules[1].retry_after, None);
+        assert_eq!(rules[2].kind, FaultKind::Reset);
+        assert_eq!(rules[2].count, None);
+        assert_eq!(rules[3].kind, FaultKind::Timeout);
+        assert_eq!(rules[4].kind, FaultKind::Malformed);
+        assert_eq!(rules[4].path_prefix, "/beta");
+        assert_eq!(rules[4].rate, Some(1.0));
+        assert!(
+            FaultRule::parse_spec("429:1.5")
+                .unwrap_err()
+                .contains("outside 0 to 1")
+        );
+        assert!(
+            FaultRule::parse_spec("hang:0.1")
+                .unwrap_err()
+                .contains("reset, timeout or malformed")
+        );
+        assert_eq!(parse_latency("200").unwrap(), (200, 200));
+        assert_eq!(parse_latency("100..400").unwrap(), (100, 400));
+        assert!(parse_latency("400..100").unwrap_err().contains("MIN..MAX"));
+        assert!(parse_latency("fast").unwrap_err().contains("100..400"));
+    }
+
+    #[test]
     fn bad_specs_say_what_is_wrong_and_show_the_syntax() {
         let e = FaultRule::parse_spec("42x").unwrap_err();
-        assert!(e.contains("'42x' is not an HTTP status") && e.contains("STATUS[@PATH-PREFIX]"));
+        assert!(e.contains("'42x' is neither an HTTP status") && e.contains("KIND[@PATH-PREFIX]"));
         assert!(
             FaultRule::parse_spec("200")
                 .unwrap_err()

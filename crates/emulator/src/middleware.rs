@@ -1,6 +1,7 @@
 //! Cross-cutting behaviour of every call: `request-id` and `client-request-id` headers, Graph's
 //! error body, injected latency and faults, and the request log.
 
+use super::config::FaultKind;
 use super::error::{GraphErr, PendingError, error_body};
 use super::state::{RequestLogEntry, SharedState};
 use axum::body::Body;
@@ -12,6 +13,49 @@ use axum::response::{IntoResponse, Response};
 /// Marks a request dispatched from inside a `$batch` (logged as such, no added latency).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct BatchItem;
+
+/// How long a `timeout` fault holds a call: longer than any client waits for one.
+const TIMEOUT_HOLD: std::time::Duration = std::time::Duration::from_secs(600);
+
+async fn pause(ms: u64) {
+    if ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}
+
+/// The call was applied; its answer is replaced by a body that fails as it is read, so the
+/// server drops the connection and the client cannot tell whether anything changed.
+fn reset_connection(applied: Response) -> Response {
+    let status = applied.status();
+    let failing = futures::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected connection reset",
+        ))
+    });
+    let mut response = Response::new(Body::from_stream(failing));
+    *response.status_mut() = status;
+    response
+}
+
+/// The call was applied; its answer keeps its status and headers but only half of its body.
+async fn malformed(applied: Response) -> Response {
+    let (parts, body) = applied.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = if bytes.is_empty() {
+        axum::body::Bytes::from_static(b"{\"value\": [")
+    } else {
+        bytes.slice(..bytes.len() / 2)
+    };
+    let mut parts = parts;
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    if parts.status == StatusCode::NO_CONTENT {
+        parts.status = StatusCode::OK;
+    }
+    Response::from_parts(parts, Body::from(half))
+}
 
 fn is_graph_path(path: &str) -> bool {
     path.starts_with("/v1.0/") || path.starts_with("/beta/")
@@ -35,8 +79,16 @@ pub(crate) async fn envelope(
     let graph = is_graph_path(&path);
 
     // Faults hit batch items too (Graph throttles each inner request on its own).
-    let mut response = match graph.then(|| state.take_fault(&method, &path)).flatten() {
-        Some(rule) => {
+    let fault = graph
+        .then(|| state.take_fault(&method, &path, in_batch))
+        .flatten();
+    let delay = if graph && !in_batch {
+        state.latency_ms()
+    } else {
+        0
+    };
+    let mut response = match fault {
+        Some(rule) if rule.kind == FaultKind::Status => {
             let status =
                 StatusCode::from_u16(rule.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let (code, message) = fault_text(status);
@@ -44,11 +96,23 @@ pub(crate) async fn envelope(
             err.retry_after = rule.retry_after;
             err.into_response()
         }
+        Some(rule) if rule.kind == FaultKind::Timeout => {
+            // Nothing is applied: when the client gives up, this future is dropped with it.
+            tokio::time::sleep(TIMEOUT_HOLD).await;
+            let (code, message) = fault_text(StatusCode::GATEWAY_TIMEOUT);
+            GraphErr::new(StatusCode::GATEWAY_TIMEOUT, code, message).into_response()
+        }
+        Some(rule) => {
+            pause(delay).await;
+            let applied = next.run(request).await;
+            return if rule.kind == FaultKind::Reset {
+                reset_connection(applied)
+            } else {
+                malformed(applied).await
+            };
+        }
         None => {
-            let latency = state.config().latency_ms;
-            if graph && !in_batch && latency > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
-            }
+            pause(delay).await;
             next.run(request).await
         }
     };

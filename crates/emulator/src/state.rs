@@ -122,13 +122,6 @@ pub struct RequestLogEntry {
     pub in_batch: bool,
 }
 
-/// A fault rule with its remaining count.
-#[derive(Clone, Debug)]
-pub(crate) struct ActiveFault {
-    pub rule: FaultRule,
-    pub remaining: Option<u32>,
-}
-
 /// State shared by every handler: the tenant, the token registry, fault rules and the request log.
 pub struct EmulatorState {
     tenant: Mutex<TenantState>,
@@ -137,7 +130,7 @@ pub struct EmulatorState {
     /// The login side's own state (authorization codes, device codes, refresh tokens).
     pub login: super::login::LoginState,
     config: EmulatorConfig,
-    faults: Mutex<Vec<ActiveFault>>,
+    faults: super::faults::FaultInjector,
     requests: Mutex<Vec<RequestLogEntry>>,
     root_url: OnceLock<String>,
     dispatcher: Mutex<Option<axum::Router>>,
@@ -153,20 +146,16 @@ impl EmulatorState {
             Some(path) if path.exists() => load(path)?,
             _ => super::seed::seed_tenant(config.seed, config.extra_users),
         };
-        let faults = config
-            .faults
-            .iter()
-            .map(|rule| ActiveFault {
-                rule: rule.clone(),
-                remaining: rule.count,
-            })
-            .collect();
+        let faults = super::faults::FaultInjector::new(
+            &config.faults,
+            config.fault_seed.unwrap_or(config.seed),
+        );
         let state = Arc::new(EmulatorState {
             tenant: Mutex::new(tenant),
             tokens: TokenRegistry::default(),
             login: Default::default(),
             config,
-            faults: Mutex::new(faults),
+            faults,
             requests: Mutex::new(Vec::new()),
             root_url: OnceLock::new(),
             dispatcher: Mutex::new(None),
@@ -225,26 +214,27 @@ impl EmulatorState {
     }
 
     pub(crate) fn add_faults(&self, rules: Vec<FaultRule>) {
-        lock(&self.faults).extend(rules.into_iter().map(|rule| ActiveFault {
-            remaining: rule.count,
-            rule,
-        }));
+        self.faults.add(rules);
     }
 
     pub(crate) fn clear_faults(&self) {
-        lock(&self.faults).clear();
+        self.faults.clear();
     }
 
-    /// The first fault matching a request, consuming one of its count.
-    pub(crate) fn take_fault(&self, method: &str, path: &str) -> Option<FaultRule> {
-        let mut faults = lock(&self.faults);
-        let hit = faults
-            .iter_mut()
-            .find(|f| f.remaining != Some(0) && f.rule.matches(method, path))?;
-        if let Some(n) = hit.remaining.as_mut() {
-            *n -= 1;
-        }
-        Some(hit.rule.clone())
+    /// Counts a Graph call and picks its fault, if any (see [`super::faults`]).
+    pub(crate) fn take_fault(&self, method: &str, path: &str, in_batch: bool) -> Option<FaultRule> {
+        self.faults.take(method, path, in_batch)
+    }
+
+    /// This call's added delay in milliseconds (`--latency MS` or `MIN..MAX`, seeded).
+    pub(crate) fn latency_ms(&self) -> u64 {
+        self.faults
+            .latency_ms(self.config.latency_ms, self.config.latency_max_ms)
+    }
+
+    /// Graph calls served and faults injected so far, by kind.
+    pub fn fault_stats(&self) -> super::faults::FaultStats {
+        self.faults.stats()
     }
 
     pub(crate) fn log_request(&self, entry: RequestLogEntry) {

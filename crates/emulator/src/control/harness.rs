@@ -58,6 +58,11 @@ pub(super) async fn requests(State(state): State<SharedState>) -> Json<Value> {
     Json(json!({ "requests": state.requests() }))
 }
 
+/// `GET /_emulator/stats`: Graph calls served and faults injected by kind.
+pub(super) async fn stats(State(state): State<SharedState>) -> Json<crate::FaultStats> {
+    Json(state.fault_stats())
+}
+
 #[derive(Deserialize)]
 struct TenantSettings {
     /// Entra ID P1: without it sign-in logs answer 403

@@ -1,7 +1,7 @@
 //! `/_emulator/` endpoints: never called by the Graph client; the emulated Hyper-V host and tests
 //! use them. `oobe-signin` is what happens when the lab user types the TAP at the VM's OOBE;
-//! `app-signin` is the user opening an app in Edge on the joined VM; `faults`, `requests` and
-//! `reset` drive tests.
+//! `app-signin` is the user opening an app in Edge on the joined VM; `faults`, `requests`,
+//! `stats` and `reset` drive tests.
 
 mod app_signin;
 mod harness;
@@ -26,6 +26,7 @@ pub fn routes() -> Router<SharedState> {
             post(harness::add_faults).delete(harness::clear_faults),
         )
         .route("/requests", get(harness::requests))
+        .route("/stats", get(harness::stats))
         .route("/reset", post(harness::reset))
         .route("/tenant", post(harness::set_tenant))
 }
