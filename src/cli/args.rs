@@ -37,6 +37,50 @@ pub struct GlobalArgs {
     /// Public client (application) id used to sign in.
     #[arg(long, global = true, value_name = "ID")]
     pub client_id: Option<String>,
+    #[command(flatten)]
+    pub faults: FaultArgs,
+}
+
+/// Faults and latency of the emulated cloud (`emulator`, and any command with `--demo`), to see
+/// the app survive what Microsoft's cloud does on a bad day.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FaultArgs {
+    /// Injected faults, e.g. "429:0.10,503:0.05,reset:0.02,timeout:0.01,malformed:0.01" (shares
+    /// of calls) or "429@/v1.0/users:2:retry=1" (the next 2 calls).
+    #[arg(long, global = true, value_name = "SPEC", value_parser = parse_faults)]
+    pub faults: Option<Faults>,
+    /// Delay added to every emulated Graph call in milliseconds: MS, or MIN..MAX.
+    #[arg(long, global = true, value_name = "MS|MIN..MAX", value_parser = parse_latency)]
+    pub latency: Option<Latency>,
+    /// Seed of the injected faults and delays (and of `emulator`'s generated data), so a run
+    /// can be repeated.
+    #[arg(long, global = true, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+/// A parsed `--faults` spec, with the text the user typed (for the DEMO badge).
+#[derive(Debug, Clone)]
+pub struct Faults {
+    pub spec: String,
+    pub rules: Vec<hb_emulator::FaultRule>,
+}
+
+/// A parsed `--latency`: the shortest and longest delay in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Latency {
+    pub min_ms: u64,
+    pub max_ms: u64,
+}
+
+fn parse_faults(text: &str) -> Result<Faults, String> {
+    Ok(Faults {
+        spec: text.to_string(),
+        rules: hb_emulator::FaultRule::parse_spec(text)?,
+    })
+}
+
+fn parse_latency(text: &str) -> Result<Latency, String> {
+    hb_emulator::parse_latency(text).map(|(min_ms, max_ms)| Latency { min_ms, max_ms })
 }
 
 /// What to do.
@@ -112,15 +156,7 @@ pub struct EmulatorArgs {
     /// Extra generated users beyond the demo set.
     #[arg(long, default_value_t = 0)]
     pub users: usize,
-    /// Latency added to every Graph call, in milliseconds.
-    #[arg(long, default_value_t = 0)]
-    pub latency: u64,
-    /// Fault injection rules.
-    #[arg(long, value_name = "SPEC")]
-    pub faults: Option<String>,
-    /// Seed for generated data.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+    // --latency, --faults and --seed are the global FaultArgs (`--seed` defaults to 42 here).
     /// Keep state in this file (default: memory only).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,

@@ -42,7 +42,7 @@ pub fn main() -> i32 {
         Some(Command::Check(args)) => runtime.block_on(lab_cmds::check(&global, &args)),
         Some(Command::Run(args)) => runtime.block_on(lab_cmds::run(&global, &args)),
         Some(Command::Revert(args)) => runtime.block_on(lab_cmds::revert(&global, &args)),
-        Some(Command::Emulator(args)) => runtime.block_on(lab_cmds::emulator(&args)),
+        Some(Command::Emulator(args)) => runtime.block_on(lab_cmds::emulator(&global, &args)),
         Some(Command::Dsregcmd(args)) => {
             hb_host::dsregcmd::run_cli(args.file.as_deref(), args.json)
         }
@@ -63,11 +63,9 @@ pub fn main() -> i32 {
                 auto_connect: global.demo || global.demo_reset,
                 connector: crate::compose::lab_connector(
                     lab_cmds::real_options(&global),
-                    crate::compose::DemoOptions {
-                        reset: global.demo_reset,
-                        latency_ms: 0,
-                    },
+                    lab_cmds::demo_options(&global),
                 ),
+                demo_faults: lab_cmds::demo_fault_summary(&global),
                 ..Default::default()
             })
         }
@@ -85,12 +83,23 @@ pub fn attach_parent_console() {
     }
 }
 
-/// Diagnostics go to stderr; `RUST_LOG` overrides the quiet default.
+/// Third-party log targets that print secrets at some level (keyring-core's debug lines show the
+/// stored refresh token as bytes); they stay off whatever `RUST_LOG` asks for.
+pub const SECRET_LOG_TARGETS: &[&str] = &["keyring_core", "keyring", "h2"];
+
+/// Diagnostics go to stderr; `RUST_LOG` overrides the quiet default, except that the targets in
+/// [`SECRET_LOG_TARGETS`] are always off. The fault log of the emulated cloud is on by default.
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,hb_emulator::faults=info"));
+    for target in SECRET_LOG_TARGETS {
+        if let Ok(directive) = format!("{target}=off").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }

@@ -66,7 +66,36 @@ pub struct DemoOptions {
     pub reset: bool,
     /// Latency added to every emulated Graph call, to show progress on stage.
     pub latency_ms: u64,
+    /// With a latency range (`--latency MIN..MAX`), the longest delay.
+    pub latency_max_ms: u64,
+    /// Faults the emulated cloud injects (`--faults`).
+    pub faults: Vec<hb_emulator::FaultRule>,
+    /// Seed of the injected faults and delays (`--seed`); the demo tenant's ids stay the same.
+    pub fault_seed: Option<u64>,
 }
+
+impl DemoOptions {
+    /// The faults and latency in words, for the DEMO badge and the CLI's banner; `None` when the
+    /// demo behaves.
+    pub fn fault_summary(&self, spec: Option<&str>) -> Option<String> {
+        let latency = match (self.latency_ms, self.latency_max_ms) {
+            (0, 0) => None,
+            (min, max) if max > min => Some(format!("latency {min}..{max} ms")),
+            (ms, _) => Some(format!("latency {ms} ms")),
+        };
+        let faults = (!self.faults.is_empty()).then(|| spec.unwrap_or("custom rules").to_string());
+        if faults.is_none() && latency.is_none() {
+            return None;
+        }
+        let seed = self.fault_seed.map(|s| format!("seed {s}"));
+        let parts: Vec<String> = [faults, latency, seed].into_iter().flatten().collect();
+        Some(parts.join(", "))
+    }
+}
+
+/// How long the demo waits for one emulated Graph read before trying again, on top of twice the
+/// injected latency.
+const DEMO_TIMEOUT_MS: u64 = 3_000;
 
 /// Files the demo keeps between runs, in the data and config directories.
 pub fn demo_files() -> Vec<std::path::PathBuf> {
@@ -110,14 +139,24 @@ impl LabEnv {
         }
         let config = hb_emulator::EmulatorConfig {
             latency_ms: options.latency_ms,
+            latency_max_ms: options.latency_max_ms,
+            faults: options.faults.clone(),
+            fault_seed: options.fault_seed,
             state_file: Some(paths::demo_tenant_file()),
             ..Default::default()
         };
         let handle = hb_emulator::Emulator::start(config)
             .await
             .map_err(|e| EnvError::failure(format!("cannot start the demo tenant: {e}")))?;
-        let graph_config = GraphConfig::from_root(&handle.graph_url)
+        let mut graph_config = GraphConfig::from_root(&handle.graph_url)
             .map_err(|e| EnvError::failure(e.to_string()))?;
+        // The emulator on loopback answers in milliseconds plus the latency asked for: a call
+        // that has not answered in a few seconds never will (a `timeout` fault), so it is
+        // retried sooner than a real tenant's would be.
+        graph_config.timeout = std::time::Duration::from_millis(
+            DEMO_TIMEOUT_MS + options.latency_ms.max(options.latency_max_ms) * 2,
+        );
+        graph_config.retry_base = std::time::Duration::from_millis(200);
         // The demo signs in through the emulator's own authorize and token endpoints, with a
         // headless browser and an in-memory token store: the real sign-in code path.
         let session = demo_auth(&handle)

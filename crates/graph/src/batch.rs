@@ -121,7 +121,7 @@ pub(crate) async fn run(
                         reason: format!("batch answer with unknown id '{}'", response.id),
                     });
                 };
-                if response.status == 429 && attempt < client.config().max_retries {
+                if matches!(response.status, 429 | 503 | 504) && attempt < client.config().max_retries {
                     let after = response
                         .headers
                         .iter()
@@ -141,7 +141,7 @@ pub(crate) async fn run(
             pending = throttled;
             if !pending.is_empty() {
                 let pause = wait
-                    .unwrap_or_else(|| backoff(attempt))
+                    .unwrap_or_else(|| backoff(client.config().retry_base, attempt))
                     .min(client.config().max_retry_wait);
                 tokio::time::sleep(pause).await;
                 attempt += 1;

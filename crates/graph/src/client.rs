@@ -25,10 +25,10 @@ pub const USER_AGENT: &str = concat!("hello-bootstrap/", env!("CARGO_PKG_VERSION
 impl GraphClient {
     /// A client for `config`'s Graph, asking `tokens` for a bearer token on every call.
     pub fn new(config: GraphConfig, tokens: Arc<dyn TokenSource>) -> Result<Self, GraphError> {
+        // Each request sets its own timeout, sized to the call (see `timeout_for`).
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
-            .timeout(config.timeout)
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| GraphError::Config(format!("cannot build the HTTP client: {e}")))?;
@@ -206,22 +206,87 @@ impl GraphClient {
         super::batch::run(self, version, requests).await
     }
 
-    /// One HTTP exchange with retry on 429/503/504 (honouring `Retry-After`) and one token
-    /// refresh on 401.
+    /// POSTs to a typed path; when the answer is lost (the connection dropped after the request
+    /// went out, a timeout, an unreadable success), asks `reconcile` what the state now says
+    /// instead of repeating the POST blindly: [`Reconciled::Applied`] ends the call with what
+    /// was found, [`Reconciled::NotApplied`] sends the POST again (bounded by `max_retries`).
+    pub async fn post_reconciled<F, Fut>(
+        &self,
+        path: &GraphPath,
+        body: &Value,
+        reconcile: F,
+    ) -> Result<Value, GraphError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Reconciled, GraphError>>,
+    {
+        let mut tries = 0;
+        loop {
+            let lost = match self.post_at(path, body).await {
+                Err(e @ GraphError::OutcomeUnknown { .. }) => e,
+                other => return other,
+            };
+            tries += 1;
+            match reconcile().await {
+                Ok(Reconciled::Applied(found)) => {
+                    tracing::info!("the lost POST had been applied; reading it back answered it");
+                    return Ok(found);
+                }
+                Ok(Reconciled::NotApplied) if tries <= self.config.max_retries => {
+                    tracing::info!("the lost POST had not been applied; sending it again");
+                }
+                Ok(Reconciled::NotApplied) => return Err(lost),
+                Err(read) => {
+                    return Err(GraphError::OutcomeUnknown {
+                        method: "POST".into(),
+                        url: strip_query(&self.absolute(path)?),
+                        reason: format!(
+                            "{} — and reading the state back failed too ({read})",
+                            lost.outcome_reason().unwrap_or_default()
+                        ),
+                    });
+                }
+            }
+        }
+    }
+
+    /// How long one exchange may take: reads the configured timeout, writes twice that (Graph
+    /// does more work), `$batch` three times (up to 20 calls in one).
+    fn timeout_for(&self, method: &Method, url: &str) -> Duration {
+        let base = self.config.timeout;
+        if strip_query(url).ends_with("/$batch") {
+            base * 3
+        } else if *method == Method::GET {
+            base
+        } else {
+            base * 2
+        }
+    }
+
+    /// One Graph call, retried within bounds: 429, 503 and 504 on any method (Graph did not run
+    /// it; `Retry-After` honoured), 500 and 502 and a lost connection or timeout on requests
+    /// that are safe to repeat (GET, PATCH of set values, DELETE), one token refresh on 401. A
+    /// POST whose answer is lost is never repeated here: it fails as
+    /// [`GraphError::OutcomeUnknown`] for the caller to reconcile.
     pub(crate) async fn send(
         &self,
         method: Method,
         url: &str,
         body: Option<&Value>,
     ) -> Result<Option<Value>, GraphError> {
+        let repeatable = method != Method::POST;
+        let timeout = self.timeout_for(&method, url);
         let mut attempt = 0u32;
         let mut refreshed = false;
+        // An earlier try of this call may have been applied (its answer was lost).
+        let mut maybe_applied = false;
         loop {
             let token = self.tokens.access_token().await.map_err(GraphError::Auth)?;
             let client_request_id = uuid::Uuid::new_v4().to_string();
             let mut request = self
                 .http
                 .request(method.clone(), url)
+                .timeout(timeout)
                 .bearer_auth(token.expose())
                 .header("client-request-id", &client_request_id)
                 .header("return-client-request-id", "true")
@@ -232,48 +297,77 @@ impl GraphClient {
             if let Some(body) = body {
                 request = request.json(body);
             }
-            let response = match request.send().await {
-                Ok(r) => r,
-                Err(e) => {
-                    return Err(GraphError::Network {
-                        url: strip_query(url),
-                        reason: describe_reqwest(&e),
-                    });
+            let exchange = match request.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let retry_after = retry_after(response.headers());
+                    match response.bytes().await {
+                        Ok(bytes) => Ok((status, retry_after, bytes)),
+                        Err(e) => Err((describe_reqwest(&e), false)),
+                    }
+                }
+                Err(e) => Err((describe_reqwest(&e), e.is_connect())),
+            };
+            let (status, retry_after, bytes) = match exchange {
+                Ok(answer) => answer,
+                Err((reason, never_sent)) => {
+                    // A refused connection never carried the request; anything else might have.
+                    if (never_sent || repeatable) && attempt < self.config.max_retries {
+                        maybe_applied |= !never_sent;
+                        self.wait_to_retry(attempt, None, &reason).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(self.lost(&method, url, reason, attempt + 1, never_sent));
                 }
             };
-            let status = response.status();
-            let retry_after = retry_after(response.headers());
-            let bytes = response.bytes().await.map_err(|e| GraphError::Network {
-                url: strip_query(url),
-                reason: describe_reqwest(&e),
-            })?;
             if status.is_success() {
                 if bytes.is_empty() || status == StatusCode::NO_CONTENT {
                     return Ok(None);
                 }
-                return serde_json::from_slice(&bytes)
-                    .map(Some)
-                    .map_err(|e| GraphError::Decode {
-                        status: status.as_u16(),
-                        url: strip_query(url),
-                        reason: e.to_string(),
-                    });
+                match serde_json::from_slice(&bytes) {
+                    Ok(value) => return Ok(Some(value)),
+                    Err(e) if repeatable && attempt < self.config.max_retries => {
+                        let reason = format!("Graph's answer could not be read ({e})");
+                        self.wait_to_retry(attempt, None, &reason).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    Err(e) if !repeatable => {
+                        return Err(GraphError::OutcomeUnknown {
+                            method: method.to_string(),
+                            url: strip_query(url),
+                            reason: format!(
+                                "Graph answered {} (applied) but its answer could not be read ({e})",
+                                status.as_u16()
+                            ),
+                        });
+                    }
+                    Err(e) => {
+                        return Err(GraphError::Decode {
+                            status: status.as_u16(),
+                            url: strip_query(url),
+                            reason: format!("{e} (after {} tries)", attempt + 1),
+                        });
+                    }
+                }
             }
             if status == StatusCode::UNAUTHORIZED && !refreshed && self.tokens.refresh().await {
                 refreshed = true;
                 continue;
             }
-            let retryable = matches!(status.as_u16(), 429 | 503 | 504);
+            if status == StatusCode::NOT_FOUND && method == Method::DELETE && maybe_applied {
+                // The earlier DELETE whose answer was lost did its job.
+                return Ok(None);
+            }
+            let retryable = match status.as_u16() {
+                429 | 503 | 504 => true,
+                500 | 502 => repeatable,
+                _ => false,
+            };
             if retryable && attempt < self.config.max_retries {
-                let wait = retry_after
-                    .unwrap_or_else(|| backoff(attempt))
-                    .min(self.config.max_retry_wait);
-                tracing::info!(
-                    status = status.as_u16(),
-                    wait_ms = wait.as_millis() as u64,
-                    "Graph asked us to wait; retrying"
-                );
-                tokio::time::sleep(wait).await;
+                let reason = format!("Graph answered {}", status.as_u16());
+                self.wait_to_retry(attempt, retry_after, &reason).await;
                 attempt += 1;
                 continue;
             }
@@ -284,6 +378,57 @@ impl GraphClient {
             ));
         }
     }
+
+    /// Waits before try `attempt + 2`: Graph's `Retry-After` when it gave one, else backoff
+    /// with jitter; never longer than `max_retry_wait`.
+    async fn wait_to_retry(&self, attempt: u32, retry_after: Option<Duration>, why: &str) {
+        let wait = retry_after
+            .unwrap_or_else(|| backoff(self.config.retry_base, attempt))
+            .min(self.config.max_retry_wait);
+        tracing::info!(
+            why,
+            attempt = attempt + 1,
+            wait_ms = wait.as_millis() as u64,
+            "retrying a Graph call"
+        );
+        tokio::time::sleep(wait).await;
+    }
+
+    /// The error for a call whose answer never arrived, after `tries` tries.
+    fn lost(
+        &self,
+        method: &Method,
+        url: &str,
+        reason: String,
+        tries: u32,
+        never_sent: bool,
+    ) -> GraphError {
+        if *method == Method::POST && !never_sent {
+            return GraphError::OutcomeUnknown {
+                method: method.to_string(),
+                url: strip_query(url),
+                reason: format!("the answer was lost ({reason})"),
+            };
+        }
+        let changed = if *method == Method::GET || never_sent {
+            "nothing was changed"
+        } else {
+            "the change may or may not have been applied; it is safe to run it again"
+        };
+        GraphError::Network {
+            url: strip_query(url),
+            reason: format!("{reason}, {tries} tries; {changed}"),
+        }
+    }
+}
+
+/// What reading the state back says about a POST whose answer was lost.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reconciled {
+    /// The POST had been applied: here is the object it made, as read back.
+    Applied(Value),
+    /// Nothing of the POST is there: it may be sent again.
+    NotApplied,
 }
 
 /// Directory "advanced queries" (`$search`, `$count`) need `ConsistencyLevel: eventual`, on every
@@ -300,9 +445,10 @@ fn needs_eventual_consistency(url: &str) -> bool {
     })
 }
 
-/// Exponential backoff with jitter when Graph gives no `Retry-After`: 1, 2, 4, 8 s (+ up to 50%).
-pub(crate) fn backoff(attempt: u32) -> Duration {
-    let base = Duration::from_secs(1u64 << attempt.min(5));
+/// Exponential backoff with jitter when Graph gives no `Retry-After`: `base` times 1, 2, 4, 8,
+/// ... (up to 32), plus up to 50%, so clients that failed together do not retry together.
+pub(crate) fn backoff(base: Duration, attempt: u32) -> Duration {
+    let base = base * (1u32 << attempt.min(5));
     let jitter = rand::random_range(0.0..0.5);
     base.mul_f64(1.0 + jitter)
 }
@@ -376,8 +522,12 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_bounded() {
-        assert!(backoff(0) >= Duration::from_secs(1) && backoff(0) < Duration::from_secs(2));
-        assert!(backoff(3) >= Duration::from_secs(8));
-        assert!(backoff(30) <= Duration::from_secs(48));
+        let s = Duration::from_secs(1);
+        assert!(backoff(s, 0) >= s && backoff(s, 0) < Duration::from_secs(2));
+        assert!(backoff(s, 3) >= Duration::from_secs(8));
+        assert!(backoff(s, 30) <= Duration::from_secs(48));
+        let short = Duration::from_millis(200);
+        assert!(backoff(short, 1) >= Duration::from_millis(400));
+        assert!(backoff(short, 1) < Duration::from_millis(600));
     }
 }

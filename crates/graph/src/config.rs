@@ -29,11 +29,13 @@ impl ApiVersion {
 pub struct GraphConfig {
     /// Root without a version, like `https://graph.microsoft.com`.
     pub root: Url,
-    /// How many times a throttled or unavailable call is retried.
+    /// How many times a throttled, unavailable or lost call is retried.
     pub max_retries: u32,
     /// Upper bound on one wait between retries.
     pub max_retry_wait: Duration,
-    /// Per-request timeout.
+    /// The first wait between retries when Graph gives no `Retry-After`; it doubles each time.
+    pub retry_base: Duration,
+    /// How long one read may take; a write gets twice as long, a `$batch` three times.
     pub timeout: Duration,
 }
 
@@ -66,9 +68,10 @@ impl GraphConfig {
         url.set_path(&format!("{trimmed}/"));
         Ok(GraphConfig {
             root: url,
-            max_retries: 4,
+            max_retries: 6,
             max_retry_wait: Duration::from_secs(60),
-            timeout: Duration::from_secs(60),
+            retry_base: Duration::from_secs(1),
+            timeout: Duration::from_secs(30),
         })
     }
 }

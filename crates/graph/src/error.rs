@@ -20,9 +20,22 @@ pub enum GraphError {
     /// Graph answered with an error body.
     #[error("{}", api_text(&.0.status, &.0.code, &.0.message, &.0.request_id))]
     Api(Box<ApiError>),
-    /// Could not reach Graph at all.
-    #[error("cannot reach Microsoft Graph at {url}: {reason}. Check the network or --graph-url.")]
+    /// Could not reach Graph at all, or its answers kept getting lost (`reason` says how often
+    /// and whether anything changed).
+    #[error(
+        "no answer from Microsoft Graph at {url}: {reason}. Check the network or --graph-url, then try again."
+    )]
     Network { url: String, reason: String },
+    /// A POST went out but its answer was lost, so whether Graph applied it is not known; it
+    /// was not repeated. The caller reads the state back ([`crate::GraphClient::post_reconciled`]).
+    #[error(
+        "{method} {url} may or may not have been applied: {reason}. Nothing was sent twice; check the lab's state (`check`) and run the step again, which reads what is there first."
+    )]
+    OutcomeUnknown {
+        method: String,
+        url: String,
+        reason: String,
+    },
     /// Graph answered something we cannot read.
     #[error("unexpected answer from Graph ({status}) for {url}: {reason}")]
     Decode {
@@ -45,7 +58,8 @@ fn api_text(status: &u16, code: &str, message: &str, request_id: &Option<String>
             " Sign-in logs need Microsoft Entra ID P1 or P2 in this tenant."
         }
         (403, _) => " The signed-in account lacks a permission or role.",
-        (429, _) => " Graph is throttling; try again in a minute.",
+        (429, _) => " Graph is throttling; nothing was changed. Try again in a minute.",
+        (503 | 504, _) => " Graph is busy or unavailable; nothing was changed. Try again in a few minutes.",
         _ => "",
     };
     match request_id {
@@ -68,6 +82,14 @@ impl GraphError {
     pub fn code(&self) -> Option<&str> {
         match self {
             GraphError::Api(api) => Some(&api.code),
+            _ => None,
+        }
+    }
+
+    /// Why a POST's outcome is unknown, for [`GraphError::OutcomeUnknown`].
+    pub fn outcome_reason(&self) -> Option<&str> {
+        match self {
+            GraphError::OutcomeUnknown { reason, .. } => Some(reason),
             _ => None,
         }
     }

@@ -14,7 +14,7 @@ pub mod tap_issue;
 pub mod token;
 
 pub use batch::{BatchRequest, BatchResponse};
-pub use client::{ApiVersion, GraphClient, GraphConfig};
+pub use client::{ApiVersion, GraphClient, GraphConfig, Reconciled};
 pub use error::{ApiError, GraphError};
 pub use path::{GraphPath, odata_string};
 pub use token::{StaticToken, TokenSource};

@@ -36,6 +36,9 @@ pub struct AppOptions {
     pub connector: Connector,
     /// Where "Export report" writes, instead of asking with a save dialog (tests, scripted demos).
     pub export_path: Option<std::path::PathBuf>,
+    /// The demo's injected faults and latency in words (`--faults`, `--latency`), shown on the
+    /// DEMO badge so nobody mistakes a failure they asked for for a bug.
+    pub demo_faults: Option<String>,
 }
 
 impl Default for AppOptions {
@@ -47,6 +50,7 @@ impl Default for AppOptions {
             tap_display_secs: 60,
             connector: unwired_connector(),
             export_path: None,
+            demo_faults: None,
         }
     }
 }

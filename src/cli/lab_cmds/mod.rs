@@ -6,7 +6,7 @@ use super::output::{Outcome, print_human};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::compose::{DemoOptions, EnvError, LabEnv, RealOptions};
 use chrono::{DateTime, Utc};
-use hb_emulator::{Emulator, EmulatorConfig, FaultRule};
+use hb_emulator::{Emulator, EmulatorConfig};
 use hb_host::{HostError, ScreenImage};
 use hb_lab::StepOptions;
 use hb_lab::StepReport;
@@ -38,16 +38,37 @@ pub fn real_options(global: &GlobalArgs) -> RealOptions {
     }
 }
 
-async fn demo_environment(global: &GlobalArgs) -> Result<LabEnv, EnvError> {
-    let env = LabEnv::demo(DemoOptions {
+/// The demo's options from the global flags (`--demo-reset`, `--faults`, `--latency`, `--seed`).
+pub fn demo_options(global: &GlobalArgs) -> DemoOptions {
+    let latency = global.faults.latency;
+    DemoOptions {
         reset: global.demo_reset,
-        latency_ms: 0,
-    })
-    .await?;
+        latency_ms: latency.map_or(0, |l| l.min_ms),
+        latency_max_ms: latency.map_or(0, |l| l.max_ms),
+        faults: global
+            .faults
+            .faults
+            .as_ref()
+            .map(|f| f.rules.clone())
+            .unwrap_or_default(),
+        fault_seed: global.faults.seed,
+    }
+}
+
+/// The demo's faults and latency in words, when any were asked for.
+pub fn demo_fault_summary(global: &GlobalArgs) -> Option<String> {
+    demo_options(global).fault_summary(global.faults.faults.as_ref().map(|f| f.spec.as_str()))
+}
+
+async fn demo_environment(global: &GlobalArgs) -> Result<LabEnv, EnvError> {
+    let env = LabEnv::demo(demo_options(global)).await?;
     eprintln!(
         "Demo mode: the offline tenant \"{}\" on this machine, signed in as {}.",
         env.tenant_name, env.account
     );
+    if let Some(faults) = demo_fault_summary(global) {
+        eprintln!("Demo faults on: {faults}.");
+    }
     Ok(env)
 }
 
@@ -184,25 +205,20 @@ pub async fn tap_issue(global: &GlobalArgs, args: &hb_helpdesk::cli::TapIssueArg
 }
 
 /// `emulator`: the emulated cloud, standalone.
-pub async fn emulator(args: &EmulatorArgs) -> i32 {
-    let faults = match args
-        .faults
-        .as_deref()
-        .map(FaultRule::parse_spec)
-        .transpose()
-    {
-        Ok(f) => f.unwrap_or_default(),
-        Err(e) => {
-            eprintln!("error: --faults: {e}");
-            return EXIT_USAGE;
-        }
-    };
+pub async fn emulator(global: &GlobalArgs, args: &EmulatorArgs) -> i32 {
+    let flags = &global.faults;
     let config = EmulatorConfig {
         port: args.port,
         extra_users: args.users,
-        latency_ms: args.latency,
-        faults,
-        seed: args.seed,
+        latency_ms: flags.latency.map_or(0, |l| l.min_ms),
+        latency_max_ms: flags.latency.map_or(0, |l| l.max_ms),
+        faults: flags
+            .faults
+            .as_ref()
+            .map(|f| f.rules.clone())
+            .unwrap_or_default(),
+        seed: flags.seed.unwrap_or(42),
+        fault_seed: None,
         state_file: args.state.clone(),
     };
     let started = if args.tls {

@@ -35,7 +35,19 @@ pub async fn create_tap<'a>(
 ) -> Result<CreatedTap, GraphError> {
     let path = tap_methods_path(user.into());
     let body = serde_json::to_value(body).unwrap_or_else(|_| Value::Object(Default::default()));
-    let mut created = graph.post_at(&path, &body).await?;
+    // A lost answer means a lost code: a pass Graph made then can never be typed. Reading back
+    // shows whether one was made; either way a new POST is right, since Graph replaces the pass
+    // a user holds with the new one, so the unusable pass does not outlive this call.
+    let reconcile = || async {
+        let held: Vec<TapMethod> = graph.list_at(&path).await?;
+        if !held.is_empty() {
+            tracing::info!(
+                "the lost POST made a Temporary Access Pass whose code never arrived; issuing one that replaces it"
+            );
+        }
+        Ok(crate::client::Reconciled::NotApplied)
+    };
+    let mut created = graph.post_reconciled(&path, &body, reconcile).await?;
     let code = created
         .as_object_mut()
         .and_then(|o| o.remove("temporaryAccessPass"))

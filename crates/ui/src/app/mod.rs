@@ -59,6 +59,8 @@ pub struct HelloApp {
     connector: Connector,
     saved: Saved,
     demo: bool,
+    /// The demo's injected faults in words, for the DEMO badge.
+    demo_faults: Option<String>,
     tap_display_secs: f64,
     tap: TapTimers,
     reveal_secrets: bool,
@@ -115,6 +117,7 @@ impl HelloApp {
             connector: options.connector.clone(),
             saved,
             demo,
+            demo_faults: options.demo_faults.clone(),
             tap_display_secs: f64::from(options.tap_display_secs),
             tap: TapTimers::default(),
             reveal_secrets: false,

@@ -78,7 +78,15 @@ impl HelloApp {
             ui.label(RichText::new("Hello Bootstrap").strong());
             let demo = lab.kind.map_or(self.demo, |k| k == SessionKind::Demo);
             if demo {
-                ui.badge("DEMO");
+                match &self.demo_faults {
+                    Some(faults) => {
+                        ui.badge("DEMO · FAULTS ON")
+                            .on_hover_text(format!("Injected faults: {faults}"));
+                    }
+                    None => {
+                        ui.badge("DEMO");
+                    }
+                }
             }
             if let Some(tenant) = &lab.tenant_name {
                 ui.separator();
