@@ -175,6 +175,9 @@ impl LabEnv {
         let host = hb_host::EmulatedHost::demo(emulator_root)
             .map_err(|e| EnvError::failure(format!("cannot start the demo Hyper-V host: {e}")))?;
         let mut session = SessionFile::load(SessionKind::Demo).map_err(EnvError::failure)?;
+        if let Some(notice) = &session.notice {
+            eprintln!("warning: {notice}");
+        }
         if session.lab_user.is_none() {
             session.lab_user = Some(Upn::parse(&handle.lab_user_upn).map_err(EnvError::failure)?);
         }
@@ -279,6 +282,9 @@ impl LabEnv {
         let graph =
             GraphClient::new(config, tokens).map_err(|e| EnvError::failure(e.to_string()))?;
         let session = SessionFile::load(SessionKind::Real).map_err(EnvError::failure)?;
+        if let Some(notice) = &session.notice {
+            eprintln!("warning: {notice}");
+        }
         Ok(LabEnv {
             kind: SessionKind::Real,
             graph: Some(Arc::new(graph)),

@@ -75,23 +75,28 @@ async fn state_persists_across_a_restart_without_secrets_on_disk() {
 }
 
 #[tokio::test]
-async fn a_corrupt_state_file_is_reported_not_ignored() {
+async fn a_corrupt_state_file_is_moved_aside_not_lost() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tenant.json");
     std::fs::write(&file, "{ not json").unwrap();
-    let err = Emulator::start(EmulatorConfig {
+    let emulator = Emulator::start(EmulatorConfig {
         state_file: Some(file.clone()),
         ..EmulatorConfig::default()
     })
     .await
-    .unwrap_err();
-    assert!(
-        err.contains("not valid") && err.contains("tenant.json"),
-        "{err}"
-    );
+    .expect("starts from the seed");
+    emulator.shutdown().await;
+    let aside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("tenant.json.damaged-"))
+        .collect();
     assert_eq!(
-        std::fs::read_to_string(&file).unwrap(),
-        "{ not json",
-        "left untouched"
+        aside.len(),
+        1,
+        "the damaged file is kept beside the new one"
     );
+    assert_eq!(std::fs::read_to_string(&aside[0]).unwrap(), "{ not json");
+    let fresh = std::fs::read_to_string(&file).unwrap();
+    assert!(fresh.contains("lab_user_upn"), "a fresh tenant was saved");
 }

@@ -143,7 +143,26 @@ impl EmulatorState {
     /// Builds the state: loads `config.state_file` when present, else seeds the demo tenant.
     pub fn new(config: EmulatorConfig) -> Result<SharedState, String> {
         let tenant = match &config.state_file {
-            Some(path) if path.exists() => load(path)?,
+            Some(path) if path.exists() => match load(path) {
+                Ok(tenant) => tenant,
+                Err(LoadError::Unreadable(e)) => return Err(e),
+                Err(LoadError::Damaged(e)) => {
+                    // Keep the damaged file for a look, and start from the seed.
+                    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+                    let aside = path.with_file_name(format!(
+                        "{}.damaged-{stamp}",
+                        path.file_name().unwrap_or_default().to_string_lossy()
+                    ));
+                    std::fs::rename(path, &aside).map_err(|m| {
+                        format!("{e}; it cannot be moved aside ({m}): move it yourself")
+                    })?;
+                    tracing::warn!(
+                        "{e}; it was moved to {} and the tenant starts from its seed",
+                        aside.display()
+                    );
+                    super::seed::seed_tenant(config.seed, config.extra_users)
+                }
+            },
             _ => super::seed::seed_tenant(config.seed, config.extra_users),
         };
         let faults = super::faults::FaultInjector::new(
@@ -270,18 +289,25 @@ impl EmulatorState {
     }
 }
 
-fn load(path: &PathBuf) -> Result<TenantState, String> {
+enum LoadError {
+    /// The file is there but cannot be read (permissions): nothing to move aside.
+    Unreadable(String),
+    /// The file is not a tenant: moved aside.
+    Damaged(String),
+}
+
+fn load(path: &PathBuf) -> Result<TenantState, LoadError> {
     let bytes = std::fs::read(path).map_err(|e| {
-        format!(
+        LoadError::Unreadable(format!(
             "cannot read the emulator state file {}: {e}",
             path.display()
-        )
+        ))
     })?;
     serde_json::from_slice(&bytes).map_err(|e| {
-        format!(
-            "the emulator state file {} is not valid ({e}); delete it or start with a fresh state (--demo-reset)",
+        LoadError::Damaged(format!(
+            "the emulator state file {} is not valid ({e})",
             path.display()
-        )
+        ))
     })
 }
 

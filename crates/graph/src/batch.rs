@@ -121,7 +121,9 @@ pub(crate) async fn run(
                         reason: format!("batch answer with unknown id '{}'", response.id),
                     });
                 };
-                if matches!(response.status, 429 | 503 | 504) && attempt < client.config().max_retries {
+                if matches!(response.status, 429 | 503 | 504)
+                    && attempt < client.config().max_retries
+                {
                     let after = response
                         .headers
                         .iter()

@@ -59,7 +59,9 @@ fn api_text(status: &u16, code: &str, message: &str, request_id: &Option<String>
         }
         (403, _) => " The signed-in account lacks a permission or role.",
         (429, _) => " Graph is throttling; nothing was changed. Try again in a minute.",
-        (503 | 504, _) => " Graph is busy or unavailable; nothing was changed. Try again in a few minutes.",
+        (503 | 504, _) => {
+            " Graph is busy or unavailable; nothing was changed. Try again in a few minutes."
+        }
         _ => "",
     };
     match request_id {

@@ -24,10 +24,16 @@ pub struct StepMemo {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
+/// The session file format this build writes; a file with a higher number comes from a newer
+/// Hello Bootstrap and is moved aside rather than misread.
+pub const FORMAT_VERSION: u32 = 1;
+
 /// The persisted lab session.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SessionFile {
+    /// The format of the file (see [`FORMAT_VERSION`]); files from before it had none (0).
+    pub format_version: u32,
     /// Tenant id the journal belongs to; a journal is never replayed against another tenant.
     pub tenant_id: Option<String>,
     /// The user who gets the TAP and signs in at the VM.
@@ -39,6 +45,14 @@ pub struct SessionFile {
     /// Host facts that must survive a reboot (e.g. Hyper-V enable pending restart).
     pub host: serde_json::Value,
     pub updated_at: Option<DateTime<Utc>>,
+    /// Fields this build does not know (written by a later build of the same format), kept and
+    /// written back as they were instead of silently dropped.
+    #[serde(flatten)]
+    pub unknown: BTreeMap<String, serde_json::Value>,
+    /// What loading had to do that the user should know (a damaged or newer file moved aside,
+    /// and where); never saved.
+    #[serde(skip)]
+    pub notice: Option<String>,
 }
 
 impl SessionFile {
@@ -51,31 +65,75 @@ impl SessionFile {
         paths::config_dir().join(name)
     }
 
-    /// Loads the session, or a fresh one when there is none. A corrupt file is an error rather
-    /// than silently replaced, so no journal is lost.
+    /// Loads the session, or a fresh one when there is none, under the file's shared lock. A
+    /// damaged file, or one from a newer Hello Bootstrap, is moved aside (nothing in it is lost)
+    /// and a fresh session starts; [`SessionFile::notice`] says where the old one went.
     pub fn load(kind: SessionKind) -> Result<SessionFile, String> {
-        let path = Self::path(kind);
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                format!(
-                    "the session file {} is damaged ({e}); move it aside to start afresh",
-                    path.display()
-                )
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SessionFile::default()),
-            Err(e) => Err(format!(
-                "cannot read the session file {}: {e}",
-                path.display()
-            )),
-        }
+        Self::load_from(&Self::path(kind))
     }
 
-    /// Saves atomically.
+    /// [`SessionFile::load`] from a given path.
+    pub fn load_from(path: &std::path::Path) -> Result<SessionFile, String> {
+        let lock = paths::FileLock::acquire(path, false)
+            .map_err(|e| format!("cannot lock the session file {}: {e}", path.display()))?;
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(SessionFile::default());
+            }
+            Err(e) => {
+                return Err(format!(
+                    "cannot read the session file {}: {e}; check its permissions",
+                    path.display()
+                ));
+            }
+        };
+        let problem = match serde_json::from_slice::<SessionFile>(&bytes) {
+            Ok(file) if file.format_version <= FORMAT_VERSION => return Ok(file),
+            Ok(file) => (
+                "newer",
+                format!(
+                    "was written by a newer Hello Bootstrap (format {}, this one reads up to {FORMAT_VERSION})",
+                    file.format_version
+                ),
+            ),
+            Err(e) => ("damaged", format!("is damaged ({e})")),
+        };
+        drop(lock);
+        let _lock = paths::FileLock::acquire(path, true)
+            .map_err(|e| format!("cannot lock the session file {}: {e}", path.display()))?;
+        let (why, what) = problem;
+        let aside = paths::move_aside(path, why).map_err(|e| {
+            format!(
+                "the session file {} {what} and cannot be moved aside ({e}); move it yourself to start afresh",
+                path.display()
+            )
+        })?;
+        let notice = format!(
+            "the session file {} {what}; it was moved to {} and a fresh session started (check the lab's steps again; revert with the old journal by putting that file back with a matching Hello Bootstrap)",
+            path.display(),
+            aside.display()
+        );
+        tracing::warn!("{notice}");
+        Ok(SessionFile {
+            notice: Some(notice),
+            ..SessionFile::default()
+        })
+    }
+
+    /// Saves atomically, under the file's exclusive lock.
     pub fn save(&mut self, kind: SessionKind) -> Result<(), String> {
+        self.save_to(&Self::path(kind))
+    }
+
+    /// [`SessionFile::save`] to a given path.
+    pub fn save_to(&mut self, path: &std::path::Path) -> Result<(), String> {
         self.updated_at = Some(Utc::now());
-        let path = Self::path(kind);
+        self.format_version = self.format_version.max(FORMAT_VERSION);
         let json = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
-        paths::write_atomic(&path, &json)
+        let _lock = paths::FileLock::acquire(path, true)
+            .map_err(|e| format!("cannot lock the session file {}: {e}", path.display()))?;
+        paths::write_atomic(path, &json)
             .map_err(|e| format!("cannot write the session file {}: {e}", path.display()))
     }
 
@@ -89,5 +147,51 @@ impl SessionFile {
                 updated_at: Some(Utc::now()),
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_survive_a_round_trip_and_the_version_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("session.json");
+        std::fs::write(&path, br#"{"lab_user":null,"future_field":{"a":1}}"#).unwrap();
+        let mut file = SessionFile::load_from(&path).unwrap();
+        assert_eq!(file.format_version, 0);
+        file.save_to(&path).unwrap();
+        let saved: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(saved["future_field"]["a"], 1);
+        assert_eq!(saved["format_version"], FORMAT_VERSION);
+    }
+
+    #[test]
+    fn damaged_and_newer_files_are_moved_aside_with_a_message_saying_where() {
+        for (bytes, why) in [
+            (&b"{\"journal\": [tru"[..], "damaged"),
+            (&br#"{"format_version": 99}"#[..], "newer"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("session.json");
+            std::fs::write(&path, bytes).unwrap();
+            let file = SessionFile::load_from(&path).unwrap();
+            let notice = file.notice.clone().expect("a notice");
+            let aside: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| {
+                    p.to_string_lossy()
+                        .contains(&format!("session.json.{why}-"))
+                })
+                .collect();
+            assert_eq!(aside.len(), 1, "{why}: {notice}");
+            assert!(notice.contains(&aside[0].display().to_string()), "{notice}");
+            assert_eq!(std::fs::read(&aside[0]).unwrap(), bytes);
+            assert!(!path.exists());
+            assert_eq!(file.journal, Journal::default());
+        }
     }
 }
