@@ -85,4 +85,8 @@ pub struct StepOptions {
     pub lab_user: Option<crate::Upn>,
     /// The TAP step 6 just issued, handed to step 7 in memory only (demo "type it for me").
     pub tap: Option<Secret>,
+    /// The code of the pass the lab user holds is gone (it lived only in a process that was
+    /// killed or restarted) and step 7 still needs one: step 6 replaces that pass with a fresh
+    /// one instead of keeping a pass nobody can type.
+    pub reissue_tap: bool,
 }

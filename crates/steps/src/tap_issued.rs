@@ -26,7 +26,11 @@ fn request(ctx: &StepContext) -> IssueTap {
     IssueTap {
         lifetime_minutes: ctx.options.tap_lifetime_minutes,
         usable_once: ctx.options.tap_usable_once,
-        when_held: WhenHeld::Keep,
+        when_held: if ctx.options.reissue_tap {
+            WhenHeld::Replace
+        } else {
+            WhenHeld::Keep
+        },
     }
 }
 
@@ -116,7 +120,7 @@ impl StepController for TapIssued {
         let before = listed(&target);
         let mut evidence = self.evidence(ctx);
         evidence.before = Some(before.clone());
-        if target.current.is_some() {
+        if target.current.is_some() && !ctx.options.reissue_tap {
             evidence.after = Some(before);
             return Ok(report_for(&upn, target.current.as_ref()).with_evidence(evidence));
         }

@@ -183,6 +183,42 @@ pub async fn run_steps(
                 Err(e) => result = Err(e.into()),
             }
         }
+        if step == Step::Bootstrap
+            && tap.is_none()
+            && matches!(&result, Ok(r) if r.status == StepStatus::NeedsAction)
+            && let Some(at) = outcomes
+                .iter()
+                .position(|o| matches!(o, Outcome::Report(r) if r.step == Step::TapIssued))
+        {
+            // Step 6 found a pass whose code is gone (issued by a run that was killed or a PC
+            // that restarted): a fresh one replaces it, so step 7 has a code to type.
+            if human {
+                eprintln!(
+                    "       The code of the lab user's Temporary Access Pass is gone; issuing a fresh one that replaces it…"
+                );
+            }
+            let reissue = env.context(StepOptions {
+                reissue_tap: true,
+                ..ctx.options.clone()
+            });
+            match steps::controller(Step::TapIssued).apply(&reissue).await {
+                Ok(report) if report.secret.is_some() => {
+                    tap = report.secret.clone();
+                    let fresh = Outcome::Report(Box::new(report));
+                    if human {
+                        print_human(&fresh);
+                    }
+                    outcomes[at] = fresh;
+                    let ctx = env.context(StepOptions {
+                        tap: tap.clone(),
+                        ..ctx.options.clone()
+                    });
+                    result = steps::controller(step).apply(&ctx).await;
+                }
+                Ok(_) => {}
+                Err(e) => result = Err(e),
+            }
+        }
         let outcome = match result {
             Ok(report) => {
                 if report.secret.is_some() {
