@@ -7,6 +7,8 @@
 pub mod api;
 pub mod caller;
 pub mod config;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod control;
 pub mod error;
 pub mod ids;
@@ -39,7 +41,10 @@ pub fn router(state: SharedState) -> Router {
         .nest("/beta", routes::graph_routes(ApiVersion::Beta))
         .nest("/_emulator", control::routes())
         .merge(login::routes())
-        .fallback(middleware::fallback)
+        .fallback(middleware::fallback);
+    #[cfg(feature = "conformance")]
+    let app = app.layer(axum::middleware::from_fn(conformance::layer));
+    let app = app
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::envelope,
