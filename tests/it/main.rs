@@ -30,6 +30,7 @@ mod host_steps;
 mod powershell_grammar;
 mod report_emulator;
 mod report_files;
+mod roles;
 mod ui_export;
 mod ui_pages;
 mod ui_reset;
