@@ -51,38 +51,142 @@ pub const ROLE_TEMPLATES: &[(&str, &str)] = &[
         "7698a772-787b-4ac8-901f-60d6b08affd2",
         "Cloud Device Administrator",
     ),
+    (
+        "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",
+        "Conditional Access Administrator",
+    ),
+    ("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "Directory Readers"),
+    (
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+        "Privileged Role Administrator",
+    ),
 ];
+
+/// The name of a built-in role by template id.
+fn template_name(template_id: &str) -> Option<&'static str> {
+    ROLE_TEMPLATES
+        .iter()
+        .find(|(template, _)| template.eq_ignore_ascii_case(template_id))
+        .map(|(_, name)| *name)
+}
+
+/// One thing a step does that Microsoft gates by directory role, with the roles that may do it,
+/// least privileged first (as the "Permissions" section of the Graph page of each call lists
+/// them). Global Administrator may always.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoleNeed {
+    /// What the step does, in words ("read sign-in logs").
+    pub action: &'static str,
+    /// Any one of these roles allows it.
+    pub roles: &'static [&'static str],
+}
+
+const fn need(action: &'static str, roles: &'static [&'static str]) -> RoleNeed {
+    RoleNeed { action, roles }
+}
+
+/// What each step does that needs a role. Step 7 reads four things with four different role
+/// lists; only a role on every list (Global Reader) lets it check all of them.
+pub fn role_needs(step: Step) -> &'static [RoleNeed] {
+    match step {
+        // Microsoft Entra "Enable Windows automatic enrollment": the MDM user scope is changed
+        // by a Global Administrator or an Intune Administrator.
+        Step::MdmUserScope => {
+            const {
+                &[need(
+                    "change the MDM user scope",
+                    &[GLOBAL_ADMINISTRATOR, "Intune Administrator"],
+                )]
+            }
+        }
+        // Intune enrollment configurations: Intune Administrator (Global Reader only reads).
+        Step::WhfbEnrollment => {
+            const {
+                &[need(
+                    "change the Windows Hello for Business enrollment configuration",
+                    &["Intune Administrator"],
+                )]
+            }
+        }
+        Step::HypervFeature | Step::LabVm => &[],
+        // "Update temporaryAccessPassAuthenticationMethodConfiguration": Authentication Policy
+        // Administrator (Global Reader may only read it).
+        Step::TapPolicy => {
+            const {
+                &[need(
+                    "read and change the Temporary Access Pass policy",
+                    &["Authentication Policy Administrator"],
+                )]
+            }
+        }
+        // "Create temporaryAccessPassMethod": Authentication Administrator (least privileged),
+        // Privileged Authentication Administrator.
+        Step::TapIssued => {
+            const {
+                &[need(
+                    "issue a Temporary Access Pass",
+                    &[
+                        "Authentication Administrator",
+                        "Privileged Authentication Administrator",
+                    ],
+                )]
+            }
+        }
+        Step::Bootstrap => {
+            const {
+                &[
+                    // "List windowsHelloForBusinessAuthenticationMethods": reading another user's
+                    // methods needs Global Reader, Authentication Administrator or Privileged
+                    // Authentication Administrator.
+                    need(
+                        "read the lab user's Windows Hello for Business keys",
+                        &[
+                            "Global Reader",
+                            "Authentication Administrator",
+                            "Privileged Authentication Administrator",
+                        ],
+                    ),
+                    // Intune managed devices: Intune's read-only Global Reader, or Intune Administrator.
+                    need(
+                        "read the Intune managed device",
+                        &["Global Reader", "Intune Administrator"],
+                    ),
+                    // "List signIns": Reports Reader is the least privileged role.
+                    need(
+                        "read sign-in logs",
+                        &[
+                            "Reports Reader",
+                            "Security Reader",
+                            "Global Reader",
+                            "Security Administrator",
+                            "Security Operator",
+                        ],
+                    ),
+                    // "List policies" (Conditional Access): Security Reader, Global Reader, Security
+                    // Administrator, Conditional Access Administrator.
+                    need(
+                        "read Conditional Access policies",
+                        &[
+                            "Security Reader",
+                            "Global Reader",
+                            "Security Administrator",
+                            "Conditional Access Administrator",
+                        ],
+                    ),
+                ]
+            }
+        }
+    }
+}
 
 /// A role's name: the one our table has for its template id, else what Graph calls it.
 fn role_name(role: DirectoryRole) -> Option<String> {
-    let known = role.role_template_id.as_deref().and_then(|id| {
-        ROLE_TEMPLATES
-            .iter()
-            .find(|(template, _)| template.eq_ignore_ascii_case(id))
-            .map(|(_, name)| name.to_string())
-    });
+    let known = role
+        .role_template_id
+        .as_deref()
+        .and_then(template_name)
+        .map(str::to_string);
     known.or(role.display_name)
-}
-
-/// The directory roles (any one suffices) a step needs besides Global Administrator.
-pub fn roles_for(step: Step) -> &'static [&'static str] {
-    match step {
-        Step::MdmUserScope => &["Intune Administrator"],
-        Step::WhfbEnrollment => &["Intune Administrator"],
-        Step::HypervFeature | Step::LabVm => &[],
-        Step::TapPolicy => &["Authentication Policy Administrator"],
-        Step::TapIssued => &[
-            "Authentication Administrator",
-            "Privileged Authentication Administrator",
-        ],
-        Step::Bootstrap => &[
-            "Global Reader",
-            "Security Reader",
-            "Reports Reader",
-            "Security Administrator",
-            "Security Operator",
-        ],
-    }
 }
 
 /// Who is signed in and what they may do: what `whoami` shows and preflight checks.
@@ -103,6 +207,10 @@ pub struct Identity {
     /// Graph permissions the token carries (short names); `None` when unknown (a token from
     /// `HELLO_BOOTSTRAP_ACCESS_TOKEN`).
     pub scopes: Option<Vec<String>>,
+    /// True when Graph listed directory roles with limited information (no template id, no
+    /// name): the token may not read directory roles, so which roles are held is unknown.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub roles_unreadable: bool,
 }
 
 /// Why a step may not run with this sign-in.
@@ -132,6 +240,16 @@ pub enum PreflightError {
         /// The step that reads sign-in logs.
         step: Step,
     },
+    /// Graph would not say which roles the account holds (limited information).
+    #[error(
+        "cannot tell which directory roles {account} holds: Graph lists them with limited information to a sign-in without {permission}; sign in again to consent to it"
+    )]
+    RolesUnreadable {
+        /// The signed-in account.
+        account: Upn,
+        /// The least privileged permission that reads directory roles.
+        permission: &'static str,
+    },
     /// Preflight itself could not ask Graph.
     #[error("cannot check the sign-in before starting: {0}")]
     Graph(GraphError),
@@ -160,11 +278,20 @@ impl Identity {
     ) -> Result<Identity, GraphError> {
         let me = directory::me(graph).await?;
         let org = directory::organization(graph).await?;
-        let mut roles: Vec<String> = directory::my_directory_roles(graph)
-            .await?
-            .into_iter()
-            .filter_map(role_name)
-            .collect();
+        let (mut roles, roles_unreadable) = match assigned_roles(graph, &me.id).await {
+            Some(roles) => (roles, false),
+            None => {
+                let listed = directory::my_directory_roles(graph).await?;
+                let unreadable = !listed.is_empty()
+                    && listed
+                        .iter()
+                        .all(|r| r.role_template_id.is_none() && r.display_name.is_none());
+                (
+                    listed.into_iter().filter_map(role_name).collect(),
+                    unreadable,
+                )
+            }
+        };
         roles.sort();
         roles.dedup();
         let account = me.upn().map_err(|reason| GraphError::Decode {
@@ -183,7 +310,35 @@ impl Identity {
             tenant_name: org.and_then(|o| o.display_name).unwrap_or_default(),
             roles,
             scopes,
+            roles_unreadable,
         })
+    }
+
+    /// The roles, least privileged first, any one of which would let this account do everything
+    /// `step` does that it may not do now; `None` when nothing is missing. When no single role
+    /// covers every missing action, each action's least privileged role is named.
+    pub fn missing_roles(&self, step: Step) -> Option<Vec<&'static str>> {
+        if self.has_role(GLOBAL_ADMINISTRATOR) {
+            return None;
+        }
+        let unmet: Vec<&RoleNeed> = role_needs(step)
+            .iter()
+            .filter(|n| !n.roles.iter().any(|r| self.has_role(r)))
+            .collect();
+        let first = unmet.first()?;
+        let covering: Vec<&'static str> = first
+            .roles
+            .iter()
+            .copied()
+            .filter(|r| unmet.iter().all(|n| n.roles.contains(r)))
+            .collect();
+        if covering.is_empty() {
+            let mut each: Vec<&'static str> = unmet.iter().map(|n| n.roles[0]).collect();
+            each.dedup();
+            Some(each)
+        } else {
+            Some(covering)
+        }
     }
 
     /// Whether the account holds a role (case-insensitive).
@@ -193,19 +348,16 @@ impl Identity {
 
     /// Checks the roles and permissions one step needs (no network).
     pub fn check(&self, step: Step) -> Result<(), PreflightError> {
-        let needed = roles_for(step);
-        if !needed.is_empty()
-            && !self.has_role(GLOBAL_ADMINISTRATOR)
-            && !needed.iter().any(|r| self.has_role(r))
-        {
-            let mut needed_list = Vec::new();
-            if step == Step::MdmUserScope {
-                needed_list.push(GLOBAL_ADMINISTRATOR);
+        if let Some(needed) = self.missing_roles(step) {
+            if self.roles_unreadable {
+                return Err(PreflightError::RolesUnreadable {
+                    account: self.account.clone(),
+                    permission: ROLE_READ_PERMISSION,
+                });
             }
-            needed_list.extend_from_slice(needed);
             return Err(PreflightError::MissingRole {
                 step,
-                needed: needed_list,
+                needed,
                 have: self.roles.clone(),
             });
         }
@@ -219,6 +371,46 @@ impl Identity {
         }
         Ok(())
     }
+}
+
+/// The least privileged permission that reads directory roles and role assignments ("List
+/// directoryRoles", "List transitiveRoleAssignments").
+pub const ROLE_READ_PERMISSION: &str = "RoleManagement.Read.Directory";
+
+/// The account's roles from beta `roleManagement/directory/transitiveRoleAssignments` (direct
+/// and through groups, by `roleDefinitionId`, which for a built-in role is its template id).
+/// `None` when the token or the account's roles may not read them (Graph allows Directory
+/// Readers, Global Reader and Privileged Role Administrator), so the caller falls back to
+/// `/me/transitiveMemberOf`.
+async fn assigned_roles(graph: &GraphClient, user: &UserId) -> Option<Vec<String>> {
+    let id = user.as_str();
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return None;
+    }
+    // `$count=true` makes the client send `ConsistencyLevel: eventual`, which this API requires.
+    let path = format!(
+        "/roleManagement/directory/transitiveRoleAssignments?$count=true&$filter=principalId%20eq%20'{id}'"
+    );
+    let items = graph
+        .get_all(hb_graph::ApiVersion::Beta, &path)
+        .await
+        .ok()?;
+    Some(
+        items
+            .iter()
+            .filter(|a| {
+                a.get("directoryScopeId")
+                    .and_then(|s| s.as_str())
+                    .is_none_or(|s| s == "/")
+            })
+            .filter_map(|a| a.get("roleDefinitionId").and_then(|r| r.as_str()))
+            .map(|id| {
+                template_name(id)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("custom role {id}"))
+            })
+            .collect(),
+    )
 }
 
 /// Runs preflight for `steps`: identity, roles and permissions, then the tenant's licence for
@@ -270,6 +462,7 @@ mod tests {
             tenant_name: "Contoso".into(),
             roles: roles.iter().map(|r| r.to_string()).collect(),
             scopes: scopes.map(|s| s.iter().map(|x| x.to_string()).collect()),
+            roles_unreadable: false,
         }
     }
 

@@ -6,8 +6,16 @@ use hb_lab::Step;
 pub const GRAPH_RESOURCE: &str = "https://graph.microsoft.com/";
 
 /// Asked for on every sign-in: an id token, a refresh token, and enough Graph to run preflight
-/// (`/me`, `/me/memberOf`, `/organization`).
-pub const BASE_SCOPES: &[&str] = &["openid", "profile", "offline_access", "User.Read"];
+/// (`/me`, `/me/memberOf`, `/organization`). `RoleManagement.Read.Directory` because with
+/// `User.Read` alone Graph lists the account's directory roles with limited information (no
+/// name, no template id), so preflight could not tell which roles are held.
+pub const BASE_SCOPES: &[&str] = &[
+    "openid",
+    "profile",
+    "offline_access",
+    "User.Read",
+    "RoleManagement.Read.Directory",
+];
 
 /// The Graph permissions (short names) a step needs, least privilege first. Host-only steps
 /// need none; step 7 reads devices, managed devices, WHfB methods and sign-in logs.

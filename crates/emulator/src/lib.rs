@@ -7,6 +7,8 @@
 pub mod api;
 pub mod caller;
 pub mod config;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod control;
 pub mod error;
 pub mod faults;
@@ -14,6 +16,8 @@ pub mod ids;
 pub mod login;
 pub(crate) mod middleware;
 pub mod odata;
+pub mod permissions;
+pub mod readiness;
 pub mod records;
 pub mod roles;
 pub mod routes;
@@ -41,7 +45,15 @@ pub fn router(state: SharedState) -> Router {
         .nest("/beta", routes::graph_routes(ApiVersion::Beta))
         .nest("/_emulator", control::routes())
         .merge(login::routes())
-        .fallback(middleware::fallback)
+        .merge(routes::readiness::control_routes())
+        .fallback(middleware::fallback);
+    #[cfg(feature = "conformance")]
+    let app = app.layer(axum::middleware::from_fn(conformance::layer));
+    let app = app
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            permissions::enforce,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::envelope,

@@ -17,11 +17,16 @@ pub enum DirectoryRole {
     ReportsReader,
     SecurityReader,
     CloudDeviceAdministrator,
+    SecurityAdministrator,
+    SecurityOperator,
+    ConditionalAccessAdministrator,
+    DirectoryReaders,
+    PrivilegedRoleAdministrator,
 }
 
 impl DirectoryRole {
     /// Every role, for lookups by name.
-    pub const ALL: [DirectoryRole; 10] = [
+    pub const ALL: [DirectoryRole; 15] = [
         DirectoryRole::GlobalAdministrator,
         DirectoryRole::GlobalReader,
         DirectoryRole::IntuneAdministrator,
@@ -32,6 +37,11 @@ impl DirectoryRole {
         DirectoryRole::ReportsReader,
         DirectoryRole::SecurityReader,
         DirectoryRole::CloudDeviceAdministrator,
+        DirectoryRole::SecurityAdministrator,
+        DirectoryRole::SecurityOperator,
+        DirectoryRole::ConditionalAccessAdministrator,
+        DirectoryRole::DirectoryReaders,
+        DirectoryRole::PrivilegedRoleAdministrator,
     ];
 
     /// The display name Graph and the admin centers use.
@@ -51,6 +61,11 @@ impl DirectoryRole {
             DirectoryRole::ReportsReader => "Reports Reader",
             DirectoryRole::SecurityReader => "Security Reader",
             DirectoryRole::CloudDeviceAdministrator => "Cloud Device Administrator",
+            DirectoryRole::SecurityAdministrator => "Security Administrator",
+            DirectoryRole::SecurityOperator => "Security Operator",
+            DirectoryRole::ConditionalAccessAdministrator => "Conditional Access Administrator",
+            DirectoryRole::DirectoryReaders => "Directory Readers",
+            DirectoryRole::PrivilegedRoleAdministrator => "Privileged Role Administrator",
         }
     }
 
@@ -71,6 +86,11 @@ impl DirectoryRole {
             DirectoryRole::ReportsReader => "4a5d8f65-41da-4de4-8968-e035b65339cf",
             DirectoryRole::SecurityReader => "5d6b6bb7-de71-4623-b4af-96380a352509",
             DirectoryRole::CloudDeviceAdministrator => "7698a772-787b-4ac8-901f-60d6b08affd2",
+            DirectoryRole::SecurityAdministrator => "194ae4cb-b126-40b2-bd5b-6091b380977d",
+            DirectoryRole::SecurityOperator => "5f2222b1-57c3-48ba-8ad5-d4759f1fde6f",
+            DirectoryRole::ConditionalAccessAdministrator => "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",
+            DirectoryRole::DirectoryReaders => "88d8e3e3-8f55-4a1e-953a-9b9898b8876b",
+            DirectoryRole::PrivilegedRoleAdministrator => "e8611ab8-c189-46e8-94e1-60213ab1f814",
         }
     }
 
@@ -84,6 +104,38 @@ impl DirectoryRole {
             "description": format!("Members of this role have the {} permissions.", self.display_name()),
             "roleTemplateId": self.template_id(),
             "deletedDateTime": null,
+        })
+    }
+}
+
+impl DirectoryRole {
+    /// The role as Graph lists it to a caller that may not read directory roles: "Limited
+    /// information returned for inaccessible member objects" (Graph's permissions overview and
+    /// "List a user's direct memberships") — only `@odata.type` and `id`, every other property
+    /// null.
+    pub fn to_graph_limited(self, tenant_id: &str) -> serde_json::Value {
+        serde_json::json!({
+            "@odata.type": "#microsoft.graph.directoryRole",
+            "id": role_object_id(tenant_id, self.template_id()),
+            "displayName": null,
+            "description": null,
+            "roleTemplateId": null,
+            "deletedDateTime": null,
+        })
+    }
+
+    /// One `unifiedRoleAssignment` giving this role to `principal_id` tenant-wide, as "List
+    /// transitiveRoleAssignments" (beta) answers: for built-in roles `roleDefinitionId` is the
+    /// role's template id.
+    pub fn to_assignment(self, tenant_id: &str, principal_id: &str) -> serde_json::Value {
+        serde_json::json!({
+            "id": role_object_id(tenant_id, &format!("{}/{principal_id}", self.template_id())),
+            "principalId": principal_id,
+            "roleDefinitionId": self.template_id(),
+            "directoryScopeId": "/",
+            "appScopeId": null,
+            "condition": null,
+            "resourceScope": "/",
         })
     }
 }

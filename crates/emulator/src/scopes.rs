@@ -26,6 +26,17 @@ pub const MANAGED_DEVICES_RW: &str = "DeviceManagementManagedDevices.ReadWrite.A
 pub const AUDIT_LOG_READ: &str = "AuditLog.Read.All";
 /// Read the directory (also accepted for users, devices and sign-ins).
 pub const DIRECTORY_READ_ALL: &str = "Directory.Read.All";
+/// Read directory roles and role assignments ("List directoryRoles", "List
+/// transitiveRoleAssignments": the least privileged delegated permission).
+pub const ROLE_MANAGEMENT_READ: &str = "RoleManagement.Read.Directory";
+/// Read and write directory RBAC (a higher privileged alternative for reads).
+pub const ROLE_MANAGEMENT_RW: &str = "RoleManagement.ReadWrite.Directory";
+/// Read the tenant's licences (`subscribedSkus`, `licenseDetails`): "List subscribedSkus".
+pub const LICENSE_READ: &str = "LicenseAssignment.Read.All";
+/// Read the tenant's organisation object and subscriptions.
+pub const ORGANIZATION_READ: &str = "Organization.Read.All";
+/// Read the device registration policy ("Get deviceRegistrationPolicy").
+pub const POLICY_READ_DEVICE_CONFIGURATION: &str = "Policy.Read.DeviceConfiguration";
 /// Read all users.
 pub const USER_READ_ALL: &str = "User.Read.All";
 /// Read the signed-in user, the tenant and the user's roles.
@@ -46,6 +57,9 @@ pub const ALL_GRAPH_SCOPES: &[&str] = &[
     DIRECTORY_READ_ALL,
     USER_READ_ALL,
     USER_READ,
+    ROLE_MANAGEMENT_READ,
+    LICENSE_READ,
+    POLICY_READ_DEVICE_CONFIGURATION,
 ];
 
 /// Every scope the emulator recognises (the login side grants only these).
@@ -65,6 +79,11 @@ pub const KNOWN_SCOPES: &[&str] = &[
     DIRECTORY_READ_ALL,
     USER_READ_ALL,
     USER_READ,
+    ROLE_MANAGEMENT_READ,
+    ROLE_MANAGEMENT_RW,
+    LICENSE_READ,
+    ORGANIZATION_READ,
+    POLICY_READ_DEVICE_CONFIGURATION,
 ];
 
 /// The short Graph scope name of a requested scope: `https://graph.microsoft.com/User.Read` and

@@ -42,6 +42,9 @@ pub struct TenantState {
     pub managed_devices: Vec<ManagedDeviceRecord>,
     /// Sign-in log entries in the beta shape, oldest first.
     pub sign_ins: Vec<Value>,
+    /// Licences, join policy, security defaults and MAM scope (ready unless a test changes it).
+    #[serde(default)]
+    pub readiness: super::readiness::Readiness,
 }
 
 impl TenantState {

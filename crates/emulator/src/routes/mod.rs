@@ -9,6 +9,8 @@ mod enrollment;
 mod mdm;
 pub mod methods;
 pub mod policies;
+pub mod readiness;
+pub mod role_management;
 pub mod signins;
 mod tap_policy;
 pub mod users;
@@ -27,6 +29,8 @@ pub fn graph_routes(version: ApiVersion) -> Router<SharedState> {
         .merge(devices::routes())
         .merge(signins::routes())
         .merge(batch::routes())
+        .merge(readiness::routes(version))
+        .merge(role_management::routes(version))
         .layer(Extension(version))
 }
 

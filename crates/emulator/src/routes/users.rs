@@ -28,6 +28,54 @@ pub fn routes() -> Router<SharedState> {
             get(me_roles),
         )
         .route("/organization", get(organization))
+        .route("/users/{id}/licenseDetails", get(license_details))
+        .route("/me/licenseDetails", get(my_license_details))
+}
+
+/// Scopes that let a caller read directory role objects ("List directoryRoles"): without one,
+/// roles in a membership list come back with limited information.
+const ROLE_READ: &[&str] = &[
+    ROLE_MANAGEMENT_READ,
+    ROLE_MANAGEMENT_RW,
+    DIRECTORY_READ_ALL,
+    "Directory.ReadWrite.All",
+];
+const LICENSES: Collection = Collection::directory("/users/licenseDetails", "users/licenseDetails");
+
+/// "List licenseDetails": the licences assigned to a user (members hold the tenant's SKU unless
+/// a test took it away; guests hold none). Permissions and roles: [`crate::permissions`].
+async fn license_details(
+    State(state): State<SharedState>,
+    Extension(version): Extension<ApiVersion>,
+    _caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, GraphErr> {
+    let items = state
+        .read(|t| {
+            t.user(&id).map(|u| {
+                t.readiness
+                    .license_details(u.id.as_str(), u.user_type == "Member")
+            })
+        })
+        .ok_or_else(|| GraphErr::directory_not_found(&id))?;
+    LICENSES.page(&state, version, &GraphQuery::parse(raw.as_deref()), items)
+}
+
+async fn my_license_details(
+    State(state): State<SharedState>,
+    Extension(version): Extension<ApiVersion>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, GraphErr> {
+    license_details(
+        State(state),
+        Extension(version),
+        caller.clone(),
+        Path(caller.token.user_id.as_str().to_string()),
+        RawQuery(raw),
+    )
+    .await
 }
 
 const USERS_READ: &[&str] = &[
@@ -171,10 +219,19 @@ async fn me_roles(
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(ME_READ)?;
     let tenant = state.tenant_id();
+    // "Limited information returned for inaccessible member objects": a token that may not read
+    // directory roles sees each role's type and id only.
+    let full = ROLE_READ.iter().any(|s| caller.token.has_scope(s));
     let items: Vec<Value> = caller
         .roles
         .iter()
-        .map(|r| r.to_graph(tenant.as_str()))
+        .map(|r| {
+            if full {
+                r.to_graph(tenant.as_str())
+            } else {
+                r.to_graph_limited(tenant.as_str())
+            }
+        })
         .collect();
     let query = GraphQuery::parse(raw.as_deref());
     MY_ROLES.page(&state, version, &query, items)

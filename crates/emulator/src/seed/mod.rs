@@ -114,6 +114,7 @@ pub fn seed_tenant(seed: u64, extra_users: usize) -> TenantState {
         devices: Vec::new(),
         managed_devices: Vec::new(),
         sign_ins: Vec::new(),
+        readiness: Default::default(),
         tenant,
     }
 }

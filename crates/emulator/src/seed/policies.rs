@@ -48,6 +48,9 @@ pub(super) fn enrollment_configurations(tenant_id: &str, base: DateTime<Utc>) ->
             "description": "This is the default Device Type Restriction applied with the lowest priority to all users regardless of group membership.",
             "priority": 0, "version": 0, "createdDateTime": when, "lastModifiedDateTime": when,
             "deviceEnrollmentConfigurationType": "platformRestrictions", "roleScopeTagIds": [],
+            "windowsRestriction": platform_allowed(), "iosRestriction": platform_allowed(),
+            "androidRestriction": platform_allowed(), "macOSRestriction": platform_allowed(),
+            "windowsMobileRestriction": platform_allowed(),
         }),
         json!({
             "@odata.type": WHFB_CONFIG_TYPE,
@@ -98,5 +101,14 @@ pub(super) fn require_mfa_policy(base: DateTime<Utc>) -> Value {
         },
         "grantControls": { "operator": "OR", "builtInControls": ["mfa"], "customAuthenticationFactors": [], "termsOfUse": [] },
         "sessionControls": null,
+    })
+}
+
+/// A platform of the default platform restriction as a new tenant has it: enrollment allowed,
+/// personally owned devices too ("deviceEnrollmentPlatformRestriction resource type").
+fn platform_allowed() -> Value {
+    json!({
+        "platformBlocked": false, "personalDeviceEnrollmentBlocked": false,
+        "osMinimumVersion": null, "osMaximumVersion": null,
     })
 }
