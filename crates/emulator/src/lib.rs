@@ -9,6 +9,7 @@ pub mod caller;
 pub mod config;
 pub mod control;
 pub mod error;
+pub mod groups;
 pub mod ids;
 pub mod login;
 pub(crate) mod middleware;
@@ -24,7 +25,7 @@ pub mod state;
 pub mod tls;
 pub mod tokens;
 
-pub use config::{EmulatorConfig, FaultRule};
+pub use config::{EmulatorConfig, FaultRule, Propagation};
 pub use server::{Emulator, EmulatorHandle};
 pub use state::{EmulatorState, SharedState, TenantState};
 pub use tokens::{TokenError, TokenInfo, TokenRegistry};

@@ -42,6 +42,12 @@ pub struct TenantState {
     pub managed_devices: Vec<ManagedDeviceRecord>,
     /// Sign-in log entries in the beta shape, oldest first.
     pub sign_ins: Vec<Value>,
+    /// Security groups with their members.
+    #[serde(default)]
+    pub groups: Vec<crate::groups::GroupRecord>,
+    /// Each MDM policy's `includedGroups` (group ids), by policy id.
+    #[serde(default)]
+    pub mdm_included_groups: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl TenantState {
@@ -60,7 +66,8 @@ impl TenantState {
         self.tap_policy.get("state").and_then(Value::as_str) == Some("enabled")
     }
 
-    /// Whether the TAP policy targets `user` (all_users or the user itself, minus exclusions).
+    /// Whether the TAP policy targets `user` (all_users, the user itself or a group the user is
+    /// a member of, minus exclusions, which win).
     pub fn tap_policy_targets(&self, user: &UserRecord) -> bool {
         let listed = |key: &str| {
             self.tap_policy
@@ -71,6 +78,7 @@ impl TenantState {
                         let id = t.get("id").and_then(Value::as_str).unwrap_or_default();
                         id.eq_ignore_ascii_case("all_users")
                             || id.eq_ignore_ascii_case(user.id.as_str())
+                            || self.is_member(id, &user.id)
                     })
                 })
                 .unwrap_or(false)

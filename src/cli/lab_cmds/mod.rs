@@ -204,6 +204,7 @@ pub async fn emulator(args: &EmulatorArgs) -> i32 {
         faults,
         seed: args.seed,
         state_file: args.state.clone(),
+        ..Default::default()
     };
     let started = if args.tls {
         match hb_emulator::tls::TlsIdentity::self_signed() {

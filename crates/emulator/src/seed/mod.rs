@@ -114,6 +114,8 @@ pub fn seed_tenant(seed: u64, extra_users: usize) -> TenantState {
         devices: Vec::new(),
         managed_devices: Vec::new(),
         sign_ins: Vec::new(),
+        groups: Vec::new(),
+        mdm_included_groups: Default::default(),
         tenant,
     }
 }
