@@ -27,6 +27,10 @@ pub fn routes() -> Router<SharedState> {
         .route("/groups/{id}/members", get(list_members))
         .route("/groups/{id}/members/$ref", post(add_member))
         .route("/users/{id}/transitiveMemberOf", get(user_member_of))
+        .route(
+            "/users/{id}/transitiveMemberOf/microsoft.graph.group",
+            get(user_groups),
+        )
 }
 
 const GROUPS_READ: &[&str] = &[
@@ -218,6 +222,33 @@ async fn user_member_of(
         .ok_or_else(|| not_found(&id))?;
     let query = GraphQuery::parse(raw.as_deref());
     Collection::directory("/users/transitiveMemberOf", "directoryObjects").page(
+        &state, version, &query, items,
+    )
+}
+
+/// `GET /users/{id}/transitiveMemberOf/microsoft.graph.group`: only the groups (the cast segment).
+async fn user_groups(
+    State(state): State<SharedState>,
+    Extension(version): Extension<ApiVersion>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, GraphErr> {
+    caller.require_scope(&[USER_READ_ALL, GROUP_MEMBER_READ_ALL, DIRECTORY_READ_ALL])?;
+    let items = state
+        .read(|t| {
+            let user = t.user(&id)?;
+            Some(
+                t.groups
+                    .iter()
+                    .filter(|g| g.members.contains(&user.id))
+                    .map(GroupRecord::to_graph)
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .ok_or_else(|| not_found(&id))?;
+    let query = GraphQuery::parse(raw.as_deref());
+    Collection::directory("/users/transitiveMemberOf/microsoft.graph.group", "groups").page(
         &state, version, &query, items,
     )
 }
