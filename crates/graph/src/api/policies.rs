@@ -67,11 +67,27 @@ pub async fn mdm_policy_with_groups(graph: &GraphClient) -> Result<MdmPolicy, Gr
 /// the only way back to `selected` (the update page: `selected` cannot be PATCHed).
 pub async fn add_mdm_included_group(graph: &GraphClient, group_id: &str) -> Result<(), GraphError> {
     let path = mdm_policy_path().seg("includedGroups/$ref");
-    let group = graph.url_of(&GraphPath::beta().seg("groups").key(group_id));
     graph
-        .post_at(&path, &json!({ "@odata.id": group }))
+        .post_at(&path, &mdm_included_group_body(graph, group_id))
         .await
         .map(|_| ())
+}
+
+/// `DELETE …/includedGroups/{groupId}/$ref`: takes a group out of scope "Some".
+pub async fn remove_mdm_included_group(
+    graph: &GraphClient,
+    group_id: &str,
+) -> Result<(), GraphError> {
+    let path = mdm_policy_path()
+        .seg("includedGroups")
+        .key(group_id)
+        .seg("$ref");
+    graph.delete_at(&path).await
+}
+
+/// The body [`add_mdm_included_group`] sends for a group.
+pub fn mdm_included_group_body(graph: &GraphClient, group_id: &str) -> Value {
+    json!({ "@odata.id": graph.url_of(&GraphPath::beta().seg("groups").key(group_id)) })
 }
 
 /// The body [`set_mdm_applies_to`] sends: `appliesTo` alone, as Graph requires.
