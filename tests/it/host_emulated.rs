@@ -339,7 +339,10 @@ async fn typing_the_upn_and_tap_at_oobe_joins_and_the_pin_reaches_the_desktop() 
         .graph
         .get_all(
             ApiVersion::Beta,
-            &format!("/auditLogs/signIns?$filter=userId eq '{user_id}'"),
+            // Single sign-on with the PRT is in the non-interactive log.
+            &format!(
+                "/auditLogs/signIns?$filter=userId eq '{user_id}' and signInEventTypes/any(t: t eq 'nonInteractiveUser')"
+            ),
         )
         .await
         .unwrap();
@@ -427,7 +430,10 @@ async fn my_apps_sign_ins(cloud: &Cloud, user_id: &str) -> Vec<serde_json::Value
         .graph
         .get_all(
             ApiVersion::Beta,
-            &format!("/auditLogs/signIns?$filter=userId eq '{user_id}'"),
+            // Single sign-on with the PRT is in the non-interactive log.
+            &format!(
+                "/auditLogs/signIns?$filter=userId eq '{user_id}' and signInEventTypes/any(t: t eq 'nonInteractiveUser')"
+            ),
         )
         .await
         .unwrap()

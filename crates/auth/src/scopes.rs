@@ -1,6 +1,7 @@
 //! Which delegated permissions each step asks for (incremental consent, per graph-contract.md).
 
 use hb_lab::Step;
+use hb_lab::session::JobAction;
 
 /// The resource prefix the v2.0 endpoints want on Graph scopes.
 pub const GRAPH_RESOURCE: &str = "https://graph.microsoft.com/";
@@ -32,7 +33,28 @@ pub fn scopes_for(step: Step) -> &'static [&'static str] {
             "DeviceManagementManagedDevices.Read.All",
             "AuditLog.Read.All",
             "Directory.Read.All",
+            "Policy.Read.All",
         ],
+    }
+}
+
+/// Step 7's revert deletes what the run created: the Entra device (the device-delete page's only
+/// delegated permission is `Directory.AccessAsUser.All`; `Device.ReadWrite.All` there is for
+/// applications), the Intune managed device (`DeviceManagementManagedDevices.ReadWrite.All`) and
+/// the Windows Hello key (`UserAuthenticationMethod.ReadWrite.All`).
+pub const BOOTSTRAP_REVERT: &[&str] = &[
+    "Directory.AccessAsUser.All",
+    "DeviceManagementManagedDevices.ReadWrite.All",
+    "UserAuthenticationMethod.ReadWrite.All",
+];
+
+/// The Graph permissions one action of a step needs, asked for when the action starts. Check and
+/// apply need the step's own; a revert needs what undoing takes, which for step 7 is more than
+/// its reads (deletes), and is asked for only then.
+pub fn scopes_for_action(step: Step, action: JobAction) -> &'static [&'static str] {
+    match (step, action) {
+        (Step::Bootstrap, JobAction::Revert) => BOOTSTRAP_REVERT,
+        _ => scopes_for(step),
     }
 }
 
@@ -108,6 +130,20 @@ mod tests {
         assert_eq!(run.iter().filter(|s| **s == "Policy.Read.All").count(), 1);
         assert!(!run.contains(&"AuditLog.Read.All"));
         assert!(all_scopes().contains(&"AuditLog.Read.All"));
+    }
+
+    #[test]
+    fn step_seven_asks_for_its_delete_permissions_only_at_revert() {
+        let revert = scopes_for_action(Step::Bootstrap, JobAction::Revert);
+        assert!(revert.contains(&"Directory.AccessAsUser.All"));
+        assert!(revert.contains(&"DeviceManagementManagedDevices.ReadWrite.All"));
+        let apply = scopes_for_action(Step::Bootstrap, JobAction::Apply);
+        assert!(!apply.contains(&"Directory.AccessAsUser.All"));
+        assert!(!all_scopes().contains(&"Directory.AccessAsUser.All"));
+        assert_eq!(
+            scopes_for_action(Step::TapPolicy, JobAction::Revert),
+            scopes_for(Step::TapPolicy)
+        );
     }
 
     #[test]

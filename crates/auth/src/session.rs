@@ -41,6 +41,9 @@ struct State {
     tenant_id: Option<String>,
     scopes: Vec<String>,
     loaded: bool,
+    /// How many asked-for permissions the last refresh or sign-in asked for, so a token that
+    /// still lacks one (the tenant refused it) is not refreshed again on every call.
+    asked_when_issued: usize,
 }
 
 /// One account's sign-in against one tenant and app.
@@ -49,7 +52,8 @@ pub struct AuthSession {
     http: reqwest::Client,
     store: Arc<dyn SecretStore>,
     interaction: Interaction,
-    graph_scopes: Vec<&'static str>,
+    /// Grows when an action starts that needs more ([`AuthSession::require_scopes`]).
+    graph_scopes: std::sync::Mutex<Vec<&'static str>>,
     login_hint: Option<Upn>,
     state: tokio::sync::Mutex<State>,
     interactive_sign_ins: AtomicU32,
@@ -74,7 +78,7 @@ impl AuthSession {
             http: http_client()?,
             store,
             interaction,
-            graph_scopes,
+            graph_scopes: std::sync::Mutex::new(graph_scopes),
             login_hint: None,
             state: tokio::sync::Mutex::new(State::default()),
             interactive_sign_ins: AtomicU32::new(0),
@@ -169,11 +173,14 @@ impl AuthSession {
     /// interactive sign-in.
     pub async fn token(&self) -> Result<Secret, AuthError> {
         let mut state = self.state.lock().await;
+        let asked = self.asked_scopes().len();
         if let Some(g) = &state.grant
             && g.fresh_for(REFRESH_MARGIN)
+            && (state.asked_when_issued >= asked || !self.lacks_consent(&state))
         {
             return Ok(g.access_token.clone());
         }
+        state.asked_when_issued = asked;
         self.load(&mut state).await?;
         match self.refresh_silently(&mut state).await {
             Ok(()) if self.lacks_consent(&state) && self.can_interact() => {
@@ -197,9 +204,33 @@ impl AuthSession {
             .as_ref()
             .map(|g| &g.scopes)
             .unwrap_or(&state.scopes);
-        self.graph_scopes
+        self.asked_scopes()
             .iter()
             .any(|s| !super::scopes::covers(granted, s))
+    }
+
+    /// The Graph permissions this session asks for now.
+    fn asked_scopes(&self) -> Vec<&'static str> {
+        self.graph_scopes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Adds `scopes` to what this session asks for and gets a token that carries them: the saved
+    /// sign-in's refresh when the tenant already consented, else one interactive sign-in (where
+    /// the session may interact). Incremental consent: an action asks for its permissions when
+    /// it starts, so a revert's delete permissions are asked for at the revert.
+    pub async fn require_scopes(&self, scopes: &[&'static str]) -> Result<(), AuthError> {
+        {
+            let mut asked = self.graph_scopes.lock().unwrap_or_else(|p| p.into_inner());
+            for s in scopes {
+                if !asked.iter().any(|a| a.eq_ignore_ascii_case(s)) {
+                    asked.push(s);
+                }
+            }
+        }
+        self.token().await.map(|_| ())
     }
 
     fn can_interact(&self) -> bool {
@@ -229,7 +260,7 @@ impl AuthSession {
         let Some(refresh_token) = state.refresh_token.clone() else {
             return Err(AuthError::NotSignedIn);
         };
-        match grant::refresh(&self.config, &self.http, &refresh_token, &self.graph_scopes).await {
+        match grant::refresh(&self.config, &self.http, &refresh_token, &self.asked_scopes()).await {
             Ok(grant) => self.adopt(state, grant).await,
             Err(e) => {
                 if matches!(e, AuthError::SignInExpired(_)) {
@@ -256,7 +287,7 @@ impl AuthSession {
                     &self.config,
                     &self.http,
                     browser.as_ref(),
-                    &self.graph_scopes,
+                    &self.asked_scopes(),
                     self.login_hint.as_ref(),
                     &cancel,
                     self.browser_progress.as_ref(),
@@ -268,7 +299,7 @@ impl AuthSession {
                 sign_in_with_device_code(
                     &self.config,
                     &self.http,
-                    &self.graph_scopes,
+                    &self.asked_scopes(),
                     report.as_ref(),
                 )
                 .await?
@@ -366,5 +397,15 @@ impl TokenSource for AuthSession {
 
     async fn refresh(&self) -> bool {
         self.renew().await
+    }
+
+    async fn prepare(
+        &self,
+        step: hb_lab::Step,
+        action: hb_lab::session::JobAction,
+    ) -> Result<(), String> {
+        self.require_scopes(super::scopes::scopes_for_action(step, action))
+            .await
+            .map_err(|e| e.to_string())
     }
 }

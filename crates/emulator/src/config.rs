@@ -1,7 +1,9 @@
 //! How an emulator is started: port, seed, extra users, latency, fault rules and the state file.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Start-up settings of the emulator (the CLI's `emulator` flags and demo mode map onto these).
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +28,33 @@ pub struct EmulatorConfig {
     pub fault_seed: Option<u64>,
     /// When set, the tenant is loaded from here on start (if present) and saved after each change.
     pub state_file: Option<PathBuf>,
+    /// How long new objects take to show in Graph's answers (none by default).
+    pub propagation: Propagation,
+}
+
+/// Replication delays as a real tenant has them: a new device, managed device, Windows Hello key
+/// or sign-in entry is stored at once but shows in Graph's answers only after its delay, and a
+/// new TAP works at OOBE only after its own. Entra's sign-in log concept pages speak of minutes
+/// (2 to 15); tests use seconds so that waiting is tested without slowing the suite.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Propagation {
+    /// `/devices` answers.
+    pub device: Duration,
+    /// `/deviceManagement/managedDevices` answers.
+    pub managed_device: Duration,
+    /// `windowsHelloForBusinessMethods` answers.
+    pub whfb: Duration,
+    /// `/auditLogs/signIns` answers.
+    pub sign_in: Duration,
+    /// A new TAP typed at OOBE.
+    pub tap: Duration,
+}
+
+impl Propagation {
+    /// Whether an object created at `created` shows yet, given its `delay`.
+    pub fn shows(created: DateTime<Utc>, delay: Duration, now: DateTime<Utc>) -> bool {
+        chrono::Duration::from_std(delay).map_or(true, |d| created + d <= now)
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -39,6 +68,7 @@ impl Default for EmulatorConfig {
             seed: 42,
             fault_seed: None,
             state_file: None,
+            propagation: Propagation::default(),
         }
     }
 }

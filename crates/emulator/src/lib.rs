@@ -12,6 +12,7 @@ pub mod conformance;
 pub mod control;
 pub mod error;
 pub mod faults;
+pub mod groups;
 pub mod ids;
 pub mod login;
 pub(crate) mod middleware;
@@ -29,7 +30,7 @@ pub mod state;
 pub mod tls;
 pub mod tokens;
 
-pub use config::{EmulatorConfig, FaultKind, FaultRule, parse_latency};
+pub use config::{EmulatorConfig, FaultKind, FaultRule, Propagation, parse_latency};
 pub use faults::FaultStats;
 pub use server::{Emulator, EmulatorHandle};
 pub use state::{EmulatorState, SharedState, TenantState};

@@ -41,6 +41,17 @@ pub const POLICY_READ_DEVICE_CONFIGURATION: &str = "Policy.Read.DeviceConfigurat
 pub const USER_READ_ALL: &str = "User.Read.All";
 /// Read the signed-in user, the tenant and the user's roles.
 pub const USER_READ: &str = "User.Read";
+/// Read group memberships (the least privileged way to read members).
+pub const GROUP_MEMBER_READ_ALL: &str = "GroupMember.Read.All";
+/// Add and remove group members.
+pub const GROUP_MEMBER_RW_ALL: &str = "GroupMember.ReadWrite.All";
+/// Read groups.
+pub const GROUP_READ_ALL: &str = "Group.Read.All";
+/// Create groups.
+pub const GROUP_RW_ALL: &str = "Group.ReadWrite.All";
+/// Act as the signed-in user in the directory: the only delegated permission the device-delete
+/// page lists (`Device.ReadWrite.All` there is application only).
+pub const DIRECTORY_AS_USER: &str = "Directory.AccessAsUser.All";
 
 /// Every Graph scope the app uses; the demo admin's token carries all of them.
 pub const ALL_GRAPH_SCOPES: &[&str] = &[
@@ -60,6 +71,9 @@ pub const ALL_GRAPH_SCOPES: &[&str] = &[
     ROLE_MANAGEMENT_READ,
     LICENSE_READ,
     POLICY_READ_DEVICE_CONFIGURATION,
+    GROUP_MEMBER_RW_ALL,
+    GROUP_RW_ALL,
+    DIRECTORY_AS_USER,
 ];
 
 /// Every scope the emulator recognises (the login side grants only these).
@@ -84,6 +98,11 @@ pub const KNOWN_SCOPES: &[&str] = &[
     LICENSE_READ,
     ORGANIZATION_READ,
     POLICY_READ_DEVICE_CONFIGURATION,
+    GROUP_MEMBER_READ_ALL,
+    GROUP_MEMBER_RW_ALL,
+    GROUP_READ_ALL,
+    GROUP_RW_ALL,
+    DIRECTORY_AS_USER,
 ];
 
 /// The short Graph scope name of a requested scope: `https://graph.microsoft.com/User.Read` and

@@ -45,6 +45,12 @@ pub struct TenantState {
     /// Licences, join policy, security defaults and MAM scope (ready unless a test changes it).
     #[serde(default)]
     pub readiness: super::readiness::Readiness,
+    /// Security groups with their members.
+    #[serde(default)]
+    pub groups: Vec<crate::groups::GroupRecord>,
+    /// Each MDM policy's `includedGroups` (group ids), by policy id.
+    #[serde(default)]
+    pub mdm_included_groups: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl TenantState {
@@ -63,7 +69,8 @@ impl TenantState {
         self.tap_policy.get("state").and_then(Value::as_str) == Some("enabled")
     }
 
-    /// Whether the TAP policy targets `user` (all_users or the user itself, minus exclusions).
+    /// Whether the TAP policy targets `user` (all_users, the user itself or a group the user is
+    /// a member of, minus exclusions, which win).
     pub fn tap_policy_targets(&self, user: &UserRecord) -> bool {
         let listed = |key: &str| {
             self.tap_policy
@@ -74,6 +81,7 @@ impl TenantState {
                         let id = t.get("id").and_then(Value::as_str).unwrap_or_default();
                         id.eq_ignore_ascii_case("all_users")
                             || id.eq_ignore_ascii_case(user.id.as_str())
+                            || self.is_member(id, &user.id)
                     })
                 })
                 .unwrap_or(false)

@@ -39,6 +39,19 @@ impl GraphClient {
         })
     }
 
+    /// Asks the token source for the permissions `step`'s `action` needs, before it starts
+    /// (incremental consent; see [`TokenSource::prepare`]).
+    pub async fn prepare(
+        &self,
+        step: hb_lab::Step,
+        action: hb_lab::session::JobAction,
+    ) -> Result<(), GraphError> {
+        self.tokens
+            .prepare(step, action)
+            .await
+            .map_err(GraphError::Auth)
+    }
+
     /// Where this client sends requests and how it retries.
     pub fn config(&self) -> &GraphConfig {
         &self.config

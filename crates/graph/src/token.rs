@@ -14,6 +14,18 @@ pub trait TokenSource: Send + Sync {
     async fn refresh(&self) -> bool {
         false
     }
+
+    /// Called when a step's action starts: make sure the token carries the permissions that
+    /// action needs (incremental consent: a revert's delete permissions are asked for only when
+    /// a revert starts). A fixed token cannot grow, so by default nothing happens and a missing
+    /// permission shows as Graph's 403.
+    async fn prepare(
+        &self,
+        _step: hb_lab::Step,
+        _action: hb_lab::session::JobAction,
+    ) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// A fixed bearer token (from the environment or the emulator's ready line).

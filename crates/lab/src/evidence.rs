@@ -69,6 +69,9 @@ pub enum ValidationState {
     Passed,
     Failed,
     Waiting,
+    /// The read was refused (a missing role or permission): never a pass, and the step cannot
+    /// end "applied" while a row says it.
+    CouldNotCheck,
 }
 
 /// One line of a validation checklist: what was checked, the verdict, and what to do if it failed.

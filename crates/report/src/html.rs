@@ -91,6 +91,9 @@ fn validation_badge(state: ValidationState) -> &'static str {
         ValidationState::Waiting => {
             r#"<span class="badge badge-wait"><span aria-hidden="true">…</span> Waiting</span>"#
         }
+        ValidationState::CouldNotCheck => {
+            r#"<span class="badge badge-bad"><span aria-hidden="true">!</span> Could not check</span>"#
+        }
     }
 }
 

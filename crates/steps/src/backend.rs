@@ -57,6 +57,12 @@ impl LabBackend for ControllerBackend {
         ctx.cancel = cancel;
         ctx.progress = Some(progress);
         let controller = controller(step);
+        if let Some(graph) = &self.graph
+            && !matches!(step, Step::HypervFeature | Step::LabVm)
+        {
+            // Incremental consent: the permissions of this action, asked for as it starts.
+            graph.prepare(step, action).await?;
+        }
         match action {
             JobAction::Check => controller.check(&ctx).await,
             JobAction::Apply => controller.apply(&ctx).await,

@@ -12,18 +12,17 @@ use super::lab_user::{lab_user, lab_user_or_report};
 use super::lab_vm::{OOBE_CHECKPOINT, revert_host, vm_name};
 use crate::{StepContext, StepController};
 use hb_graph::ApiVersion;
-use hb_graph::api::devices;
+use hb_graph::api::{auth_methods, devices};
 use hb_host::HyperVHost;
 use hb_lab::{
-    DeviceObjectId, Evidence, GraphRequest, ManagedDeviceId, PortalLink, Step, StepError,
-    StepReport, StepStatus, Upn, ValidationState,
+    AuthMethodId, DeviceObjectId, Evidence, GraphRequest, ManagedDeviceId, PortalLink, Step,
+    StepError, StepReport, StepStatus, Upn, UserId, ValidationState,
 };
 use serde_json::{Value, json};
 
 const STEP: Step = Step::Bootstrap;
 const KEY_ENHANCED_SESSION: &str = "enhanced_session_mode";
-const KEY_DEVICE: &str = "device:";
-const KEY_MANAGED_DEVICE: &str = "managed_device:";
+use validation::binding::{KEY_DEVICE, KEY_MANAGED_DEVICE, KEY_RUN_STARTED, KEY_WHFB};
 
 /// Signs the lab user in at the VM and validates the result.
 pub struct Bootstrap;
@@ -94,6 +93,14 @@ impl StepController for Bootstrap {
         let vm = vm_name(ctx);
         let upn = lab_user(ctx).await?;
         require_vm(host, &vm).await?;
+        // The run starts now (the first apply since the last revert): cloud evidence older than
+        // this is a previous run's.
+        ctx.journal_original(
+            STEP,
+            KEY_RUN_STARTED,
+            json!(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        )
+        .await?;
         let mut changed = false;
         if host.enhanced_session_mode().await? {
             ctx.journal_original(STEP, KEY_ENHANCED_SESSION, json!(true))
@@ -135,6 +142,17 @@ impl StepController for Bootstrap {
 
     async fn revert(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
         let vm = vm_name(ctx);
+        let has_cloud_objects = ctx.session.lock().await.journal.for_step(STEP).any(|e| {
+            [KEY_DEVICE, KEY_MANAGED_DEVICE, KEY_WHFB]
+                .iter()
+                .any(|k| e.key.starts_with(k))
+        });
+        if has_cloud_objects {
+            // The deletes need more than step 7's reads: asked for now, as the revert starts.
+            ctx.graph()?
+                .prepare(STEP, hb_lab::session::JobAction::Revert)
+                .await?;
+        }
         // Without a running Hyper-V there is no VM or host setting of ours to touch; the device
         // objects the journal recorded live in the tenant and are deleted all the same.
         let host = revert_host(ctx).await?;
@@ -191,6 +209,17 @@ impl StepController for Bootstrap {
                     devices::delete_managed(ctx.graph()?, &ManagedDeviceId::from(id)).await,
                 )?;
                 done.push(format!("deleted Intune managed device {id}"));
+            } else if let Some(id) = key.strip_prefix(KEY_WHFB) {
+                let Some(user) = original.as_str().map(UserId::from) else {
+                    ctx.journal_forget(STEP, &key).await?;
+                    continue;
+                };
+                gone_is_fine(
+                    auth_methods::delete_whfb(ctx.graph()?, &user, &AuthMethodId::from(id)).await,
+                )?;
+                done.push(format!("deleted the Windows Hello for Business key {id}"));
+            } else if key == KEY_RUN_STARTED {
+                // Not a change: the bound of the run, forgotten with it.
             } else {
                 continue;
             }
@@ -221,8 +250,11 @@ impl StepController for Bootstrap {
                 GraphRequest::new("GET", url(ApiVersion::V1, "/devices?$filter=deviceId eq '{deviceId}'"), None),
                 GraphRequest::new("GET", url(ApiVersion::V1, "/deviceManagement/managedDevices?$filter=azureADDeviceId eq '{deviceId}'"), None),
                 GraphRequest::new("GET", url(ApiVersion::V1, "/users/{upn}/authentication/windowsHelloForBusinessMethods"), None),
+                GraphRequest::new("GET", url(ApiVersion::V1, "/users/{upn}/authentication/windowsHelloForBusinessMethods/{id}?$expand=device"), None),
                 GraphRequest::new("GET", url(ApiVersion::V1, "/identity/conditionalAccess/policies"), None),
-                GraphRequest::new("GET", url(ApiVersion::Beta, "/auditLogs/signIns?$filter=userId eq '{userId}'"), None),
+                GraphRequest::new("GET", url(ApiVersion::V1, "/users/{userId}/transitiveMemberOf?$select=id,roleTemplateId"), None),
+                GraphRequest::new("GET", url(ApiVersion::Beta, "/auditLogs/signIns?$filter=userId eq '{userId}' and createdDateTime ge {runStarted}"), None),
+                GraphRequest::new("GET", url(ApiVersion::Beta, "/auditLogs/signIns?$filter=userId eq '{userId}' and createdDateTime ge {runStarted} and signInEventTypes/any(t: t eq 'nonInteractiveUser')"), None),
             ],
             powershell: Some(
                 "# elevated PowerShell on the host\n\

@@ -220,6 +220,7 @@ pub async fn emulator(global: &GlobalArgs, args: &EmulatorArgs) -> i32 {
         seed: flags.seed.unwrap_or(42),
         fault_seed: None,
         state_file: args.state.clone(),
+        ..Default::default()
     };
     let started = if args.tls {
         match hb_emulator::tls::TlsIdentity::self_signed() {

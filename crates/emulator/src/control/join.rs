@@ -28,7 +28,7 @@ pub(super) fn join_device(
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_os_rng();
     let device_id = guid(&mut rng);
     let device_object_id = guid(&mut rng);
-    let enrolled = t.mdm_applies_to() == "all";
+    let enrolled = t.mdm_scope_covers(user_id);
     let whfb = t.whfb_state() != "disabled";
     t.devices.push(DeviceRecord {
         id: device_object_id.clone(),

@@ -35,8 +35,9 @@ pub(super) async fn oobe_signin(
         ));
     }
     let now = Utc::now();
+    let replication = state.config().propagation.tap;
     let (joined, tenant_id, tenant_name, user_id) = state.write(|t| {
-        let user = check_tap(t, &request.upn, &request.tap, now)?;
+        let user = check_tap(t, &request.upn, &request.tap, now, replication)?;
         let user_id = user.id.clone();
         let joined = join_device(t, &user_id, &device_name, now);
         Ok::<_, GraphErr>((
@@ -65,6 +66,7 @@ fn check_tap<'a>(
     upn: &str,
     tap: &str,
     now: DateTime<Utc>,
+    replication: std::time::Duration,
 ) -> Result<&'a UserRecord, GraphErr> {
     let policy_enabled = t.tap_policy_enabled();
     let user = t.user(upn.trim()).ok_or_else(|| {
@@ -101,6 +103,14 @@ fn check_tap<'a>(
             StatusCode::UNAUTHORIZED,
             "InvalidTap",
             "Temporary Access Pass sign-in is turned off for your account in this organization. Ask your administrator to enable the Temporary Access Pass policy for you.",
+        ));
+    }
+    if !crate::config::Propagation::shows(record.created, replication, now) {
+        // A new pass reaches the sign-in service a little after Graph created it.
+        return Err(fail(
+            StatusCode::UNAUTHORIZED,
+            "TapNotYetActive",
+            "That Temporary Access Pass was issued moments ago and isn't active yet. Wait a minute and try again.",
         ));
     }
     if record.used && record.is_usable_once {

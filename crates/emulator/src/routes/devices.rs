@@ -5,6 +5,7 @@ use super::common::{Collection, entity, remove_by_id};
 use super::id_is;
 use crate::api::ApiVersion;
 use crate::caller::Caller;
+use crate::config::Propagation;
 use crate::error::GraphErr;
 use crate::odata::{GraphQuery, select};
 use crate::roles::DirectoryRole;
@@ -43,6 +44,8 @@ async fn list_devices(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(DEVICES_READ)?;
+    let now = chrono::Utc::now();
+    let delay = state.config().propagation.device;
     DEVICES.filtered_page(
         &state,
         version,
@@ -57,7 +60,13 @@ async fn list_devices(
             "id",
         ],
         "Device",
-        |t| t.devices.iter().map(|d| d.to_graph()).collect(),
+        |t| {
+            t.devices
+                .iter()
+                .filter(|d| Propagation::shows(d.registered, delay, now))
+                .map(|d| d.to_graph())
+                .collect()
+        },
     )
 }
 
@@ -91,8 +100,11 @@ async fn delete_device(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, GraphErr> {
+    // The device-delete page: delegated, only Directory.AccessAsUser.All ("Higher: Not
+    // available"; Device.ReadWrite.All is for applications); roles Intune Administrator,
+    // Windows 365 Administrator or Cloud Device Administrator.
     caller.require(
-        &[DEVICE_RW_ALL, "Directory.ReadWrite.All"],
+        &[DIRECTORY_AS_USER],
         &[
             DirectoryRole::CloudDeviceAdministrator,
             DirectoryRole::IntuneAdministrator,
@@ -115,6 +127,8 @@ async fn list_managed(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require(MANAGED_READ, super::enrollment::INTUNE_READERS)?;
+    let now = chrono::Utc::now();
+    let delay = state.config().propagation.managed_device;
     MANAGED_DEVICES.filtered_page(
         &state,
         version,
@@ -128,7 +142,13 @@ async fn list_managed(
             "id",
         ],
         "managedDevice",
-        |t| t.managed_devices.iter().map(|d| d.to_graph()).collect(),
+        |t| {
+            t.managed_devices
+                .iter()
+                .filter(|d| Propagation::shows(d.enrolled, delay, now))
+                .map(|d| d.to_graph())
+                .collect()
+        },
     )
 }
 

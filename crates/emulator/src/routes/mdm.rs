@@ -57,7 +57,7 @@ pub(super) async fn get_mdm_policy(
         .get("expand")
         .is_some_and(|e| e.contains("includedGroups"))
     {
-        policy["includedGroups"] = json!([]);
+        policy["includedGroups"] = Value::Array(included_groups(&state, &id));
     }
     Ok(entity(
         &state,
@@ -131,8 +131,106 @@ pub(super) async fn patch_mdm_policy(
                 "An invalid policy cannot be updated; delete it instead.",
             ));
         }
+        let to_all = body.get("appliesTo").and_then(Value::as_str) == Some("all");
         for (k, v) in body {
             policy[k] = v;
+        }
+        if to_all {
+            // "Using `all` will remove any existing groups" (the update page).
+            t.mdm_included_groups.retain(|p, _| !p.eq_ignore_ascii_case(&id));
+        }
+        Ok(StatusCode::NO_CONTENT)
+    })
+}
+
+/// The policy's included groups as Graph `group` objects.
+fn included_groups(state: &SharedState, policy_id: &str) -> Vec<Value> {
+    state.read(|t| {
+        t.mdm_included_groups(policy_id)
+            .iter()
+            .filter_map(|g| t.group(g).map(|g| g.to_graph()))
+            .collect()
+    })
+}
+
+fn policy_exists(state: &SharedState, id: &str) -> Result<(), GraphErr> {
+    if state.read(|t| t.mdm_policies.iter().any(|p| id_is(p, id))) {
+        Ok(())
+    } else {
+        Err(GraphErr::item_not_found("mobility management policy", id))
+    }
+}
+
+/// `GET .../mobileDeviceManagementPolicies/{id}/includedGroups` (`Policy.Read.All`, least).
+pub(super) async fn list_included_groups(
+    State(state): State<SharedState>,
+    Extension(version): Extension<ApiVersion>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, GraphErr> {
+    caller.require_scope(MDM_READ)?;
+    policy_exists(&state, &id)?;
+    let query = GraphQuery::parse(raw.as_deref());
+    Collection::directory(
+        "/policies/mobileDeviceManagementPolicies/includedGroups",
+        "groups",
+    )
+    .page(&state, version, &query, included_groups(&state, &id))
+}
+
+/// `POST .../includedGroups/$ref`: adds a group; the scope becomes `selected` ("Some"), the only
+/// way it can (the update page: "`selected` cannot be used when specifying this property").
+pub(super) async fn add_included_group(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, GraphErr> {
+    caller.require(&[POLICY_RW_MOBILITY], &[DirectoryRole::IntuneAdministrator])?;
+    let group = super::groups::referenced_id(&body)?;
+    policy_exists(&state, &id)?;
+    state.write(|t| {
+        if t.group(&group).is_none() {
+            return Err(GraphErr::directory_not_found(&group));
+        }
+        let key = t
+            .mdm_policies
+            .iter()
+            .find(|p| id_is(p, &id))
+            .and_then(|p| p.get("id").and_then(Value::as_str))
+            .unwrap_or(&id)
+            .to_string();
+        let groups = t.mdm_included_groups.entry(key.clone()).or_default();
+        if !groups.iter().any(|g| g.eq_ignore_ascii_case(&group)) {
+            groups.push(group);
+        }
+        if let Some(policy) = t.mdm_policies.iter_mut().find(|p| id_is(p, &key)) {
+            policy["appliesTo"] = json!("selected");
+        }
+        Ok(StatusCode::NO_CONTENT)
+    })
+}
+
+/// `DELETE .../includedGroups/{groupId}/$ref`.
+pub(super) async fn remove_included_group(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path((id, group)): Path<(String, String)>,
+) -> Result<StatusCode, GraphErr> {
+    caller.require(&[POLICY_RW_MOBILITY], &[DirectoryRole::IntuneAdministrator])?;
+    policy_exists(&state, &id)?;
+    state.write(|t| {
+        let groups = t
+            .mdm_included_groups
+            .iter_mut()
+            .find(|(p, _)| p.eq_ignore_ascii_case(&id))
+            .map(|(_, g)| g)
+            .ok_or_else(|| GraphErr::directory_not_found(&group))?;
+        let before = groups.len();
+        groups.retain(|g| !g.eq_ignore_ascii_case(&group));
+        if groups.len() == before {
+            return Err(GraphErr::directory_not_found(&group));
         }
         Ok(StatusCode::NO_CONTENT)
     })

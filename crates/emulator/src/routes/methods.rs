@@ -311,7 +311,13 @@ async fn list_whfb(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, GraphErr> {
     let user = readable_target(&state, &caller, &id)?;
-    let value: Vec<Value> = user.whfb_methods.iter().map(|m| m.to_graph()).collect();
+    let (now, delay) = (chrono::Utc::now(), state.config().propagation.whfb);
+    let value: Vec<Value> = user
+        .whfb_methods
+        .iter()
+        .filter(|m| crate::config::Propagation::shows(m.created, delay, now))
+        .map(|m| m.to_graph())
+        .collect();
     Ok(methods_list(
         &state,
         version,

@@ -6,6 +6,7 @@ mod common;
 mod conditional_access;
 pub mod devices;
 mod enrollment;
+pub(crate) mod groups;
 mod mdm;
 pub mod methods;
 pub mod policies;
@@ -27,6 +28,7 @@ pub fn graph_routes(version: ApiVersion) -> Router<SharedState> {
         .merge(users::routes())
         .merge(methods::routes())
         .merge(devices::routes())
+        .merge(groups::routes())
         .merge(signins::routes())
         .merge(batch::routes())
         .merge(readiness::routes(version))

@@ -39,6 +39,18 @@ pub fn routes(version: ApiVersion) -> Router<SharedState> {
             .route(
                 "/policies/mobileDeviceManagementPolicies/{id}",
                 get(mdm::get_mdm_policy).patch(mdm::patch_mdm_policy),
+            )
+            .route(
+                "/policies/mobileDeviceManagementPolicies/{id}/includedGroups",
+                get(mdm::list_included_groups),
+            )
+            .route(
+                "/policies/mobileDeviceManagementPolicies/{id}/includedGroups/$ref",
+                axum::routing::post(mdm::add_included_group),
+            )
+            .route(
+                "/policies/mobileDeviceManagementPolicies/{id}/includedGroups/{group}/$ref",
+                axum::routing::delete(mdm::remove_included_group),
             );
     }
     router

@@ -115,6 +115,8 @@ pub fn seed_tenant(seed: u64, extra_users: usize) -> TenantState {
         managed_devices: Vec::new(),
         sign_ins: Vec::new(),
         readiness: Default::default(),
+        groups: Vec::new(),
+        mdm_included_groups: Default::default(),
         tenant,
     }
 }

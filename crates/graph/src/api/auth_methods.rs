@@ -80,3 +80,28 @@ pub async fn list_whfb<'a>(
 ) -> Result<Vec<WhfbMethod>, GraphError> {
     graph.list_at(&whfb_methods_path(user.into())).await
 }
+
+/// `GET …/windowsHelloForBusinessMethods/{id}?$expand=device`: one key with the Entra device it
+/// was registered on (the list never carries `device`; the get page's note says to expand it).
+pub async fn whfb_with_device<'a>(
+    graph: &GraphClient,
+    user: impl Into<UserRef<'a>>,
+    method: &AuthMethodId,
+) -> Result<WhfbMethod, GraphError> {
+    let path = whfb_methods_path(user.into())
+        .key(method)
+        .query("$expand", "device");
+    graph.get_at(&path).await
+}
+
+/// `DELETE …/windowsHelloForBusinessMethods/{id}` (`UserAuthenticationMethod.ReadWrite.All`;
+/// Authentication Administrator or Privileged Authentication Administrator).
+pub async fn delete_whfb<'a>(
+    graph: &GraphClient,
+    user: impl Into<UserRef<'a>>,
+    method: &AuthMethodId,
+) -> Result<(), GraphError> {
+    graph
+        .delete_at(&whfb_methods_path(user.into()).key(method))
+        .await
+}

@@ -13,3 +13,35 @@ pub fn policies_path() -> GraphPath {
 pub async fn policies(graph: &GraphClient) -> Result<Vec<ConditionalAccessPolicy>, GraphError> {
     graph.list_at(&policies_path()).await
 }
+
+/// What `/users/{id}/transitiveMemberOf` says about a user, for Conditional Access's user
+/// conditions: group ids and active directory roles' template ids.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Memberships {
+    pub group_ids: Vec<String>,
+    pub role_template_ids: Vec<String>,
+}
+
+/// `GET /users/{id}/transitiveMemberOf?$select=id,roleTemplateId`: the groups and roles a policy's
+/// `includeGroups`/`includeRoles` can name.
+pub async fn memberships(
+    graph: &GraphClient,
+    user: &hb_lab::UserId,
+) -> Result<Memberships, GraphError> {
+    let path = GraphPath::v1()
+        .seg("users")
+        .key(user)
+        .seg("transitiveMemberOf")
+        .query("$select", "id,roleTemplateId");
+    let objects: Vec<crate::models::DirectoryObject> = graph.list_at(&path).await?;
+    let mut out = Memberships::default();
+    for o in objects {
+        let kind = o.odata_type.as_deref().unwrap_or_default();
+        if kind.ends_with("directoryRole") {
+            out.role_template_ids.extend(o.role_template_id);
+        } else if kind.ends_with("group") {
+            out.group_ids.extend(o.id);
+        }
+    }
+    Ok(out)
+}

@@ -6,7 +6,8 @@ use crate::{GraphClient, GraphError, GraphPath};
 use hb_lab::{DeviceId, DeviceObjectId, ManagedDeviceId};
 
 /// The device properties step 7 reads.
-const DEVICE_SELECT: &str = "id,deviceId,displayName,trustType,isManaged,mdmAppId";
+const DEVICE_SELECT: &str =
+    "id,deviceId,displayName,trustType,isManaged,mdmAppId,registrationDateTime";
 
 /// `/devices?$filter=deviceId eq '{deviceId}'&$select=…`.
 pub fn by_device_id_path(device_id: &DeviceId) -> GraphPath {
@@ -39,7 +40,25 @@ pub async fn by_display_name(graph: &GraphClient, name: &str) -> Result<Vec<Devi
     graph.list_at(&path).await
 }
 
-/// `DELETE /devices/{id}` (needs `Device.ReadWrite.All`).
+/// `GET /devices/{id}`: the device with this object id, `None` once it is gone.
+pub async fn by_object_id(
+    graph: &GraphClient,
+    id: &DeviceObjectId,
+) -> Result<Option<Device>, GraphError> {
+    let path = GraphPath::v1()
+        .seg("devices")
+        .key(id)
+        .query("$select", DEVICE_SELECT);
+    match graph.get_at(&path).await {
+        Ok(device) => Ok(Some(device)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `DELETE /devices/{id}`. Delegated, the device-delete page lists only
+/// `Directory.AccessAsUser.All` (`Device.ReadWrite.All` there is an application permission) and
+/// the roles Intune Administrator, Windows 365 Administrator or Cloud Device Administrator.
 pub async fn delete(graph: &GraphClient, id: &DeviceObjectId) -> Result<(), GraphError> {
     graph
         .delete_at(&GraphPath::v1().seg("devices").key(id))

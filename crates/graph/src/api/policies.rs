@@ -56,6 +56,40 @@ pub async fn mdm_policy(graph: &GraphClient) -> Result<MdmPolicy, GraphError> {
     unwrapped(graph, &path, value)
 }
 
+/// `GET` the Intune MDM policy with `$expand=includedGroups` (step 1's journal keeps them).
+pub async fn mdm_policy_with_groups(graph: &GraphClient) -> Result<MdmPolicy, GraphError> {
+    let path = mdm_policy_path().query("$expand", "includedGroups");
+    let value: Value = graph.get_at(&path).await?;
+    unwrapped(graph, &path, value)
+}
+
+/// `POST …/includedGroups/$ref {"@odata.id": "…/groups/{id}"}`: adds a group to scope "Some";
+/// the only way back to `selected` (the update page: `selected` cannot be PATCHed).
+pub async fn add_mdm_included_group(graph: &GraphClient, group_id: &str) -> Result<(), GraphError> {
+    let path = mdm_policy_path().seg("includedGroups/$ref");
+    graph
+        .post_at(&path, &mdm_included_group_body(graph, group_id))
+        .await
+        .map(|_| ())
+}
+
+/// `DELETE …/includedGroups/{groupId}/$ref`: takes a group out of scope "Some".
+pub async fn remove_mdm_included_group(
+    graph: &GraphClient,
+    group_id: &str,
+) -> Result<(), GraphError> {
+    let path = mdm_policy_path()
+        .seg("includedGroups")
+        .key(group_id)
+        .seg("$ref");
+    graph.delete_at(&path).await
+}
+
+/// The body [`add_mdm_included_group`] sends for a group.
+pub fn mdm_included_group_body(graph: &GraphClient, group_id: &str) -> Value {
+    json!({ "@odata.id": graph.url_of(&GraphPath::beta().seg("groups").key(group_id)) })
+}
+
 /// The body [`set_mdm_applies_to`] sends: `appliesTo` alone, as Graph requires.
 pub fn mdm_applies_to_body(applies_to: &str) -> Value {
     json!({ "appliesTo": applies_to })

@@ -24,6 +24,9 @@ pub struct Device {
     /// `0000000a-0000-0000-c000-000000000000` when Intune manages it.
     #[serde(default)]
     pub mdm_app_id: Option<String>,
+    /// When the device registered (joined); binds a device to the run that saw it appear.
+    #[serde(default)]
+    pub registration_date_time: Option<String>,
 }
 
 impl Device {
@@ -52,4 +55,7 @@ pub struct ManagedDevice {
     /// `mdm`, …
     #[serde(default)]
     pub management_agent: Option<String>,
+    /// When the device enrolled in Intune.
+    #[serde(default)]
+    pub enrolled_date_time: Option<String>,
 }

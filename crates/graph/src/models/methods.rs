@@ -83,6 +83,9 @@ pub struct WhfbMethod {
     /// `normal`, `weak` or `unknown`.
     #[serde(default)]
     pub key_strength: Option<String>,
+    /// The Entra device the key was registered on: only on a single GET with `$expand=device`.
+    #[serde(default)]
+    pub device: Option<super::Device>,
 }
 
 #[cfg(test)]

@@ -27,6 +27,9 @@ pub struct MdmPolicy {
     pub display_name: Option<String>,
     #[serde(default)]
     pub is_valid: Option<bool>,
+    /// The groups of scope "Some" (`selected`), when read with `$expand=includedGroups`.
+    #[serde(default, deserialize_with = "super::null_as_empty")]
+    pub included_groups: Vec<super::DirectoryObject>,
 }
 
 /// One item of `deviceEnrollmentConfigurations` (every kind; only WHfB ones have a state).
@@ -132,7 +135,8 @@ pub struct TapPolicyPatch {
     pub include_targets: Option<Vec<AuthMethodTarget>>,
 }
 
-/// A Conditional Access policy, as far as step 7 reads one.
+/// A Conditional Access policy, as far as step 7 reads one: its state, whom and which apps it
+/// targets, and what it grants with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConditionalAccessPolicy {
@@ -143,17 +147,121 @@ pub struct ConditionalAccessPolicy {
     #[serde(default)]
     pub state: Option<String>,
     #[serde(default)]
+    pub conditions: Option<ConditionalAccessConditions>,
+    #[serde(default)]
     pub grant_controls: Option<GrantControls>,
 }
 
+/// Who a policy is about (`conditionalAccessConditionSet`, the parts step 7 evaluates).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConditionalAccessConditions {
+    #[serde(default)]
+    pub users: Option<ConditionalAccessUsers>,
+    #[serde(default)]
+    pub applications: Option<ConditionalAccessApplications>,
+}
+
+/// `conditionalAccessUsers`: users, groups and directory roles (template ids) in and out.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConditionalAccessUsers {
+    /// User ids, or `All`, `None`, `GuestsOrExternalUsers`.
+    #[serde(default, deserialize_with = "super::null_as_empty")]
+    pub include_users: Vec<String>,
+    #[serde(default, deserialize_with = "super::null_as_empty")]
+    pub exclude_users: Vec<String>,
+    #[serde(default, deserialize_with = "super::null_as_empty")]
+    pub include_groups: Vec<String>,
+    #[serde(default, deserialize_with = "super::null_as_empty")]
+    pub exclude_groups: Vec<String>,
+    /// Role template ids.
+    #[serde(default, deserialize_with = "super::null_as_empty")]
+    pub include_roles: Vec<String>,
+    #[serde(default, deserialize_with = "super::null_as_empty")]
+    pub exclude_roles: Vec<String>,
+}
+
+/// `conditionalAccessApplications`: app ids, or `All`, `None`, `Office365`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConditionalAccessApplications {
+    #[serde(default, deserialize_with = "super::null_as_empty")]
+    pub include_applications: Vec<String>,
+    #[serde(default, deserialize_with = "super::null_as_empty")]
+    pub exclude_applications: Vec<String>,
+}
+
+/// The directory facts a policy's user conditions are evaluated against.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CaSubject<'a> {
+    /// The user's object id.
+    pub user_id: &'a str,
+    /// Object ids of the groups the user is a (transitive) member of.
+    pub group_ids: &'a [String],
+    /// Template ids of the user's active directory roles.
+    pub role_template_ids: &'a [String],
+    /// Whether the user is a guest.
+    pub is_guest: bool,
+}
+
 impl ConditionalAccessPolicy {
-    /// Whether the policy is on and grants access only with MFA.
-    pub fn requires_mfa(&self) -> bool {
+    /// Whether the policy is enforced (`enabled`; report-only policies never block or require).
+    pub fn is_enforced(&self) -> bool {
         self.state.as_deref() == Some("enabled")
-            && self
-                .grant_controls
-                .as_ref()
-                .is_some_and(|g| g.built_in_controls.iter().any(|c| c == "mfa"))
+    }
+
+    /// Whether the grant asks for MFA: the `mfa` built-in control or an authentication strength.
+    pub fn grants_with_mfa(&self) -> bool {
+        self.grant_controls.as_ref().is_some_and(|g| {
+            g.built_in_controls.iter().any(|c| c == "mfa") || g.authentication_strength.is_some()
+        })
+    }
+
+    /// Whether the policy is on and grants access only with MFA (whoever it targets).
+    pub fn requires_mfa(&self) -> bool {
+        self.is_enforced() && self.grants_with_mfa()
+    }
+
+    /// Whether the policy's user and application conditions cover `subject` signing in to
+    /// `app_id`: included (All, the user, a group, a role; guests when asked) and not excluded.
+    pub fn covers(&self, subject: &CaSubject<'_>, app_id: &str) -> bool {
+        let users = self
+            .conditions
+            .as_ref()
+            .and_then(|c| c.users.clone())
+            .unwrap_or_default();
+        let any = |list: &[String], wanted: &[String]| {
+            list.iter()
+                .any(|x| wanted.iter().any(|w| w.eq_ignore_ascii_case(x)))
+        };
+        let user_listed = |list: &[String]| {
+            list.iter().any(|u| {
+                u.eq_ignore_ascii_case(subject.user_id)
+                    || (subject.is_guest && u.eq_ignore_ascii_case("GuestsOrExternalUsers"))
+            })
+        };
+        let included = users.include_users.iter().any(|u| u.eq_ignore_ascii_case("All"))
+            || user_listed(&users.include_users)
+            || any(&users.include_groups, subject.group_ids)
+            || any(&users.include_roles, subject.role_template_ids);
+        let excluded = user_listed(&users.exclude_users)
+            || any(&users.exclude_groups, subject.group_ids)
+            || any(&users.exclude_roles, subject.role_template_ids);
+        let apps = self
+            .conditions
+            .as_ref()
+            .and_then(|c| c.applications.clone())
+            .unwrap_or_default();
+        let app_in = apps
+            .include_applications
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case("All") || a.eq_ignore_ascii_case(app_id));
+        let app_out = apps
+            .exclude_applications
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(app_id));
+        included && !excluded && app_in && !app_out
     }
 }
 
@@ -167,4 +275,17 @@ pub struct GrantControls {
     /// `AND` or `OR`.
     #[serde(default)]
     pub operator: Option<String>,
+    /// The authentication strength the policy requires (a relationship; any strength is MFA).
+    #[serde(default)]
+    pub authentication_strength: Option<AuthenticationStrength>,
+}
+
+/// `authenticationStrengthPolicy`, as far as a refusal names it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthenticationStrength {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
 }

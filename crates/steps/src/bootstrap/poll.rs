@@ -1,16 +1,22 @@
 //! Validation until it settles: passes repeated at the host's pace until every row passes, one
 //! fails for good, or the cloud has had its time; then the verdict and the report.
 
+use super::validation::binding::{KEY_DEVICE, KEY_MANAGED_DEVICE, KEY_WHFB};
 use super::validation::{self, Observed};
-use super::{Bootstrap, KEY_DEVICE, KEY_MANAGED_DEVICE, STEP};
+use super::{Bootstrap, STEP};
 use crate::{StepContext, StepController};
 use hb_host::HyperVHost;
 use hb_lab::{StepError, StepReport, StepStatus, Upn, ValidationState};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-/// Records the device objects the sign-in created, so revert can delete them.
+/// Records the device objects and the Windows Hello key the sign-in created, when first seen, so
+/// revert can delete them (and nothing else).
 pub(super) async fn journal_devices(ctx: &StepContext, obs: &Observed) -> Result<(), StepError> {
+    if let (Some(id), Some(user)) = (&obs.whfb_method_id, &obs.user_id) {
+        ctx.journal_original(STEP, &format!("{KEY_WHFB}{id}"), json!(user))
+            .await?;
+    }
     if let Some(id) = &obs.device_object_id {
         ctx.journal_original(STEP, &format!("{KEY_DEVICE}{id}"), Value::Null)
             .await?;
@@ -58,7 +64,9 @@ pub(super) async fn poll(
         let signin_failed = obs
             .row("signin")
             .is_some_and(|r| r.state == ValidationState::Failed);
-        if obs.all_passed() || signin_failed || started.elapsed() >= pace.cloud {
+        // A refused read stays refused however long we wait.
+        let refused = obs.could_not_check().is_some();
+        if obs.all_passed() || signin_failed || refused || started.elapsed() >= pace.cloud {
             return Ok(obs);
         }
         ctx.sleep(pace.poll_interval).await?;
@@ -83,6 +91,15 @@ pub(super) fn verdict(obs: &Observed, waiting_text: &str) -> (StepStatus, String
             format!(
                 "{}: {} ({passed} of {total} checks passed)",
                 failed.label, failed.detail
+            ),
+        );
+    }
+    if let Some(refused) = obs.could_not_check() {
+        return (
+            StepStatus::NeedsAction,
+            format!(
+                "{}: {} ({passed} of {total} checks passed; a check that could not be made is never a pass)",
+                refused.label, refused.detail
             ),
         );
     }
@@ -133,6 +150,7 @@ impl Bootstrap {
             "device_id": obs.device_id,
             "device_object_id": obs.device_object_id,
             "managed_device_id": obs.managed_device_id,
+            "whfb_method_id": obs.whfb_method_id,
             "conditional_access_requires_mfa": obs.mfa_required,
         }));
         let detail = match &obs.note {

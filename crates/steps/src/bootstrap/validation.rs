@@ -1,7 +1,10 @@
 //! Step 7's checklist: what the VM says (`dsregcmd /status`, its page, enhanced session mode) and
 //! what Microsoft Graph says (device, managed device, WHfB method, and the MFA sign-in when
-//! Conditional Access requires MFA). One row each, with what to do when it fails.
+//! Conditional Access requires MFA of the lab user). One row each, with what to do when it fails.
+//! Every cloud row is bound to this run and this VM ([`binding`]); the independent Graph reads
+//! of a pass run at the same time.
 
+pub mod binding;
 mod cloud;
 mod fix;
 mod guest;
@@ -10,6 +13,7 @@ mod mfa;
 pub use mfa::{MFA_BY_CLAIM, MFA_EXPLANATION, is_mfa_by_claim};
 
 use crate::StepContext;
+use hb_graph::api::{auth_methods, conditional_access, users};
 use hb_host::HyperVHost;
 use hb_lab::{StepError, Upn, ValidationRow, ValidationState};
 
@@ -20,7 +24,12 @@ pub struct Observed {
     pub device_id: Option<String>,
     pub device_object_id: Option<String>,
     pub managed_device_id: Option<String>,
-    /// Whether an enabled Conditional Access policy requires MFA (None: could not read).
+    /// The Windows Hello key linked to this VM's device, created in this run.
+    pub whfb_method_id: Option<String>,
+    /// The lab user's object id (the WHfB key's owner, for revert).
+    pub user_id: Option<String>,
+    /// Whether an enforced Conditional Access policy requires MFA of the lab user in My Apps
+    /// (None: could not read).
     pub mfa_required: Option<bool>,
     pub note: Option<String>,
 }
@@ -34,6 +43,13 @@ impl Observed {
     /// A row by its stable id (`signin`, `dsreg_joined`, …).
     pub fn row(&self, id: &str) -> Option<&ValidationRow> {
         self.rows.iter().find(|r| r.id == id)
+    }
+
+    /// The first row Graph refused to answer, if any (the step cannot be "applied" then).
+    pub fn could_not_check(&self) -> Option<&ValidationRow> {
+        self.rows
+            .iter()
+            .find(|r| r.state == ValidationState::CouldNotCheck)
     }
 
     /// How many rows passed, for progress.
@@ -73,31 +89,97 @@ pub async fn observe(
     // The VM: its page (where the host sees it), enhanced session mode, dsregcmd.
     let page = host.guest_page(vm).await?;
     let dsreg = guest::dsregcmd(host, vm).await;
-    obs.device_id = dsreg.summary.device_id.clone();
+    let enhanced = guest::enhanced_session_row(host).await;
     let graph = ctx.graph()?;
-    let whfb = cloud::whfb_methods(graph, upn).await;
-    // Without dsregcmd (no guest access on a real host), the WHfB key names the device it was
-    // registered on, and that name finds the Entra device.
-    let mut found_in_graph = false;
-    if obs.device_id.is_none()
-        && let Ok(methods) = &whfb
-    {
-        obs.device_id = cloud::joined_device_named_by_key(graph, methods).await;
-        found_in_graph = obs.device_id.is_some();
-    }
+    let binding = binding::Binding::load(ctx, super::STEP).await;
+
+    // Reads that need nothing from each other, at once.
+    let (user, keys, policies) = tokio::join!(
+        users::get(graph, upn),
+        auth_methods::list_whfb(graph, upn),
+        conditional_access::policies(graph),
+    );
+    let device = cloud::find_device(
+        graph,
+        dsreg.summary.device_id.as_deref(),
+        &binding,
+        keys.as_ref().ok().map(Vec::as_slice),
+    )
+    .await;
+    obs.device_id = dsreg.summary.device_id.clone().or_else(|| {
+        device
+            .device
+            .as_ref()
+            .and_then(|d| d.device_id.as_ref())
+            .map(|id| id.0.clone())
+    });
+    obs.device_object_id = device.device.as_ref().map(|d| d.id.0.clone());
+    let since = binding.since(device.registered());
 
     obs.rows.push(guest::signin_row(
         upn,
         page.as_ref(),
         dsreg.summary.azure_ad_joined,
-        found_in_graph,
+        device.found_in_graph,
     ));
-    obs.rows.push(guest::enhanced_session_row(host).await);
+    obs.rows.push(enhanced);
     obs.rows.extend(guest::dsreg_rows(&dsreg));
 
-    // Microsoft Graph.
-    cloud::device_rows(graph, &mut obs).await;
-    obs.rows.push(cloud::whfb_row(upn, &whfb));
-    mfa::add_signin_row(ctx, upn, &mut obs).await;
+    // What depends on the device, at once again.
+    let device_id = obs.device_id.as_deref();
+    let user_ref = user.as_ref().ok();
+    let ca = async {
+        match user_ref {
+            Some(u) => Some(
+                mfa::evaluate(
+                    graph,
+                    policies,
+                    &u.id,
+                    u.user_type
+                        .as_deref()
+                        .is_some_and(|t| t.eq_ignore_ascii_case("Guest")),
+                )
+                .await,
+            ),
+            None => None,
+        }
+    };
+    let ((managed_row, managed), (whfb_row, key), ca) = tokio::join!(
+        cloud::managed_row(graph, device_id, since),
+        cloud::whfb_row(graph, upn, &keys, device.device.as_ref(), since),
+        ca,
+    );
+    obs.managed_device_id = managed.map(|m| m.id.0);
+    obs.whfb_method_id = key.map(|k| k.id.0);
+    obs.user_id = user_ref.map(|u| u.id.as_str().to_string());
+    obs.rows.push(device.row);
+    obs.rows.push(managed_row);
+    obs.rows.push(whfb_row);
+    match (ca, &user) {
+        (Some(mfa::CaVerdict::Requires(policies)), Ok(u)) => {
+            obs.mfa_required = Some(true);
+            obs.rows
+                .push(mfa::mfa_signin_row(graph, &u.id, device_id, since, &policies).await);
+        }
+        (Some(mfa::CaVerdict::NotRequired), _) => {
+            obs.mfa_required = Some(false);
+            obs.note = Some(format!(
+                "No enforced Conditional Access policy requires MFA of {upn} in My Apps, so no sign-in has to show MFA satisfied by a claim in the token."
+            ));
+        }
+        (Some(mfa::CaVerdict::CouldNotCheck(row)), _) => obs.rows.push(row),
+        (_, Err(e)) => obs.rows.push(row(
+            "graph_mfa_signin",
+            "Sign-in log: MFA satisfied by a claim in the token",
+            if cloud::is_refused(e) {
+                ValidationState::CouldNotCheck
+            } else {
+                ValidationState::Waiting
+            },
+            format!("Could not read {upn}: {e}"),
+            fix::MFA,
+        )),
+        (None, Ok(_)) => {}
+    }
     Ok(obs)
 }

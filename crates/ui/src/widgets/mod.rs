@@ -218,13 +218,18 @@ pub trait UiExt {
                         ValidationState::Passed => (icons::SUCCESS, tokens.success.icon, "Passed"),
                         ValidationState::Failed => (icons::ERROR, tokens.error.icon, "Failed"),
                         ValidationState::Waiting => (icons::PENDING, tokens.muted, "Waiting"),
+                        ValidationState::CouldNotCheck => {
+                            (icons::WARNING, tokens.warning.icon, "Could not check")
+                        }
                     };
                     ui.add(icon.image(tokens.icon_size, color, format!("{}: {word}", row.label)));
                     ui.label(RichText::new(&row.label).strong());
                     ui.vertical(|ui| {
                         ui.label(&row.detail);
-                        if row.state == ValidationState::Failed
-                            && let Some(fix) = &row.fix
+                        if matches!(
+                            row.state,
+                            ValidationState::Failed | ValidationState::CouldNotCheck
+                        ) && let Some(fix) = &row.fix
                         {
                             ui.label(
                                 RichText::new(format!("To fix: {fix}")).color(tokens.error.icon),
