@@ -11,6 +11,7 @@ pub mod control;
 pub mod error;
 pub mod ids;
 pub mod login;
+pub mod lost_answers;
 pub(crate) mod middleware;
 pub mod odata;
 pub mod records;
@@ -40,6 +41,10 @@ pub fn router(state: SharedState) -> Router {
         .nest("/_emulator", control::routes())
         .merge(login::routes())
         .fallback(middleware::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            lost_answers::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::envelope,

@@ -30,6 +30,8 @@ pub const DIRECTORY_READ_ALL: &str = "Directory.Read.All";
 pub const USER_READ_ALL: &str = "User.Read.All";
 /// Read the signed-in user, the tenant and the user's roles.
 pub const USER_READ: &str = "User.Read";
+/// Read directory roles and their assignments (another user's roles in full).
+pub const ROLE_MANAGEMENT_READ_DIRECTORY: &str = "RoleManagement.Read.Directory";
 
 /// Every Graph scope the app uses; the demo admin's token carries all of them.
 pub const ALL_GRAPH_SCOPES: &[&str] = &[
@@ -65,6 +67,7 @@ pub const KNOWN_SCOPES: &[&str] = &[
     DIRECTORY_READ_ALL,
     USER_READ_ALL,
     USER_READ,
+    ROLE_MANAGEMENT_READ_DIRECTORY,
 ];
 
 /// The short Graph scope name of a requested scope: `https://graph.microsoft.com/User.Read` and

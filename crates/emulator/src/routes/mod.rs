@@ -7,6 +7,7 @@ mod conditional_access;
 pub mod devices;
 mod enrollment;
 mod mdm;
+mod member_of;
 pub mod methods;
 pub mod policies;
 pub mod signins;
@@ -23,6 +24,7 @@ pub fn graph_routes(version: ApiVersion) -> Router<SharedState> {
     Router::new()
         .merge(policies::routes(version))
         .merge(users::routes())
+        .merge(member_of::routes())
         .merge(methods::routes())
         .merge(devices::routes())
         .merge(signins::routes())
