@@ -27,6 +27,7 @@ fn request(ctx: &StepContext) -> IssueTap {
         lifetime_minutes: ctx.options.tap_lifetime_minutes,
         usable_once: ctx.options.tap_usable_once,
         when_held: WhenHeld::Keep,
+        start: None,
     }
 }
 

@@ -35,18 +35,23 @@ pub async fn create_tap<'a>(
 ) -> Result<CreatedTap, GraphError> {
     let path = tap_methods_path(user.into());
     let body = serde_json::to_value(body).unwrap_or_else(|_| Value::Object(Default::default()));
-    let mut created = graph.post_at(&path, &body).await?;
+    let created = graph.post_at(&path, &body).await?;
+    created_tap_from(created).map_err(|reason| GraphError::Decode {
+        status: 201,
+        url: graph.url_of(&path),
+        reason,
+    })
+}
+
+/// A create answer (direct, or the body of a `$batch` item) read as the method and its code;
+/// the code is taken out before anything else reads the answer. `Err` says what is missing.
+pub fn created_tap_from(mut created: Value) -> Result<CreatedTap, String> {
     let code = created
         .as_object_mut()
         .and_then(|o| o.remove("temporaryAccessPass"))
         .and_then(|v| v.as_str().map(Secret::new));
-    let decode_error = |reason: String| GraphError::Decode {
-        status: 201,
-        url: graph.url_of(&path),
-        reason,
-    };
-    let code = code.ok_or_else(|| decode_error("the answer has no temporaryAccessPass".into()))?;
-    let method = serde_json::from_value(created).map_err(|e| decode_error(e.to_string()))?;
+    let code = code.ok_or_else(|| "the answer has no temporaryAccessPass".to_string())?;
+    let method = serde_json::from_value(created).map_err(|e| e.to_string())?;
     Ok(CreatedTap { method, code })
 }
 
