@@ -123,8 +123,9 @@ impl IssueError {
     }
 }
 
-/// Graph's refusals of a POST turned into the error that says what to do.
-fn from_post(e: GraphError) -> IssueError {
+/// Graph's refusals of a POST turned into the error that says what to do (also for the answer
+/// of a `$batch` item).
+pub fn from_post(e: GraphError) -> IssueError {
     if let GraphError::Decode {
         status: 201,
         reason,

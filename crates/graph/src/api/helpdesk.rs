@@ -194,10 +194,10 @@ pub async fn search_users(
         .seg("users")
         .query(
             "$search",
-            &format!("\"displayName:{term}\" OR \"userPrincipalName:{term}\""),
+            format!("\"displayName:{term}\" OR \"userPrincipalName:{term}\""),
         )
         .query("$select", USER_SELECT)
-        .query("$top", &top.clamp(1, 999).to_string());
+        .query("$top", top.clamp(1, 999).to_string());
     let page: crate::models::Page<User> = graph.get_at(&path).await?;
     Ok(page.value)
 }
