@@ -543,3 +543,86 @@ async fn output_file_is_private_and_stdout_keeps_no_pass() {
     assert_eq!(entries[0]["usable_once"], true);
     emulator.shutdown().await;
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_run_prints_every_pass_issued_so_far() {
+    use std::io::BufRead;
+    let home = tempfile::tempdir().unwrap();
+    let emulator = Emulator::start(EmulatorConfig {
+        extra_users: 130,
+        latency_ms: 150,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let graph = admin_graph(&emulator);
+    enable_tap_policy(&graph).await;
+    let users = plain_users(&graph, 120).await;
+    let csv = home.path().join("users.csv");
+    std::fs::write(&csv, format!("upn\n{}\n", users.join("\n"))).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hello-bootstrap"))
+        .args(["tap", "issue", "--csv"])
+        .arg(&csv)
+        .args(["--concurrency", "1", "--graph-url", &emulator.graph_url])
+        .env("HELLO_BOOTSTRAP_HOME", home.path())
+        .env(
+            "HELLO_BOOTSTRAP_ACCESS_TOKEN",
+            crate::common::admin_token(&emulator).expose(),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap());
+    let (lines, status) = tokio::task::spawn_blocking(move || {
+        let mut lines = Vec::new();
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap() > 0 {
+            if lines.is_empty() {
+                // The first pass is out: the run is mid-way through issuing.
+                std::process::Command::new("kill")
+                    .args(["-TERM", &pid.to_string()])
+                    .status()
+                    .unwrap();
+            }
+            lines.push(std::mem::take(&mut line));
+        }
+        (lines, child.wait().unwrap())
+    })
+    .await
+    .unwrap();
+    let err = err_reader.join().unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("SIGTERM: issuing no more passes"), "{err}");
+    assert!(
+        !lines.is_empty() && lines.len() < users.len(),
+        "stopped mid-run: {} of {}\n{err}",
+        lines.len(),
+        users.len()
+    );
+    let mut printed = HashSet::new();
+    for line in &lines {
+        let fields: Vec<&str> = line.trim_end().split('\t').collect();
+        let (upn, tap) = (fields[0], fields[1]);
+        assert_eq!(verify(&emulator, upn, tap).await["valid"], true, "{line}");
+        printed.insert(upn.to_ascii_lowercase());
+    }
+    assert_eq!(
+        holders(&graph, &users).await,
+        printed,
+        "every user holding a pass had it printed"
+    );
+    assert!(err.contains("stopped before this user's turn"), "{err}");
+    // The audit trail lists exactly the passes printed.
+    let audit: Vec<Value> = serde_json::from_slice(
+        &std::fs::read(home.path().join("data/helpdesk-audit.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(audit.len(), printed.len());
+    emulator.shutdown().await;
+}

@@ -273,12 +273,7 @@ async fn preflight<F: FnMut(IssueEvent)>(
         })
         .collect();
     let mut ready = Vec::new();
-    let mut verdicts = Vec::new();
     run_units(graph, &units, pace, &options.cancel, |u, answer| {
-        verdicts.push((u, answer));
-    })
-    .await;
-    for (u, answer) in verdicts {
         let (index, choice) = candidates[u];
         let verdict = match answer {
             Ok(responses) => judge(&responses, policy, options, choice).map_err(Verdict::into_text),
@@ -291,12 +286,11 @@ async fn preflight<F: FnMut(IssueEvent)>(
                 previous,
                 body,
             }),
-            Err(text) => match text {
-                Text::Skip(reason) => run.skip(index, reason),
-                Text::Fail(reason) => run.fail(index, reason),
-            },
+            Err(Text::Skip(reason)) => run.skip(index, reason),
+            Err(Text::Fail(reason)) => run.fail(index, reason),
         }
-    }
+    })
+    .await;
     ready.sort_by_key(|r| r.index);
     ready
 }
@@ -417,12 +411,7 @@ async fn issue_ready<F: FnMut(IssueEvent)>(
         })
         .collect();
     let mut lost = Vec::new();
-    let mut answers = Vec::new();
     run_units(graph, &units, pace, cancel, |u, answer| {
-        answers.push((u, answer))
-    })
-    .await;
-    for (u, answer) in answers {
         let r = &ready[u];
         let (line, upn) = run.line_upn(r.index);
         match answer {
@@ -451,7 +440,8 @@ async fn issue_ready<F: FnMut(IssueEvent)>(
                 }
             }
         }
-    }
+    })
+    .await;
     let limit = pace.limit().max(1);
     let mut reconciled = futures::stream::iter(lost.into_iter().map(|u| {
         let r = &ready[u];
