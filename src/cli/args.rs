@@ -112,6 +112,12 @@ pub enum Command {
 pub enum TapCommand {
     /// Issue a TAP to one or more users, or to every user of a CSV file; shown once.
     Issue(hb_helpdesk::cli::TapIssueArgs),
+    /// A user's Temporary Access Pass (start, lifetime, one-time; never the code).
+    List(hb_helpdesk::cli::TapListArgs),
+    /// Delete a user's Temporary Access Pass.
+    Revoke(hb_helpdesk::cli::TapRevokeArgs),
+    /// The local audit trail of passes issued and revoked from this machine (never a code).
+    Audit(hb_helpdesk::cli::TapAuditArgs),
 }
 
 /// Options of `check` and `revert`.

@@ -54,6 +54,15 @@ pub fn main() -> i32 {
         Some(Command::Tap(args::TapCommand::Issue(args))) => {
             runtime.block_on(lab_cmds::tap_issue(&global, &args))
         }
+        Some(Command::Tap(args::TapCommand::List(args))) => {
+            runtime.block_on(lab_cmds::tap_list(&global, &args))
+        }
+        Some(Command::Tap(args::TapCommand::Revoke(args))) => {
+            runtime.block_on(lab_cmds::tap_revoke(&global, &args))
+        }
+        Some(Command::Tap(args::TapCommand::Audit(args))) => {
+            hb_helpdesk::cli::run_audit(&args, &mut std::io::stdout(), &mut std::io::stderr())
+        }
         None => {
             // The wizard owns its own runtime; this one is not needed.
             drop(runtime);

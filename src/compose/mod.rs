@@ -3,6 +3,7 @@
 //! same step controllers on them.
 
 pub mod env;
+pub mod helpdesk;
 
 pub use env::{DemoOptions, EnvError, LabEnv, RealOptions};
 

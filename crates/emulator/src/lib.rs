@@ -15,6 +15,7 @@ pub mod faults;
 pub mod groups;
 pub mod ids;
 pub mod login;
+pub mod lost_answers;
 pub(crate) mod middleware;
 pub mod odata;
 pub mod permissions;
@@ -54,6 +55,10 @@ pub fn router(state: SharedState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             permissions::enforce,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            lost_answers::layer,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

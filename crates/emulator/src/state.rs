@@ -145,6 +145,8 @@ pub struct EmulatorState {
     requests: Mutex<Vec<RequestLogEntry>>,
     root_url: OnceLock<String>,
     dispatcher: Mutex<Option<axum::Router>>,
+    /// Answers to lose after applying the request (tests of a client's reconcile).
+    pub(crate) lost_answers: crate::lost_answers::LostAnswers,
 }
 
 /// The handle handlers get.
@@ -189,6 +191,7 @@ impl EmulatorState {
             requests: Mutex::new(Vec::new()),
             root_url: OnceLock::new(),
             dispatcher: Mutex::new(None),
+            lost_answers: Default::default(),
         });
         state.save();
         Ok(state)

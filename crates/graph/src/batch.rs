@@ -71,6 +71,100 @@ impl BatchResponse {
     }
 }
 
+/// The answers of one `$batch` call sent by [`send_chunk`], in request order, with the longest
+/// `Retry-After` any throttled item asked for.
+#[derive(Clone, Debug)]
+pub struct ChunkAnswer {
+    pub responses: Vec<BatchResponse>,
+    /// The longest wait a 429 item asked for (`None`: no item was throttled or none said).
+    pub retry_after: Option<Duration>,
+}
+
+impl BatchResponse {
+    /// The item's `Retry-After`, in seconds as Graph sends it.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+            .and_then(|(_, v)| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_u64().map(|n| n.to_string()))
+            })
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .map(Duration::from_secs)
+    }
+}
+
+/// One `$batch` call of at most [`MAX_BATCH`] requests, with no retry of its items: for callers
+/// that schedule many batches at once and decide themselves when a throttled or lost item goes
+/// again (the help desk's bulk issuing). Answers come back in request order.
+pub async fn send_chunk(
+    client: &GraphClient,
+    version: ApiVersion,
+    requests: &[BatchRequest],
+) -> Result<ChunkAnswer, GraphError> {
+    let url = client.url(version, "$batch");
+    if requests.len() > MAX_BATCH {
+        return Err(GraphError::Config(format!(
+            "a $batch call holds at most {MAX_BATCH} requests, not {}",
+            requests.len()
+        )));
+    }
+    let items: Vec<Value> = requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut item = json!({ "id": i.to_string(), "method": r.method, "url": r.url });
+            if let Some(body) = &r.body {
+                item["body"] = body.clone();
+                item["headers"] = json!({ "Content-Type": "application/json" });
+            }
+            item
+        })
+        .collect();
+    let reply = client
+        .send(Method::POST, &url, Some(&json!({ "requests": items })))
+        .await?
+        .unwrap_or(Value::Null);
+    let envelope: Envelope = super::client::decode(reply, &url)?;
+    let mut answers: Vec<Option<BatchResponse>> = vec![None; requests.len()];
+    let mut retry_after = None;
+    for response in envelope.responses {
+        let index = response
+            .id
+            .parse::<usize>()
+            .ok()
+            .filter(|i| *i < requests.len());
+        let Some(index) = index else {
+            return Err(GraphError::Decode {
+                status: 200,
+                url,
+                reason: format!("batch answer with unknown id '{}'", response.id),
+            });
+        };
+        if response.status == 429 {
+            retry_after = retry_after.max(response.retry_after());
+        }
+        answers[index] = Some(response);
+    }
+    let responses = answers
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            a.ok_or_else(|| GraphError::Decode {
+                status: 200,
+                url: url.clone(),
+                reason: format!("batch answer for request {i} is missing"),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ChunkAnswer {
+        responses,
+        retry_after,
+    })
+}
+
 #[derive(Deserialize)]
 struct Envelope {
     responses: Vec<BatchResponse>,

@@ -7,6 +7,7 @@
 use crate::api::{UserRef, auth_methods, users};
 use crate::models::{NewTap, TAP_MAX_LIFETIME, TAP_MIN_LIFETIME, TapMethod, User};
 use crate::{GraphClient, GraphError};
+use chrono::{DateTime, Utc};
 use hb_lab::{Secret, Upn, UserId};
 
 /// What to do when the user already holds a pass that is valid now or later.
@@ -25,6 +26,24 @@ pub struct IssueTap {
     pub lifetime_minutes: Option<u32>,
     pub usable_once: Option<bool>,
     pub when_held: WhenHeld,
+    /// When the pass starts working (`None`: now).
+    pub start: Option<DateTime<Utc>>,
+}
+
+impl IssueTap {
+    /// The POST body Graph gets for these choices.
+    pub fn body(&self) -> NewTap {
+        NewTap {
+            lifetime_in_minutes: self.lifetime_minutes,
+            is_usable_once: self.usable_once,
+            start_date_time: self.start.map(graph_time),
+        }
+    }
+}
+
+/// A time as Graph writes it: UTC, seconds, `Z`.
+pub fn graph_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// A user who passed the checks, with the pass they hold now, if any.
@@ -104,8 +123,9 @@ impl IssueError {
     }
 }
 
-/// Graph's refusals of a POST turned into the error that says what to do.
-fn from_post(e: GraphError) -> IssueError {
+/// Graph's refusals of a POST turned into the error that says what to do (also for the answer
+/// of a `$batch` item).
+pub fn from_post(e: GraphError) -> IssueError {
     if let GraphError::Decode {
         status: 201,
         reason,
@@ -183,11 +203,7 @@ pub async fn issue(
     if let (Some(current), WhenHeld::Keep) = (&target.current, request.when_held) {
         return Ok(Issued::Kept(current.clone()));
     }
-    let body = NewTap {
-        lifetime_in_minutes: request.lifetime_minutes,
-        is_usable_once: request.usable_once,
-        start_date_time: None,
-    };
+    let body = request.body();
     let created = auth_methods::create_tap(graph, UserRef::Id(&target.user.id), &body)
         .await
         .map_err(from_post)?;

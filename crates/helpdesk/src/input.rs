@@ -1,6 +1,7 @@
 //! What a help-desk agent asks for, parsed field by field so every mistake gets its own message
 //! naming where it is (row and column, or argument) and what to write instead.
 
+use chrono::{DateTime, Utc};
 use hb_graph::tap_issue::check_lifetime;
 use hb_lab::Upn;
 use std::fmt;
@@ -12,7 +13,7 @@ pub use hb_graph::models::{
 /// Where a request came from, so a later check (e.g. against the policy) can point at it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Place {
-    /// A data row of the CSV, numbered as in a spreadsheet (the header is row 1).
+    /// A line of the CSV file, numbered as an editor numbers it (the header is line 1).
     Row(usize),
     /// The CSV's header row.
     Header,
@@ -47,9 +48,9 @@ impl InputError {
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.place, self.field) {
-            (Place::Row(n), Some(field)) => write!(f, "row {n}, field {field}: {}", self.message),
-            (Place::Row(n), None) => write!(f, "row {n}: {}", self.message),
-            (Place::Header, _) => write!(f, "header row: {}", self.message),
+            (Place::Row(n), Some(field)) => write!(f, "line {n}, field {field}: {}", self.message),
+            (Place::Row(n), None) => write!(f, "line {n}: {}", self.message),
+            (Place::Header, _) => write!(f, "header (line 1): {}", self.message),
             (Place::Argument(n), _) => write!(f, "UPN argument {n}: {}", self.message),
             (Place::Flag(flag), _) => write!(f, "{flag}: {}", self.message),
             (Place::Command, _) => f.write_str(&self.message),
@@ -64,6 +65,8 @@ pub struct TapRequest {
     pub upn: Upn,
     pub lifetime_minutes: Option<u32>,
     pub usable_once: Option<bool>,
+    /// When the pass starts working (`None`: the run's `--start`, else now).
+    pub start: Option<DateTime<Utc>>,
     pub place: Place,
 }
 
@@ -74,9 +77,35 @@ impl TapRequest {
             upn,
             lifetime_minutes: None,
             usable_once: None,
+            start: None,
             place,
         }
     }
+
+    /// The CSV line this request came from (`None` for users named on the command line).
+    pub fn line(&self) -> Option<usize> {
+        match self.place {
+            Place::Row(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// Parses a start time: ISO 8601 with a zone (`2026-06-05T08:00:00Z`, `…+02:00`), or a date
+/// alone (midnight UTC). Graph stores UTC.
+pub fn parse_start(raw: &str) -> Result<DateTime<Utc>, String> {
+    let s = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(t.and_utc());
+    }
+    Err(format!(
+        "'{s}' is not an ISO 8601 time with a zone, e.g. 2026-06-05T08:00:00Z or 2026-06-05"
+    ))
 }
 
 /// Parses a sign-in name; the message says exactly what is wrong with it (the rules are
@@ -182,6 +211,14 @@ mod tests {
         assert!(parse_flag("Yes").unwrap());
         assert!(!parse_flag("0").unwrap());
         assert!(parse_flag("maybe").unwrap_err().contains("'maybe'"));
+        assert_eq!(
+            parse_start("2026-06-05T10:00:00+02:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-06-05T08:00:00+00:00"
+        );
+        assert!(parse_start("2026-06-05").is_ok());
+        assert!(parse_start("tomorrow").unwrap_err().contains("ISO 8601"));
     }
 
     #[test]
@@ -203,7 +240,7 @@ mod tests {
     #[test]
     fn error_text_names_row_and_field() {
         let e = InputError::new(Place::Row(4), Some("upn"), "'bob@' has no domain");
-        assert_eq!(e.to_string(), "row 4, field upn: 'bob@' has no domain");
+        assert_eq!(e.to_string(), "line 4, field upn: 'bob@' has no domain");
         let e = InputError::new(Place::Flag("--lifetime"), None, "too long");
         assert_eq!(e.to_string(), "--lifetime: too long");
     }

@@ -1,7 +1,7 @@
 //! The tenant's TAP policy as the help desk needs it: is it on, whom does it target, which
 //! lifetimes and one-time settings does it allow. Checked before any pass is issued.
 
-use super::input::{GRAPH_MAX_LIFETIME, GRAPH_MIN_LIFETIME, InputError, Place, TapRequest};
+use super::input::{GRAPH_MAX_LIFETIME, GRAPH_MIN_LIFETIME};
 use hb_graph::api::policies;
 use hb_graph::models::{ALL_USERS, TapMethodConfig};
 use hb_graph::{GraphClient, GraphError};
@@ -63,45 +63,8 @@ impl TapPolicy {
         None
     }
 
-    /// Checks the run's defaults and every request's own lifetime and one-time choice against the
-    /// policy, naming the row or option that is off.
-    pub fn check_requests(
-        &self,
-        requests: &[TapRequest],
-        default_lifetime: Option<u32>,
-        default_usable_once: Option<bool>,
-    ) -> Result<(), Vec<InputError>> {
-        let mut errors = Vec::new();
-        if let Some(minutes) = default_lifetime
-            && let Err(m) = self.check_lifetime(minutes)
-        {
-            errors.push(InputError::new(Place::Flag("--lifetime"), None, m));
-        }
-        if default_usable_once == Some(false)
-            && let Err(m) = self.check_usable_once(false)
-        {
-            errors.push(InputError::new(Place::Flag("--once"), None, m));
-        }
-        for r in requests {
-            if let Some(minutes) = r.lifetime_minutes
-                && let Err(m) = self.check_lifetime(minutes)
-            {
-                errors.push(InputError::new(r.place, Some("lifetime_minutes"), m));
-            }
-            if let Some(once) = r.usable_once
-                && let Err(m) = self.check_usable_once(once)
-            {
-                errors.push(InputError::new(r.place, Some("usable_once"), m));
-            }
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
-    }
-
-    fn check_lifetime(&self, minutes: u32) -> Result<(), String> {
+    /// A lifetime against the policy's bounds; the message names both.
+    pub(crate) fn check_lifetime(&self, minutes: u32) -> Result<(), String> {
         let (min, max) = (self.min_lifetime(), self.max_lifetime());
         if minutes < min {
             Err(format!(
@@ -116,7 +79,8 @@ impl TapPolicy {
         }
     }
 
-    fn check_usable_once(&self, once: bool) -> Result<(), String> {
+    /// A one-time choice against the policy (which may make every pass one-time).
+    pub(crate) fn check_usable_once(&self, once: bool) -> Result<(), String> {
         if !once && self.0.is_usable_once == Some(true) {
             Err("the policy makes every pass one-time, so a reusable pass cannot be issued: leave usable_once empty or true".into())
         } else {
@@ -183,7 +147,6 @@ impl TapPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hb_lab::Upn;
     use serde_json::json;
 
     fn policy(v: serde_json::Value) -> TapPolicy {
@@ -203,31 +166,23 @@ mod tests {
     }
 
     #[test]
-    fn lifetimes_outside_the_policy_name_their_row() {
+    fn lifetimes_outside_the_policy_say_the_bounds() {
         let p = policy(json!({"state": "enabled", "minimumLifetimeInMinutes": 60,
             "maximumLifetimeInMinutes": 480, "isUsableOnce": true,
             "includeTargets": [{"id": "all_users", "targetType": "group"}]}));
-        let mut r = TapRequest::new(Upn::parse("a@b.com").unwrap(), Place::Row(3));
-        r.lifetime_minutes = Some(30);
-        let mut r2 = TapRequest::new(Upn::parse("c@b.com").unwrap(), Place::Row(4));
-        r2.lifetime_minutes = Some(600);
-        r2.usable_once = Some(false);
-        let errors = p.check_requests(&[r, r2], Some(480), None).unwrap_err();
-        let texts: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        assert_eq!(texts.len(), 3, "{texts:?}");
-        assert!(texts[0].starts_with(
-            "row 3, field lifetime_minutes: 30 minutes is shorter than the policy's minimum of 60"
-        ));
-        assert!(texts[1].starts_with("row 4, field lifetime_minutes: 600 minutes is longer"));
         assert!(
-            texts[2].starts_with("row 4, field usable_once: the policy makes every pass one-time")
+            p.check_lifetime(30)
+                .unwrap_err()
+                .starts_with("30 minutes is shorter than the policy's minimum of 60")
         );
-        let errors = p.check_requests(&[], Some(20), None).unwrap_err();
+        assert!(p.check_lifetime(600).unwrap_err().contains("longer"));
+        assert!(p.check_lifetime(480).is_ok());
         assert!(
-            errors[0]
-                .to_string()
-                .starts_with("--lifetime: 20 minutes is shorter")
+            p.check_usable_once(false)
+                .unwrap_err()
+                .starts_with("the policy makes every pass one-time")
         );
+        assert!(p.check_usable_once(true).is_ok());
     }
 
     #[test]

@@ -31,6 +31,7 @@ fn request(ctx: &StepContext) -> IssueTap {
         } else {
             WhenHeld::Keep
         },
+        start: None,
     }
 }
 

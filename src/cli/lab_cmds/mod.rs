@@ -204,6 +204,32 @@ pub async fn tap_issue(global: &GlobalArgs, args: &hb_helpdesk::cli::TapIssueArg
     hb_helpdesk::cli::run(args, &graph, &mut out, &mut err).await
 }
 
+/// `tap list UPN`: a user's pass, never its code.
+pub async fn tap_list(global: &GlobalArgs, args: &hb_helpdesk::cli::TapListArgs) -> i32 {
+    let env = match environment(global).await {
+        Ok(env) => env,
+        Err(e) => return env_failure(e),
+    };
+    let Some(graph) = env.graph.clone() else {
+        eprintln!("error: no Microsoft Graph connection");
+        return EXIT_FAILED;
+    };
+    hb_helpdesk::cli::run_list(args, &graph, &mut std::io::stdout(), &mut std::io::stderr()).await
+}
+
+/// `tap revoke UPN`: deletes a user's pass.
+pub async fn tap_revoke(global: &GlobalArgs, args: &hb_helpdesk::cli::TapRevokeArgs) -> i32 {
+    let env = match environment(global).await {
+        Ok(env) => env,
+        Err(e) => return env_failure(e),
+    };
+    let Some(graph) = env.graph.clone() else {
+        eprintln!("error: no Microsoft Graph connection");
+        return EXIT_FAILED;
+    };
+    hb_helpdesk::cli::run_revoke(args, &graph, &mut std::io::stdout(), &mut std::io::stderr()).await
+}
+
 /// `emulator`: the emulated cloud, standalone.
 pub async fn emulator(global: &GlobalArgs, args: &EmulatorArgs) -> i32 {
     let flags = &global.faults;

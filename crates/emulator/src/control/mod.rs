@@ -6,7 +6,9 @@
 mod app_signin;
 mod harness;
 mod join;
+mod lost_answers;
 mod oobe;
+mod verify_tap;
 
 use crate::error::GraphErr;
 use crate::state::SharedState;
@@ -29,6 +31,11 @@ pub fn routes() -> Router<SharedState> {
         .route("/stats", get(harness::stats))
         .route("/reset", post(harness::reset))
         .route("/tenant", post(harness::set_tenant))
+        .route("/verify-tap", post(verify_tap::verify_tap))
+        .route(
+            "/lost-answers",
+            post(lost_answers::set).delete(lost_answers::clear),
+        )
 }
 
 fn fail(status: StatusCode, code: &str, message: impl Into<String>) -> GraphErr {

@@ -8,6 +8,7 @@ pub mod devices;
 mod enrollment;
 pub(crate) mod groups;
 mod mdm;
+mod member_of;
 pub mod methods;
 pub mod policies;
 pub mod readiness;
@@ -26,6 +27,7 @@ pub fn graph_routes(version: ApiVersion) -> Router<SharedState> {
     Router::new()
         .merge(policies::routes(version))
         .merge(users::routes())
+        .merge(member_of::routes())
         .merge(methods::routes())
         .merge(devices::routes())
         .merge(groups::routes())

@@ -47,18 +47,23 @@ pub async fn create_tap<'a>(
         }
         Ok(crate::client::Reconciled::NotApplied)
     };
-    let mut created = graph.post_reconciled(&path, &body, reconcile).await?;
+    let created = graph.post_reconciled(&path, &body, reconcile).await?;
+    created_tap_from(created).map_err(|reason| GraphError::Decode {
+        status: 201,
+        url: graph.url_of(&path),
+        reason,
+    })
+}
+
+/// A create answer (direct, or the body of a `$batch` item) read as the method and its code;
+/// the code is taken out before anything else reads the answer. `Err` says what is missing.
+pub fn created_tap_from(mut created: Value) -> Result<CreatedTap, String> {
     let code = created
         .as_object_mut()
         .and_then(|o| o.remove("temporaryAccessPass"))
         .and_then(|v| v.as_str().map(Secret::new));
-    let decode_error = |reason: String| GraphError::Decode {
-        status: 201,
-        url: graph.url_of(&path),
-        reason,
-    };
-    let code = code.ok_or_else(|| decode_error("the answer has no temporaryAccessPass".into()))?;
-    let method = serde_json::from_value(created).map_err(|e| decode_error(e.to_string()))?;
+    let code = code.ok_or_else(|| "the answer has no temporaryAccessPass".to_string())?;
+    let method = serde_json::from_value(created).map_err(|e| e.to_string())?;
     Ok(CreatedTap { method, code })
 }
 

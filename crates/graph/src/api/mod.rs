@@ -7,6 +7,7 @@ pub mod auth_methods;
 pub mod conditional_access;
 pub mod devices;
 pub mod directory;
+pub mod helpdesk;
 pub mod policies;
 pub mod sign_ins;
 pub mod users;

@@ -1,34 +1,53 @@
-//! `hello-bootstrap tap issue UPN... | --csv FILE [--lifetime MIN] [--once] [--replace] [--dry-run] [--json]`:
-//! people read stderr, the passes go to stdout only, and the exit code says how it went
-//! (0 all issued, 1 some not, 2 bad input and nothing issued).
+//! `hello-bootstrap tap issue UPN... | --csv FILE [--lifetime MIN] [--once] [--start ISO8601]
+//! [--replace] [--allow-privileged] [--dry-run] [--json] [--output FILE]`, `tap list UPN`,
+//! `tap revoke UPN`, `tap audit`. People read stderr; passes go to stdout (or `--output`) only;
+//! the exit code says how it went (0 every user got a pass, 1 some did not, 2 bad usage).
+//! SIGINT, SIGTERM and SIGHUP stop new work, let the requests in flight finish, and print every
+//! result so far: a pass already issued is never lost to a kill.
 
+mod other;
 mod output;
+mod signals;
 
+use super::audit::{self, AuditEntry};
+use super::bulk::{IssueEvent, IssueOptions, issue_taps};
 use super::csv_input::parse_csv;
-use super::input::{InputError, Place, TapRequest, check_lifetime_bounds, requests_from_args};
-use super::issue::{HelpdeskError, IssueOptions, IssueStatus, issue_taps, preflight};
-use super::user_check::Verdict;
+use super::input::{InputError, Place, TapRequest, check_lifetime_bounds, parse_start, parse_upn};
+use super::outcome::IssueOutcome;
 use hb_graph::GraphClient;
-use output::{describe_verdict, json_preflight, print_outcomes, report_bad_input};
-use serde_json::{Value, json};
+pub use other::{TapAuditArgs, TapListArgs, TapRevokeArgs, run_audit, run_list, run_revoke};
+use output::{Sink, usage_error};
 use std::io::Write;
 use std::path::PathBuf;
-use tokio_util::sync::CancellationToken;
 
-/// Exit code: every pass was issued.
+/// Exit code: every user got a pass.
 pub const EXIT_OK: i32 = 0;
-/// Exit code: at least one user got no new pass.
+/// Exit code: at least one user got no pass (skipped or failed).
 pub const EXIT_FAILED: i32 = 1;
-/// Exit code: the input was wrong; nothing was issued.
+/// Exit code: the command line or the file as a whole was wrong; nothing was sent.
 pub const EXIT_BAD_INPUT: i32 = 2;
 
-/// The arguments of `tap issue`, ready to `#[command(flatten)]` into the main CLI.
+/// The `tap` subcommands, ready to embed in the main CLI.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum TapArgs {
+    /// Issue a TAP to one or more users, or to every user of a CSV file; shown once.
+    Issue(TapIssueArgs),
+    /// A user's Temporary Access Pass (start, lifetime, one-time; never the code).
+    List(TapListArgs),
+    /// Delete a user's Temporary Access Pass.
+    Revoke(TapRevokeArgs),
+    /// The local audit trail of passes issued and revoked on this machine.
+    Audit(TapAuditArgs),
+}
+
+/// The arguments of `tap issue`.
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct TapIssueArgs {
     /// Users to issue a pass for, by sign-in name (e.g. adele.vance@contoso.com).
     #[arg(value_name = "UPN")]
     pub upns: Vec<String>,
-    /// A CSV file with a header row: upn (required), lifetime_minutes, usable_once (optional).
+    /// A CSV file (comma or semicolon): header with upn, and optionally lifetime_minutes,
+    /// usable_once, start.
     #[arg(long, value_name = "FILE", conflicts_with = "upns")]
     pub csv: Option<PathBuf>,
     /// Lifetime in minutes for users without their own (default: the policy's).
@@ -37,15 +56,27 @@ pub struct TapIssueArgs {
     /// Make the passes usable once (for users without their own choice).
     #[arg(long)]
     pub once: bool,
-    /// Delete a user's current pass and issue a new one (otherwise they are left as they are).
+    /// When the passes start working, ISO 8601 (e.g. 2026-06-05T08:00:00Z; default: now).
+    #[arg(long, value_name = "ISO8601")]
+    pub start: Option<String>,
+    /// Issue a new pass to users who hold one (the current one stops working).
     #[arg(long)]
     pub replace: bool,
+    /// Also issue to users who hold a privileged directory role (e.g. Global Administrator).
+    #[arg(long)]
+    pub allow_privileged: bool,
     /// Check the policy and every user, issue nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Print one JSON document on stdout instead of lines.
     #[arg(long)]
     pub json: bool,
+    /// Write the passes to this new file (created readable by you only) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// `$batch` calls in flight at most (default 8; fewer when Graph throttles).
+    #[arg(long, value_name = "N", hide = true)]
+    pub concurrency: Option<usize>,
 }
 
 /// Runs `tap issue` to completion and returns the exit code. Starts its own tokio runtime, or
@@ -69,63 +100,99 @@ pub fn run_cli(args: &TapIssueArgs, graph: GraphClient) -> i32 {
     }
 }
 
-/// Reads the requests named on the command line or in the CSV; every problem is collected.
-pub fn read_requests(args: &TapIssueArgs) -> Result<Vec<TapRequest>, Vec<InputError>> {
+/// What the command line and the file ask for: requests to send, and rows set aside (each
+/// already a skipped result with its line).
+#[derive(Debug)]
+pub struct ReadInput {
+    pub requests: Vec<TapRequest>,
+    pub rejected: Vec<IssueOutcome>,
+    pub start: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Reads the users named on the command line or in the CSV. `Err` only for usage errors (no
+/// users, both sources, a bad option, a file that cannot be used); bad rows or arguments are
+/// set aside with their place and the rest go ahead.
+pub fn read_requests(args: &TapIssueArgs) -> Result<ReadInput, Vec<InputError>> {
     let mut errors = Vec::new();
     if let Some(minutes) = args.lifetime
         && let Err(m) = check_lifetime_bounds(minutes)
     {
         errors.push(InputError::new(Place::Flag("--lifetime"), None, m));
     }
-    let requests = match (&args.csv, args.upns.is_empty()) {
-        (Some(_), false) => {
-            errors.push(InputError::new(
-                Place::Command,
-                None,
-                "give either UPNs or --csv FILE, not both",
-            ));
-            Vec::new()
+    let start = match args.start.as_deref().map(parse_start).transpose() {
+        Ok(s) => s,
+        Err(m) => {
+            errors.push(InputError::new(Place::Flag("--start"), None, m));
+            None
         }
-        (None, true) => {
-            errors.push(InputError::new(
-                Place::Command,
-                None,
-                "name at least one user (tap issue adele@contoso.com) or a file (tap issue --csv users.csv)",
-            ));
-            Vec::new()
-        }
-        (None, false) => requests_from_args(&args.upns).unwrap_or_else(|e| {
-            errors.extend(e);
-            Vec::new()
-        }),
-        (Some(path), true) => match std::fs::File::open(path) {
-            Ok(file) => parse_csv(std::io::BufReader::new(file)).unwrap_or_else(|e| {
-                errors.extend(e);
-                Vec::new()
-            }),
-            Err(e) => {
-                errors.push(InputError::new(
-                    Place::Command,
-                    None,
-                    format!("cannot open the CSV file {}: {e}", path.display()),
-                ));
-                Vec::new()
-            }
-        },
     };
+    let mut input = ReadInput {
+        requests: Vec::new(),
+        rejected: Vec::new(),
+        start,
+    };
+    match (&args.csv, args.upns.is_empty()) {
+        (Some(_), false) => errors.push(InputError::new(
+            Place::Command,
+            None,
+            "give either UPNs or --csv FILE, not both",
+        )),
+        (None, true) => errors.push(InputError::new(
+            Place::Command,
+            None,
+            "name at least one user (tap issue adele@contoso.com) or a file (tap issue --csv users.csv)",
+        )),
+        (None, false) => {
+            for (i, raw) in args.upns.iter().enumerate() {
+                let place = Place::Argument(i + 1);
+                match parse_upn(raw) {
+                    Ok(upn) => match super::input::find_duplicate(&input.requests, &upn) {
+                        Some(Place::Argument(first)) => input.rejected.push(IssueOutcome::skipped(
+                            None,
+                            raw.clone(),
+                            format!("UPN argument {}: '{upn}' is already argument {first}; each user gets one pass", i + 1),
+                        )),
+                        _ => input.requests.push(TapRequest::new(upn, place)),
+                    },
+                    Err(m) => input.rejected.push(IssueOutcome::skipped(
+                        None,
+                        raw.clone(),
+                        InputError::new(place, None, m).to_string(),
+                    )),
+                }
+            }
+        }
+        (Some(path), true) => match std::fs::File::open(path) {
+            Ok(file) => match parse_csv(std::io::BufReader::new(file)) {
+                Ok(csv) => {
+                    input.requests = csv.requests;
+                    input.rejected = csv
+                        .rejected
+                        .iter()
+                        .map(|r| IssueOutcome::skipped(Some(r.line), r.upn.clone(), r.reason()))
+                        .collect();
+                }
+                Err(e) => errors.extend(e),
+            },
+            Err(e) => errors.push(InputError::new(
+                Place::Command,
+                None,
+                format!("cannot open the CSV file {}: {e}", path.display()),
+            )),
+        },
+    }
     if errors.is_empty() {
-        Ok(requests)
+        Ok(input)
     } else {
         Err(errors)
     }
 }
 
-/// Stops the Ctrl-C listener when `run` returns, however it returns.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
+/// The signed-in account for the audit trail.
+async fn actor(graph: &GraphClient) -> String {
+    match hb_graph::api::directory::me(graph).await {
+        Ok(me) => me.user_principal_name,
+        Err(_) => "unknown (the signed-in account could not be read)".into(),
     }
 }
 
@@ -136,112 +203,72 @@ pub async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let requests = match read_requests(args) {
-        Ok(r) => r,
-        Err(errors) => return report_bad_input(err, &errors),
+    let input = match read_requests(args) {
+        Ok(input) => input,
+        Err(errors) => return usage_error(args.json, out, err, &errors),
     };
-    // Ctrl-C stops issuing to users not started yet, but lets the passes already issued be
-    // printed: killing the process then would lose codes Graph never shows again.
-    let cancel = CancellationToken::new();
-    let on_interrupt = tokio::spawn({
-        let cancel = cancel.clone();
-        async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                cancel.cancel();
-            }
-        }
-    });
-    let _stop_listening = AbortOnDrop(on_interrupt);
+    let mut sink = match Sink::new(args, out, err) {
+        Ok(sink) => sink,
+        Err(errors) => return usage_error(args.json, out, err, &errors),
+    };
     let options = IssueOptions {
         default_lifetime: args.lifetime,
         default_usable_once: args.once.then_some(true),
+        default_start: input.start,
         replace_existing: args.replace,
-        cancel: Some(cancel),
-        ..IssueOptions::default()
+        allow_privileged: args.allow_privileged,
+        dry_run: args.dry_run,
+        concurrency: args.concurrency.unwrap_or(0),
+        cancel: Default::default(),
     };
-    if args.dry_run {
-        return dry_run(args, graph, requests, &options, out, err).await;
+    let total = input.requests.len() + input.rejected.len();
+    sink.begin(total, input.requests.len());
+    for rejected in input.rejected {
+        sink.result(rejected);
     }
-    let _ = writeln!(
-        err,
-        "Checking the Temporary Access Pass policy, then issuing for {} user{}…",
-        requests.len(),
-        if requests.len() == 1 { "" } else { "s" }
-    );
-    let upns: Vec<_> = requests.iter().map(|r| r.upn.clone()).collect();
-    let result = issue_taps(graph, requests, &options, |p| {
-        let _ = writeln!(
-            err,
-            "[{}/{}] {}: {}",
-            p.done,
-            p.total,
-            p.upn,
-            p.status.id().replace('_', " ")
-        );
-    })
-    .await;
-    let outcomes = match result {
-        Ok(outcomes) => outcomes,
-        Err(HelpdeskError::BadInput(errors)) => return report_bad_input(err, &errors),
-        Err(HelpdeskError::Policy(reason)) => {
-            let _ = writeln!(err, "No pass was issued: {reason}");
-            if args.json {
-                let all: Vec<Value> = upns
-                    .iter()
-                    .map(|u| {
-                        json!({"upn": u.as_str(), "status": IssueStatus::Failed.id(),
-                            "temporary_access_pass": null, "error": reason,
-                            "start_date_time": null, "lifetime_in_minutes": null})
-                    })
-                    .collect();
-                let _ = writeln!(out, "{}", Value::Array(all));
+    let mut signals = signals::Signals::listen();
+    let actor = if args.dry_run || input.requests.is_empty() {
+        String::new()
+    } else {
+        actor(graph).await
+    };
+    let cancel = options.cancel.clone();
+    let mut finished = false;
+    {
+        let sink_ref = &mut sink;
+        let mut work = Box::pin(issue_taps(
+            graph,
+            &input.requests,
+            &options,
+            |event| match event {
+                IssueEvent::Note(note) => sink_ref.note(&note),
+                IssueEvent::Result { outcome, .. } => sink_ref.result(outcome),
+            },
+        ));
+        tokio::select! {
+            _ = &mut work => finished = true,
+            name = signals.next() => {
+                cancel.cancel();
+                signals::say_stopping(name);
+                tokio::select! {
+                    _ = &mut work => finished = true,
+                    name = signals.next() => signals::say_abandoning(name),
+                }
             }
-            return EXIT_FAILED;
         }
-    };
-    print_outcomes(args.json, &outcomes, out, err);
-    if outcomes.iter().all(|o| o.status.is_issued()) {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
     }
-}
-
-/// `--dry-run`: every check, no pass. Exit 0 when every user is ready for one.
-async fn dry_run(
-    args: &TapIssueArgs,
-    graph: &GraphClient,
-    requests: Vec<TapRequest>,
-    options: &IssueOptions,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> i32 {
-    let rows = match preflight(graph, requests, options).await {
-        Ok(rows) => rows,
-        Err(HelpdeskError::BadInput(errors)) => return report_bad_input(err, &errors),
-        Err(HelpdeskError::Policy(reason)) => {
-            let _ = writeln!(err, "Checked nobody: {reason}");
-            return EXIT_FAILED;
-        }
-    };
-    for row in &rows {
-        let _ = writeln!(err, "{}: {}", row.upn, describe_verdict(&row.verdict));
+    if !finished {
+        sink.abandon(&input.requests);
     }
-    let ready = rows.iter().filter(|r| r.verdict == Verdict::Ready).count();
-    let _ = writeln!(
-        err,
-        "Dry run: {ready} of {} ready for a pass; nothing was issued.",
-        rows.len()
-    );
-    if args.json {
-        let all: Vec<Value> = rows.iter().map(json_preflight).collect();
-        let _ = writeln!(out, "{}", Value::Array(all));
+    let entries: Vec<AuditEntry> = sink
+        .outcomes()
+        .iter()
+        .filter_map(|o| AuditEntry::of_outcome(&actor, o, chrono::Utc::now()))
+        .collect();
+    if let Err(e) = audit::append(&audit::default_path(), &entries) {
+        sink.note(&format!("warning: {e}"));
     }
-    if ready == rows.len() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    }
+    sink.finish(&input.requests)
 }
 
 #[cfg(test)]

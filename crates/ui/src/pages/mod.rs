@@ -1,6 +1,7 @@
 //! The pages of the wizard and the router between them. Pages are render functions: they read
 //! state and push [`Command`](crate::Command)s.
 
+pub mod helpdesk;
 pub mod reset;
 pub mod step;
 pub mod step_text;

@@ -1,0 +1,123 @@
+//! Help-desk mode: issue a Temporary Access Pass to one user (search, options, the preflight in
+//! plain words, the pass large with a countdown, copy with the clipboard cleared) or to every
+//! user of a CSV file (preview with line numbers, issue, progress, results). The page owns its
+//! state; work runs on the app's runtime through [`HelpdeskService`] and comes back through an
+//! inbox that wakes the UI, so the UI thread never waits on the network.
+
+mod bulk;
+pub mod service;
+mod single;
+
+pub use service::{
+    BulkProgress, BulkRow, FoundUser, HelpdeskService, IssuedPass, PassChoice, Pending,
+    PreviewRow, Verdict,
+};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+/// How long an issued pass stays on screen.
+pub const SHOW_SECONDS: f64 = 60.0;
+/// How long a copied pass stays on the clipboard.
+pub const CLIPBOARD_SECONDS: f64 = 60.0;
+
+/// Which tab is open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tab {
+    #[default]
+    OneUser,
+    Bulk,
+}
+
+/// What finished work hands back to the page.
+pub(crate) enum Reply {
+    Found(u64, Result<Vec<FoundUser>, String>),
+    Checked(String, Result<Verdict, String>),
+    Issued(Result<IssuedPass, String>),
+    Progress(usize, usize),
+    BulkDone(Result<Vec<BulkRow>, String>),
+}
+
+/// The help-desk page's state.
+pub struct HelpdeskPage {
+    service: Arc<dyn HelpdeskService>,
+    runtime: tokio::runtime::Handle,
+    tab: Tab,
+    inbox: Receiver<Reply>,
+    outbox: Sender<Reply>,
+    single: single::SingleState,
+    bulk: bulk::BulkState,
+    clipboard_clear_at: Option<f64>,
+}
+
+impl HelpdeskPage {
+    /// A page that runs its work on `runtime` through `service`.
+    pub fn new(service: Arc<dyn HelpdeskService>, runtime: tokio::runtime::Handle) -> Self {
+        let (outbox, inbox) = channel();
+        HelpdeskPage {
+            service,
+            runtime,
+            tab: Tab::default(),
+            inbox,
+            outbox,
+            single: Default::default(),
+            bulk: Default::default(),
+            clipboard_clear_at: None,
+        }
+    }
+
+    /// Runs `work` on the runtime; its reply wakes the UI.
+    fn spawn<T: Send + 'static>(
+        &self,
+        ctx: &egui::Context,
+        work: Pending<T>,
+        reply: impl FnOnce(T) -> Reply + Send + 'static,
+    ) {
+        let outbox = self.outbox.clone();
+        let ctx = ctx.clone();
+        self.runtime.spawn(async move {
+            let value = work.await;
+            let _ = outbox.send(reply(value));
+            ctx.request_repaint();
+        });
+    }
+
+    /// Whether a pass is on screen now (tests and the shell ask).
+    pub fn showing_pass(&self) -> bool {
+        self.single.shown.is_some()
+    }
+
+    /// Draws the page.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let now = ui.input(|i| i.time);
+        while let Ok(reply) = self.inbox.try_recv() {
+            match reply {
+                Reply::Found(id, r) => self.single.found(id, r),
+                Reply::Checked(upn, r) => self.single.checked(upn, r),
+                Reply::Issued(r) => self.single.issued(r, now),
+                Reply::Progress(done, total) => self.bulk.progress = Some((done, total)),
+                Reply::BulkDone(r) => self.bulk.done(r),
+            }
+        }
+        if let Some(at) = self.clipboard_clear_at {
+            if now >= at {
+                ui.ctx().copy_text(String::new());
+                self.clipboard_clear_at = None;
+            } else {
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs_f64(at - now));
+            }
+        }
+        use crate::widgets::UiExt;
+        ui.page_title("Help desk: Temporary Access Passes");
+        ui.muted_label(format!("Signed in as {}", self.service.account()));
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.tab, Tab::OneUser, "One user");
+            ui.selectable_value(&mut self.tab, Tab::Bulk, "Many users (CSV)");
+        });
+        ui.separator();
+        match self.tab {
+            Tab::OneUser => single::show(self, ui, now),
+            Tab::Bulk => bulk::show(self, ui),
+        }
+    }
+}
