@@ -142,6 +142,7 @@ fn every_typed_model_uses_published_names_and_enum_values() {
                     is_managed: Some(true),
                     is_compliant: Some(true),
                     mdm_app_id: Some(MDM_POLICY_ID.into()),
+                    registration_date_time: Some("2025-01-01T00:00:00Z".into()),
                 },
             ),
         ),
@@ -157,6 +158,7 @@ fn every_typed_model_uses_published_names_and_enum_values() {
                     user_principal_name: Some("a@b".into()),
                     device_enrollment_type: Some("windowsAzureADJoin".into()),
                     management_agent: Some("mdm".into()),
+                    enrolled_date_time: Some("2025-01-01T00:00:00Z".into()),
                 },
             ),
         ),
@@ -198,6 +200,7 @@ fn every_typed_model_uses_published_names_and_enum_values() {
                     display_name: Some("LAB-VM".into()),
                     created_date_time: Some("2025-01-01T00:00:00Z".into()),
                     key_strength: Some("normal".into()),
+                    device: None,
                 },
             ),
         ),
@@ -211,6 +214,12 @@ fn every_typed_model_uses_published_names_and_enum_values() {
                     applies_to: Some("selected".into()),
                     display_name: Some("Microsoft Intune".into()),
                     is_valid: Some(true),
+                    included_groups: vec![DirectoryObject {
+                        odata_type: Some("#microsoft.graph.group".into()),
+                        id: Some("g1".into()),
+                        display_name: Some("Lab devices".into()),
+                        role_template_id: None,
+                    }],
                 },
             ),
         ),
@@ -277,9 +286,24 @@ fn every_typed_model_uses_published_names_and_enum_values() {
                     id: "p".into(),
                     display_name: Some("Require MFA".into()),
                     state: Some("enabledForReportingButNotEnforced".into()),
+                    conditions: Some(ConditionalAccessConditions {
+                        users: Some(ConditionalAccessUsers {
+                            include_users: vec!["All".into()],
+                            exclude_groups: vec!["g1".into()],
+                            ..Default::default()
+                        }),
+                        applications: Some(ConditionalAccessApplications {
+                            include_applications: vec!["All".into()],
+                            exclude_applications: Vec::new(),
+                        }),
+                    }),
                     grant_controls: Some(GrantControls {
                         built_in_controls: vec!["mfa".into(), "compliantDevice".into()],
                         operator: Some("OR".into()),
+                        authentication_strength: Some(AuthenticationStrength {
+                            id: Some("00000000-0000-0000-0000-000000000002".into()),
+                            display_name: Some("Multifactor authentication".into()),
+                        }),
                     }),
                 },
             ),
