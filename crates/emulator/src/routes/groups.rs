@@ -1,5 +1,6 @@
 //! Groups (`/groups`): list, get, create a security group, list and add members (`$ref`), and a
-//! user's `transitiveMemberOf`, which Conditional Access targeting needs to be read.
+//! user's groups through the `transitiveMemberOf/microsoft.graph.group` cast (the uncast
+//! memberships, groups and roles together, are in `member_of.rs`).
 //! Permissions as the group pages state them: reading members `GroupMember.Read.All` (least),
 //! creating `Group.ReadWrite.All`, adding members `GroupMember.ReadWrite.All`.
 
@@ -8,7 +9,6 @@ use crate::api::ApiVersion;
 use crate::caller::Caller;
 use crate::error::GraphErr;
 use crate::groups::GroupRecord;
-use crate::ids::UserId;
 use crate::odata::GraphQuery;
 use crate::scopes::*;
 use crate::state::SharedState;
@@ -17,7 +17,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Group routes (the same on v1.0 and beta).
 pub fn routes() -> Router<SharedState> {
@@ -26,7 +26,6 @@ pub fn routes() -> Router<SharedState> {
         .route("/groups/{id}", get(get_group))
         .route("/groups/{id}/members", get(list_members))
         .route("/groups/{id}/members/$ref", post(add_member))
-        .route("/users/{id}/transitiveMemberOf", get(user_member_of))
         .route(
             "/users/{id}/transitiveMemberOf/microsoft.graph.group",
             get(user_groups),
@@ -179,51 +178,6 @@ async fn add_member(
         group.members.push(user);
         Ok(StatusCode::NO_CONTENT)
     })
-}
-
-/// `GET /users/{id}/transitiveMemberOf`: the groups (and directory roles) the user belongs to.
-async fn user_member_of(
-    State(state): State<SharedState>,
-    Extension(version): Extension<ApiVersion>,
-    caller: Caller,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, GraphErr> {
-    caller.require_scope(&[USER_READ_ALL, GROUP_MEMBER_READ_ALL, DIRECTORY_READ_ALL])?;
-    let full = caller.token.has_scope(GROUP_MEMBER_READ_ALL)
-        || caller.token.has_scope(DIRECTORY_READ_ALL);
-    let items = state
-        .read(|t| {
-            let user = t.user(&id)?;
-            let uid: UserId = user.id.clone();
-            let mut items: Vec<Value> = t
-                .groups
-                .iter()
-                .filter(|g| g.members.contains(&uid))
-                .map(|g| {
-                    if full {
-                        g.to_graph()
-                    } else {
-                        // Limited information for objects the token may not read.
-                        json!({"@odata.type": "#microsoft.graph.group", "id": g.id, "displayName": null})
-                    }
-                })
-                .collect();
-            items.extend(user.roles.iter().map(|r| {
-                json!({
-                    "@odata.type": "#microsoft.graph.directoryRole",
-                    "id": r.template_id(),
-                    "roleTemplateId": r.template_id(),
-                    "displayName": if full { Value::from(r.display_name()) } else { Value::Null },
-                })
-            }));
-            Some(items)
-        })
-        .ok_or_else(|| not_found(&id))?;
-    let query = GraphQuery::parse(raw.as_deref());
-    Collection::directory("/users/transitiveMemberOf", "directoryObjects").page(
-        &state, version, &query, items,
-    )
 }
 
 /// `GET /users/{id}/transitiveMemberOf/microsoft.graph.group`: only the groups (the cast segment).
