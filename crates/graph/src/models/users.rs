@@ -86,8 +86,8 @@ pub struct DirectoryObject {
     pub id: Option<String>,
     #[serde(default)]
     pub display_name: Option<String>,
-    /// Set on directory roles.
-    #[serde(default)]
+    /// Set on directory roles (never sent: a group has no such property).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_template_id: Option<String>,
 }
 
