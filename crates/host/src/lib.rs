@@ -4,9 +4,15 @@ pub mod dsregcmd;
 pub mod emulated;
 pub mod error;
 pub mod guest;
+pub mod iso9660;
+pub mod kvp;
 pub mod pace;
 pub mod powershell;
+pub mod preflight;
+pub mod reporter;
 pub mod types;
+pub mod typing;
+pub mod unattend;
 
 pub use emulated::{EmulatedHost, EmulatedHostConfig, PersonAtVm};
 pub use error::HostError;
