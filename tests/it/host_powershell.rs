@@ -359,15 +359,13 @@ async fn the_host_decodes_vms_and_keeps_secrets_out_of_errors() {
         .await
         .unwrap_err();
     assert!(!err.to_string().contains("Pässwörd"));
-    // Without a guest account, dsregcmd cannot run through PowerShell Direct; the error says what to do.
+    // Without a guest account, dsregcmd cannot run through PowerShell Direct; the error says why
+    // and where the device state comes from instead.
     let err = host
         .run_in_vm("Lab", hello_bootstrap::host::GuestCommand::DsregcmdStatus)
         .await
         .unwrap_err();
-    assert!(
-        err.to_string().contains("hello-bootstrap dsregcmd FILE"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("Hyper-V Data Exchange"), "{err}");
 }
 
 #[tokio::test]

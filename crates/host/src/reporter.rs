@@ -123,7 +123,7 @@ if ($latest) {
 /// The specialize pass's command line (`RunSynchronousCommand/Path`, at most 259 characters):
 /// loads the answer file Windows Setup cached in `%WINDIR%\Panther` and runs [`INSTALL`] from
 /// it, so the scripts travel inside the answer file as data.
-pub const SPECIALIZE_COMMAND: &str = r#"powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "$x=[xml](Get-Content -LiteralPath $env:windir\Panther\unattend.xml -Raw);& ([scriptblock]::Create($x.unattend.Extensions.Install)) $x""#;
+pub const SPECIALIZE_COMMAND: &str = r#"powershell.exe -NoProfile -ExecutionPolicy Bypass -Command "$x=[xml](Get-Content -LiteralPath (Join-Path $env:windir 'Panther\unattend.xml') -Raw);& ([scriptblock]::Create($x.unattend.Extensions.Install)) $x""#;
 
 /// The PowerShell inside [`SPECIALIZE_COMMAND`], for the grammar tests.
 pub fn specialize_script() -> &'static str {
@@ -164,7 +164,7 @@ mod tests {
     #[test]
     fn the_publisher_chunks_under_the_kvp_limit_it_shares_with_the_reader() {
         assert!(PUBLISH.contains(&format!("$size = {}", crate::kvp::CHUNK)));
-        assert!(crate::kvp::CHUNK < 1024);
+        const { assert!(crate::kvp::CHUNK < 1024) };
         for key in [
             crate::kvp::MARKER_KEY,
             crate::kvp::REPORT_KEY,

@@ -327,7 +327,9 @@ impl AnswerFile {
         w.create_element("Extensions")
             .with_attribute(("xmlns", EXTENSION_NS))
             .write_inner_content(|w| {
-                let label = xml_safe(&self.vm_label);
+                // XML turns line breaks and tabs in an attribute into spaces when read; say so
+                // here, so the reporter publishes exactly the label written.
+                let label = xml_safe(&self.vm_label).replace(['\t', '\r', '\n'], " ");
                 w.create_element("Lab")
                     .with_attribute(("vm", label.as_str()))
                     .write_empty()?;
@@ -341,6 +343,138 @@ impl AnswerFile {
             })
             .map(drop)
     }
+}
+
+/// The answer disc's volume label.
+pub const DISC_LABEL: &str = "HB_ANSWERS";
+
+impl AnswerFile {
+    /// The answer disc: an ISO 9660/Joliet image with `autounattend.xml` at its root.
+    pub fn to_iso(&self) -> Result<Vec<u8>, HostError> {
+        let xml = self.to_xml();
+        crate::iso9660::build(
+            DISC_LABEL,
+            &[crate::iso9660::IsoFile {
+                name: FILE_NAME,
+                data: xml.as_bytes(),
+            }],
+        )
+        .map_err(|e| HostError::BadInput(e.to_string()))
+    }
+}
+
+/// What an answer file says, read back the way Setup reads it (by element path): for the tests
+/// of its structure and for the emulated Setup, which acts on what the file answers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AnswersRead {
+    /// The passes, in file order.
+    pub passes: Vec<String>,
+    /// `(pass, component)` in file order.
+    pub components: Vec<(String, String)>,
+    /// The oobeSystem pass's input locale.
+    pub oobe_input_locale: Option<String>,
+    pub image_name: Option<String>,
+    pub product_key: Option<String>,
+    /// Our extension carries the reporter's installer.
+    pub has_reporter: bool,
+    pub vm_label: Option<String>,
+    /// Settings that would skip or pre-empt the OOBE account pages (the work-or-school page).
+    pub account_page_skips: Vec<String>,
+    /// Every element path seen, `unattend/settings/component/...`.
+    pub paths: Vec<String>,
+}
+
+/// Reads an answer file; fails when it is not well-formed XML or its root is not `unattend`.
+pub fn read_answers(xml: &str) -> Result<AnswersRead, HostError> {
+    use quick_xml::Reader;
+    let bad = |reason: String| HostError::Parse {
+        reason,
+        excerpt: xml.chars().take(80).collect(),
+    };
+    let mut reader = Reader::from_str(xml);
+    let mut stack: Vec<String> = Vec::new();
+    let mut out = AnswersRead::default();
+    let mut pass = String::new();
+    let mut text = String::new();
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| bad(format!("the answer file is not XML: {e}")))?;
+        let empty = matches!(event, Event::Empty(_));
+        match event {
+            Event::Start(e) | Event::Empty(e) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let attr = |key: &str| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.local_name().as_ref() == key.as_bytes())
+                        .and_then(|a| a.normalized_value(quick_xml::XmlVersion::default()).ok())
+                        .map(|v| v.into_owned())
+                };
+                if stack.is_empty() && name != "unattend" {
+                    return Err(bad(format!("the root element is {name}, not unattend")));
+                }
+                match name.as_str() {
+                    "settings" => {
+                        pass = attr("pass").unwrap_or_default();
+                        out.passes.push(pass.clone());
+                    }
+                    "component" => out
+                        .components
+                        .push((pass.clone(), attr("name").unwrap_or_default())),
+                    "Lab" => out.vm_label = attr("vm"),
+                    "UserAccounts"
+                    | "AutoLogon"
+                    | "SkipUserOOBE"
+                    | "SkipMachineOOBE"
+                    | "HideOnlineAccountScreens" => out.account_page_skips.push(name.clone()),
+                    _ => {}
+                }
+                stack.push(name);
+                out.paths.push(stack.join("/"));
+                text.clear();
+                if empty {
+                    stack.pop();
+                }
+            }
+            Event::Text(t) => {
+                text.push_str(&t.decode().map_err(|e| bad(e.to_string()))?);
+            }
+            Event::GeneralRef(r) => {
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    _ => {
+                        let name = r.decode().map_err(|e| bad(e.to_string()))?;
+                        quick_xml::escape::resolve_predefined_entity(&name)
+                            .ok_or_else(|| bad(format!("unknown entity &{name};")))?
+                            .to_string()
+                    }
+                };
+                text.push_str(&resolved);
+            }
+            Event::End(_) => {
+                let path = stack.join("/");
+                let value = text.trim().to_string();
+                if path.ends_with("component/InputLocale") && pass == "oobeSystem" {
+                    out.oobe_input_locale = Some(value);
+                } else if path.ends_with("InstallFrom/MetaData/Value") {
+                    out.image_name = Some(value);
+                } else if path.ends_with("ProductKey/Key") {
+                    out.product_key = Some(value);
+                } else if path == "unattend/Extensions/Install" && !value.is_empty() {
+                    out.has_reporter = true;
+                }
+                text.clear();
+                stack.pop();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if out.paths.is_empty() {
+        return Err(bad("the answer file is empty".into()));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

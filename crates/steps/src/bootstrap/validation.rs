@@ -93,11 +93,25 @@ pub async fn observe(
         found_in_graph,
     ));
     obs.rows.push(guest::enhanced_session_row(host).await);
-    obs.rows.extend(guest::dsreg_rows(&dsreg));
+    let mut dsreg_note = None;
+    if dsreg.unavailable {
+        dsreg_note = Some(format!(
+            "The dsregcmd rows (AzureAdJoined, NgcSet, AzureAdPrt) are {}: {vm} has no Hello Bootstrap reporter (create it in step 4 to get one) and no guest account for PowerShell Direct, so the verdict rests on what Microsoft Graph shows.",
+            guest::UNAVAILABLE
+        ));
+    } else {
+        obs.rows.extend(guest::dsreg_rows(&dsreg));
+    }
 
     // Microsoft Graph.
     cloud::device_rows(graph, &mut obs).await;
     obs.rows.push(cloud::whfb_row(upn, &whfb));
     mfa::add_signin_row(ctx, upn, &mut obs).await;
+    if let Some(note) = dsreg_note {
+        obs.note = Some(match obs.note.take() {
+            Some(other) => format!("{other} {note}"),
+            None => note,
+        });
+    }
     Ok(obs)
 }
