@@ -15,7 +15,9 @@
 //!   `Msvm_KvpExchangeComponent.GuestExchangeItems`.
 //!
 //! Nothing here is spliced with user input: the answer file carries the scripts as XML text
-//! (escaped by the XML writer) and the lab's label as an attribute the scripts read as data.
+//! (escaped by the XML writer) and the lab's label as an attribute the scripts read as data
+//! (with `GetAttribute`: on an `XmlElement`, `.name` could mean the attribute or the element's own
+//! `Name` property, and the answer should not depend on PowerShell's adapter).
 
 /// Where the scripts and reports live in the guest, under `%ProgramData%`.
 pub const GUEST_FOLDER: &str = "HelloBootstrap";
@@ -28,10 +30,10 @@ $ext = $doc.unattend.Extensions
 $root = Join-Path $env:ProgramData 'HelloBootstrap'
 $null = New-Item -ItemType Directory -Force -Path (Join-Path $root 'reports')
 foreach ($file in @($ext.File)) {
-  $target = Join-Path $root ([System.IO.Path]::GetFileName([string]$file.name))
+  $target = Join-Path $root ([System.IO.Path]::GetFileName($file.GetAttribute('name')))
   [System.IO.File]::WriteAllText($target, [string]$file.InnerText, [System.Text.UTF8Encoding]::new($true))
 }
-[System.IO.File]::WriteAllText((Join-Path $root 'lab.txt'), [string]$ext.Lab.vm, [System.Text.UTF8Encoding]::new($false))
+[System.IO.File]::WriteAllText((Join-Path $root 'lab.txt'), $ext.Lab.GetAttribute('vm'), [System.Text.UTF8Encoding]::new($false))
 $ps = Join-Path $env:windir 'System32\WindowsPowerShell\v1.0\powershell.exe'
 $common = '-NoProfile -NonInteractive -ExecutionPolicy Bypass -WindowStyle Hidden -File '
 $every = ScheduledTasks\New-ScheduledTaskTrigger -Once -At (Get-Date) -RepetitionInterval (New-TimeSpan -Minutes 1)

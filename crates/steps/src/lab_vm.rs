@@ -536,7 +536,9 @@ impl StepController for LabVm {
     }
 
     fn evidence(&self, ctx: &StepContext) -> Evidence {
-        let spec = VmSpec::lab(vm_name(ctx), ctx.options.iso_path.clone());
+        let name = vm_name(ctx);
+        let mut spec = VmSpec::lab(&name, ctx.options.iso_path.clone());
+        spec.answer_iso = Some(answer_dir(&name).join("hello-bootstrap-answers.iso"));
         let data = serde_json::to_string(&spec).unwrap_or_default();
         Evidence {
             powershell: Some(format!(
@@ -546,13 +548,20 @@ $in = [System.IO.StreamReader]::new([Console]::OpenStandardInput(), [System.Text
 $vm = Hyper-V\\New-VM -Name $in.name -Generation 2 -MemoryStartupBytes 4GB -NewVHDPath $vhd -NewVHDSizeBytes 80GB -SwitchName $in.switch_name\n\
 Hyper-V\\Set-VMProcessor -VM $vm -Count 2\n\
 Hyper-V\\Set-VMMemory -VM $vm -DynamicMemoryEnabled $false\n\
-Hyper-V\\Add-VMDvdDrive -VM $vm -Path $in.iso_path\n\
-Hyper-V\\Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate MicrosoftWindows -FirstBootDevice (Hyper-V\\Get-VMDvdDrive -VM $vm)\n\
+$dvd = Hyper-V\\Add-VMDvdDrive -VM $vm -Path $in.iso_path -Passthru\n\
+# the answer disc (autounattend.xml; hello-bootstrap vm unattend --iso writes the same one):\n\
+$null = Hyper-V\\Add-VMDvdDrive -VM $vm -Path $in.answer_iso -Passthru\n\
+# the empty disk first: the firmware passes over it to the DVD until Setup has written Windows to it\n\
+Hyper-V\\Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate MicrosoftWindows -BootOrder @((Hyper-V\\Get-VMHardDiskDrive -VM $vm), $dvd)\n\
 Hyper-V\\Set-VMKeyProtector -VM $vm -NewLocalKeyProtector\n\
 Hyper-V\\Enable-VMTPM -VM $vm\n\
 Hyper-V\\Set-VM -VM $vm -CheckpointType Standard -AutomaticCheckpointsEnabled $false\n\
 Hyper-V\\Start-VM -VM $vm\n\
-# at the OOBE page \"Let's set things up for your work or school\":\n\
+# \"Press any key to boot from CD or DVD\": the space bar through the virtual keyboard\n\
+$cs = CimCmdlets\\Get-CimInstance -Namespace 'root\\virtualization\\v2' -ClassName Msvm_ComputerSystem | Where-Object Name -eq $vm.Id.ToString()\n\
+$kb = CimCmdlets\\Get-CimAssociatedInstance -InputObject $cs -ResultClassName Msvm_Keyboard\n\
+1..15 | ForEach-Object {{ Start-Sleep -Seconds 1; $null = CimCmdlets\\Invoke-CimMethod -InputObject $kb -MethodName TypeKey -Arguments @{{ keyCode = [uint32]32 }} }}\n\
+# once the VM reports OOBE over KVP (HelloBootstrap.Marker in Msvm_KvpExchangeComponent.GuestExchangeItems):\n\
 Hyper-V\\Checkpoint-VM -VM $vm -SnapshotName '{OOBE_CHECKPOINT}'"
             )),
             ..Evidence::default()
