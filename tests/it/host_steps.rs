@@ -567,6 +567,10 @@ async fn device_rows_come_from_the_vms_own_report() {
         assert_eq!(row(&report, id).state, ValidationState::Passed, "{id}");
     }
     assert_eq!(report.status, StepStatus::Applied, "{}", report.detail);
+    // Step 4's check now reads the user's report: the VM is past OOBE, checkpoint kept.
+    let check = controller(Step::LabVm).check(&ctx7).await.unwrap();
+    assert_eq!(check.status, StepStatus::Applied, "{}", check.detail);
+    assert!(check.detail.contains("past OOBE"), "{}", check.detail);
 }
 
 async fn missing_prerequisites_are_clear_errors() {
