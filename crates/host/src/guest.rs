@@ -74,7 +74,7 @@ pub enum GuestPhase {
     Off,
     /// Running, and Windows is not up yet: firmware, Windows Setup, or the boots between.
     InSetup,
-    /// The reporter's OOBE marker is there and nobody has signed in.
+    /// The reporter's marker says OOBE (not specialize) and nobody has signed in.
     AtOobe,
     /// Someone has signed in (the reporter publishes their `dsregcmd /status`).
     PastOobe,
@@ -92,8 +92,12 @@ impl GuestPhase {
         if report.user != UserReportState::None {
             return GuestPhase::PastOobe;
         }
-        if report.marker.is_some() {
-            return GuestPhase::AtOobe;
+        if let Some(marker) = &report.marker {
+            return if marker.phase == crate::kvp::PHASE_OOBE {
+                GuestPhase::AtOobe
+            } else {
+                GuestPhase::InSetup
+            };
         }
         if report.windows_up() {
             GuestPhase::NoReporter

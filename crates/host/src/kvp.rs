@@ -29,6 +29,10 @@ use std::time::Duration;
 pub const GUEST_KEY_PATH: &str = r"HKLM:\SOFTWARE\Microsoft\Virtual Machine\Guest";
 /// The "reached OOBE" marker, published from the specialize pass.
 pub const MARKER_KEY: &str = "HelloBootstrap.Marker";
+/// The marker's phase once Windows has booted into OOBE (the publishing task's first run).
+pub const PHASE_OOBE: &str = "oobe";
+/// The marker's phase as the specialize pass leaves it: Setup is still running.
+pub const PHASE_SPECIALIZE: &str = "specialize";
 /// The header of the newest user report: `{seq, chunks, length}`.
 pub const REPORT_KEY: &str = "HelloBootstrap.Report";
 /// Characters per chunk: under `Msvm_KvpExchangeDataItem.Data`'s `MAXLEN (1024)`.
@@ -422,6 +426,27 @@ mod tests {
         let nothing = GuestReport::from_kvp(&kvp(vec![]), now);
         assert_eq!(nothing.user, UserReportState::None);
         assert!(!nothing.has_reporter());
+    }
+
+    #[test]
+    fn a_marker_from_specialize_is_still_setup_and_one_from_the_oobe_boot_is_oobe() {
+        use crate::GuestPhase;
+        let marker = |phase: &str| KvpItem {
+            name: MARKER_KEY.into(),
+            data: format!(r#"{{"v":1,"phase":"{phase}","layout":"00000409"}}"#),
+        };
+        let phase =
+            |items| GuestPhase::from_report(true, &GuestReport::from_kvp(&kvp(items), Utc::now()));
+        assert_eq!(phase(vec![marker(PHASE_SPECIALIZE)]), GuestPhase::InSetup);
+        assert_eq!(phase(vec![marker(PHASE_OOBE)]), GuestPhase::AtOobe);
+        assert_eq!(phase(vec![]), GuestPhase::NoReporter);
+        assert_eq!(
+            GuestPhase::from_report(
+                false,
+                &GuestReport::from_kvp(&kvp(vec![marker(PHASE_OOBE)]), Utc::now())
+            ),
+            GuestPhase::Off
+        );
     }
 
     #[test]

@@ -3,8 +3,11 @@
 //! from pixels or asking PowerShell Direct for a password nobody has.
 //!
 //! - [`INSTALL`] runs once as SYSTEM in the specialize pass: it writes the other two scripts to
-//!   `%ProgramData%\HelloBootstrap`, registers two scheduled tasks and publishes the
-//!   "reached OOBE" marker (the KVP service publishes it once Windows next boots, which is OOBE).
+//!   `%ProgramData%\HelloBootstrap`, registers two scheduled tasks and publishes the marker
+//!   with phase `specialize`; the publishing task's first run, at the next startup (the boot into
+//!   OOBE), sets it to `oobe`. So a KVP service that already runs during specialize cannot make
+//!   the host checkpoint a VM that is still in Setup. Its every-minute runs start ten minutes
+//!   later for the same reason, and a run a minute after each sign-in picks up the user's report.
 //! - [`USER_REPORT`] runs in each signed-in user's own session (a task whose principal is the
 //!   local Users group, so it works whether or not the lab user is an administrator): it runs
 //!   `dsregcmd /status` as that user, which is what Microsoft says the user and SSO sections
@@ -36,16 +39,18 @@ foreach ($file in @($ext.File)) {
 [System.IO.File]::WriteAllText((Join-Path $root 'lab.txt'), $ext.Lab.GetAttribute('vm'), [System.Text.UTF8Encoding]::new($false))
 $ps = Join-Path $env:windir 'System32\WindowsPowerShell\v1.0\powershell.exe'
 $common = '-NoProfile -NonInteractive -ExecutionPolicy Bypass -WindowStyle Hidden -File '
-$every = ScheduledTasks\New-ScheduledTaskTrigger -Once -At (Get-Date) -RepetitionInterval (New-TimeSpan -Minutes 1)
+$every = ScheduledTasks\New-ScheduledTaskTrigger -Once -At ((Get-Date).AddMinutes(10)) -RepetitionInterval (New-TimeSpan -Minutes 1)
 $startup = ScheduledTasks\New-ScheduledTaskTrigger -AtStartup
 $logon = ScheduledTasks\New-ScheduledTaskTrigger -AtLogOn
-$publish = ScheduledTasks\New-ScheduledTaskAction -Execute $ps -Argument ($common + '"' + (Join-Path $root 'publish.ps1') + '"')
+$afterLogon = ScheduledTasks\New-ScheduledTaskTrigger -AtLogOn
+$afterLogon.Delay = 'PT1M'
+$publish = ScheduledTasks\New-ScheduledTaskAction -Execute $ps -Argument ($common + '"' + (Join-Path $root 'publish.ps1') + '" -Phase oobe')
 $system = ScheduledTasks\New-ScheduledTaskPrincipal -UserId 'S-1-5-18' -LogonType ServiceAccount -RunLevel Highest
-$null = ScheduledTasks\Register-ScheduledTask -TaskName 'HelloBootstrap Publish' -Action $publish -Trigger @($startup, $every) -Principal $system -Force
+$null = ScheduledTasks\Register-ScheduledTask -TaskName 'HelloBootstrap Publish' -Action $publish -Trigger @($startup, $afterLogon, $every) -Principal $system -Force
 $report = ScheduledTasks\New-ScheduledTaskAction -Execute $ps -Argument ($common + '"' + (Join-Path $root 'user-report.ps1') + '"')
 $users = ScheduledTasks\New-ScheduledTaskPrincipal -GroupId 'S-1-5-32-545' -RunLevel Limited
 $null = ScheduledTasks\Register-ScheduledTask -TaskName 'HelloBootstrap User Report' -Action $report -Trigger @($logon, $every) -Principal $users -Force
-& (Join-Path $root 'publish.ps1') -Phase 'oobe'
+& (Join-Path $root 'publish.ps1') -Phase 'specialize'
 "#;
 
 /// Runs in the signed-in user's session: `dsregcmd /status` as that user, summarised to JSON.
@@ -192,5 +197,8 @@ mod tests {
             assert!(USER_REPORT.contains(&format!("{field} = ")), "{field}");
         }
         assert!(INSTALL.contains("-GroupId 'S-1-5-32-545'"));
+        // Specialize leaves the marker at "specialize"; the task at the OOBE boot says "oobe".
+        assert!(INSTALL.contains(&format!("-Phase '{}'", crate::kvp::PHASE_SPECIALIZE)));
+        assert!(INSTALL.contains(&format!("-Phase {}')", crate::kvp::PHASE_OOBE)));
     }
 }

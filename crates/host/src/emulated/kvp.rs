@@ -50,7 +50,7 @@ fn items(
         .unwrap_or_default();
     let marker = serde_json::json!({
         "v": 1,
-        "phase": "oobe",
+        "phase": kvp::PHASE_OOBE,
         "at": guest.marker_at.unwrap_or(now),
         "layout": layout,
         "vm": answers.vm_label.clone().unwrap_or_default(),
