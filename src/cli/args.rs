@@ -105,6 +105,16 @@ pub enum Command {
     /// Help desk: Temporary Access Passes.
     #[command(subcommand)]
     Tap(TapCommand),
+    /// The lab VM's Windows Setup answers, to inspect or to build a VM by hand.
+    #[command(subcommand)]
+    Vm(VmCommand),
+}
+
+/// `vm` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum VmCommand {
+    /// Write the autounattend.xml step 4 would use (and, with --iso, the answer disc).
+    Unattend(crate::cli::vm_cmds::UnattendArgs),
 }
 
 /// `tap` subcommands.

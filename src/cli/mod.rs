@@ -5,6 +5,7 @@ pub mod args;
 pub mod auth_cmds;
 pub mod lab_cmds;
 pub mod output;
+pub mod vm_cmds;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -51,6 +52,7 @@ pub fn main() -> i32 {
         }
         Some(Command::Signout) => runtime.block_on(auth_cmds::signout(&global)),
         Some(Command::Whoami(args)) => runtime.block_on(auth_cmds::whoami(&global, args.json)),
+        Some(Command::Vm(args::VmCommand::Unattend(args))) => vm_cmds::unattend(&args),
         Some(Command::Tap(args::TapCommand::Issue(args))) => {
             runtime.block_on(lab_cmds::tap_issue(&global, &args))
         }

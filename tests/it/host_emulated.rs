@@ -104,6 +104,9 @@ async fn vms_start_stop_and_come_back_from_checkpoints() {
         matches!(host.screen(VM).unwrap(), GuestPage::Tap { upn } if upn == "someone@contosolab.onmicrosoft.com")
     );
     host.restore_checkpoint(VM, "at-oobe").await.unwrap();
+    // Hyper-V brings a checkpoint of a running VM back saved; Start-VM resumes it.
+    assert_eq!(host.vm_state(VM).await.unwrap(), VmState::Saved);
+    host.start_vm(VM).await.unwrap();
     assert_eq!(host.screen(VM).unwrap(), GuestPage::SignIn);
     assert_eq!(host.list_checkpoints(VM).await.unwrap()[0].name, "at-oobe");
     assert!(matches!(

@@ -359,15 +359,13 @@ async fn the_host_decodes_vms_and_keeps_secrets_out_of_errors() {
         .await
         .unwrap_err();
     assert!(!err.to_string().contains("Pässwörd"));
-    // Without a guest account, dsregcmd cannot run through PowerShell Direct; the error says what to do.
+    // Without a guest account, dsregcmd cannot run through PowerShell Direct; the error says why
+    // and where the device state comes from instead.
     let err = host
         .run_in_vm("Lab", hello_bootstrap::host::GuestCommand::DsregcmdStatus)
         .await
         .unwrap_err();
-    assert!(
-        err.to_string().contains("hello-bootstrap dsregcmd FILE"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("Hyper-V Data Exchange"), "{err}");
 }
 
 #[tokio::test]
@@ -389,4 +387,37 @@ async fn a_real_pc_leaves_its_restart_and_the_guest_page_to_the_person() {
     assert_eq!(pace, Pace::REAL);
     assert!(pace.cloud >= Duration::from_secs(20 * 60), "{pace:?}");
     assert!(pace.setup > pace.page && pace.page > pace.poll_interval);
+}
+
+/// The PowerShell host reads the VM's KVP items as `GUEST_KVP` hands them (CIM-XML instances,
+/// a lone item unwrapped by Windows PowerShell 5.1) and refuses to type on a guest that reports
+/// another keyboard layout, before `TypeText` runs and without naming the TAP.
+#[tokio::test]
+async fn the_vms_kvp_report_reaches_the_host_and_stops_blind_typing() {
+    let host = PowerShellHost::new(runner(Duration::from_secs(20)));
+    let report = hello_bootstrap::host::guest_report(&host, "KvpLab")
+        .await
+        .unwrap();
+    assert!(report.windows_up());
+    assert_eq!(report.marker.as_ref().unwrap().phase, "oobe");
+    assert_eq!(report.layout(), Some("00000407"));
+    assert_eq!(
+        hello_bootstrap::host::GuestPhase::from_report(true, &report),
+        hello_bootstrap::host::GuestPhase::AtOobe
+    );
+    let tap = Secret::new("Zy#Tap!42");
+    let err = host
+        .type_text("KvpLab", KeyboardText::Secret(&tap), true)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("00000407"), "{text}");
+    assert!(!text.contains("Zy#Tap"), "{text}");
+    // Over-long text is refused before anything runs, with the documented limit.
+    let long = "a".repeat(513);
+    let err = host
+        .type_text("Lab", KeyboardText::Plain(&long), false)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("512"), "{err}");
 }

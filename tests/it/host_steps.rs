@@ -2,9 +2,10 @@
 //! controllers the CLI and the wizard use: every validation row passes with the right TAP; with
 //! the wrong-TAP hook step 7 fails at the sign-in row with the cloud's reason; revert restores
 //! the OOBE checkpoint and deletes the device objects the sign-in created. The PIN is the
-//! person's: with nobody at the VM nobody sets it. On a host that cannot see the guest (how the
-//! PowerShell host sees a real PC), step 4 needs the ISO and leaves Windows setup to the person,
-//! and the restart job leaves the restart to them.
+//! person's: with nobody at the VM nobody sets it. On a host that sees only the VM's KVP items
+//! (how the PowerShell host sees a real PC), step 4 needs the ISO, installs Windows with no clicks
+//! and checkpoints at the VM's own OOBE marker, and the restart job leaves the restart to the
+//! person; on a VM without the reporter, step 7 rests on the cloud rows.
 
 use crate::common::admin_graph;
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
@@ -378,18 +379,44 @@ async fn without_intune_scope_validation_waits_and_can_be_cancelled() {
 /// The emulated machine seen the way the PowerShell host sees a real one: no guest account, so
 /// no `dsregcmd`, no view of the guest's page, an ISO to install Windows from, and a PC only the
 /// person restarts; everything else (the emulated pace included) is the emulated Hyper-V.
-struct WithoutGuestAccess(Arc<EmulatedHost>);
+/// `sees_pages` keeps the emulated host's view of the page; `reporter` passes the VM's KVP
+/// items through (a real host reads them; a VM without our reporter publishes none).
+struct WithoutGuestAccess {
+    inner: Arc<EmulatedHost>,
+    sees_pages: bool,
+    reporter: bool,
+}
+
+impl WithoutGuestAccess {
+    /// A real host on a VM without the reporter: no page, no KVP items, no PowerShell Direct.
+    fn blind(host: Arc<EmulatedHost>) -> WithoutGuestAccess {
+        WithoutGuestAccess {
+            inner: host,
+            sees_pages: false,
+            reporter: false,
+        }
+    }
+
+    /// A real host on the VM step 4 created: no page, but the reporter's KVP items.
+    fn with_reporter(host: Arc<EmulatedHost>, sees_pages: bool) -> WithoutGuestAccess {
+        WithoutGuestAccess {
+            inner: host,
+            sees_pages,
+            reporter: true,
+        }
+    }
+}
 
 #[async_trait::async_trait]
 impl HyperVHost for WithoutGuestAccess {
     async fn feature_state(&self) -> Result<FeatureState, HostError> {
-        self.0.feature_state().await
+        self.inner.feature_state().await
     }
     async fn enable_feature(&self) -> Result<bool, HostError> {
-        self.0.enable_feature().await
+        self.inner.enable_feature().await
     }
     async fn restart_needed(&self) -> Result<bool, HostError> {
-        self.0.restart_needed().await
+        self.inner.restart_needed().await
     }
     async fn restart_pc(&self) -> Result<(), HostError> {
         Err(HostError::RestartByHand)
@@ -398,46 +425,66 @@ impl HyperVHost for WithoutGuestAccess {
         InstallMedia::Required
     }
     fn pace(&self) -> Pace {
-        self.0.pace()
+        self.inner.pace()
     }
     async fn list_vms(&self) -> Result<Vec<VmInfo>, HostError> {
-        self.0.list_vms().await
+        self.inner.list_vms().await
     }
     async fn vm(&self, name: &str) -> Result<Option<VmInfo>, HostError> {
-        self.0.vm(name).await
+        self.inner.vm(name).await
     }
     async fn create_vm(&self, spec: &VmSpec) -> Result<VmInfo, HostError> {
-        self.0.create_vm(spec).await
+        self.inner.create_vm(spec).await
     }
     async fn start_vm(&self, name: &str) -> Result<(), HostError> {
-        self.0.start_vm(name).await
+        self.inner.start_vm(name).await
     }
     async fn stop_vm(&self, name: &str) -> Result<(), HostError> {
-        self.0.stop_vm(name).await
+        self.inner.stop_vm(name).await
     }
     async fn vm_state(&self, name: &str) -> Result<VmState, HostError> {
-        self.0.vm_state(name).await
+        self.inner.vm_state(name).await
     }
     async fn create_checkpoint(&self, vm: &str, checkpoint: &str) -> Result<(), HostError> {
-        self.0.create_checkpoint(vm, checkpoint).await
+        self.inner.create_checkpoint(vm, checkpoint).await
     }
     async fn restore_checkpoint(&self, vm: &str, checkpoint: &str) -> Result<(), HostError> {
-        self.0.restore_checkpoint(vm, checkpoint).await
+        self.inner.restore_checkpoint(vm, checkpoint).await
     }
     async fn list_checkpoints(&self, vm: &str) -> Result<Vec<Checkpoint>, HostError> {
-        self.0.list_checkpoints(vm).await
+        self.inner.list_checkpoints(vm).await
     }
     async fn enhanced_session_mode(&self) -> Result<bool, HostError> {
-        self.0.enhanced_session_mode().await
+        self.inner.enhanced_session_mode().await
     }
     async fn set_enhanced_session_mode(&self, enabled: bool) -> Result<(), HostError> {
-        self.0.set_enhanced_session_mode(enabled).await
+        self.inner.set_enhanced_session_mode(enabled).await
     }
     async fn screenshot(&self, vm: &str) -> Result<ScreenImage, HostError> {
-        self.0.screenshot(vm).await
+        self.inner.screenshot(vm).await
     }
-    async fn guest_page(&self, _vm: &str) -> Result<Option<GuestPage>, HostError> {
-        Ok(None)
+    async fn guest_page(&self, vm: &str) -> Result<Option<GuestPage>, HostError> {
+        if self.sees_pages {
+            self.inner.guest_page(vm).await
+        } else {
+            Ok(None)
+        }
+    }
+    async fn start_vm_from_dvd(&self, name: &str) -> Result<(), HostError> {
+        self.inner.start_vm_from_dvd(name).await
+    }
+    async fn install_images(
+        &self,
+        iso: &std::path::Path,
+    ) -> Result<Vec<hello_bootstrap::host::InstallImage>, HostError> {
+        self.inner.install_images(iso).await
+    }
+    async fn guest_kvp(&self, vm: &str) -> Result<hello_bootstrap::host::GuestKvp, HostError> {
+        if self.reporter {
+            self.inner.guest_kvp(vm).await
+        } else {
+            Ok(hello_bootstrap::host::GuestKvp::default())
+        }
     }
     async fn type_text(
         &self,
@@ -445,7 +492,7 @@ impl HyperVHost for WithoutGuestAccess {
         text: KeyboardText<'_>,
         press_enter: bool,
     ) -> Result<(), HostError> {
-        self.0.type_text(vm, text, press_enter).await
+        self.inner.type_text(vm, text, press_enter).await
     }
     async fn run_in_vm(&self, _vm: &str, _command: GuestCommand) -> Result<String, HostError> {
         Err(HostError::GuestAccess(
@@ -474,7 +521,7 @@ async fn without_dsregcmd_graph_still_finds_the_device() {
     host.open_my_apps(DEFAULT_VM_NAME).await.unwrap();
 
     let (mut ctx, _rx) = lab.ctx(StepOptions::default());
-    ctx.host = Some(Arc::new(WithoutGuestAccess(lab.host.clone())));
+    ctx.host = Some(Arc::new(WithoutGuestAccess::blind(lab.host.clone())));
     let report = controller(Step::Bootstrap).check(&ctx).await.unwrap();
     let state = |id: &str| row(&report, id).state;
     for id in [
@@ -487,16 +534,43 @@ async fn without_dsregcmd_graph_still_finds_the_device() {
     ] {
         assert_eq!(state(id), ValidationState::Passed, "{id}");
     }
+    // No reporter and no guest account: the device rows cannot come, so they are not waited
+    // for; the verdict rests on the cloud rows, and says so.
     for id in ["dsreg_joined", "dsreg_ngc", "dsreg_prt"] {
-        assert_eq!(state(id), ValidationState::Waiting, "{id}");
+        assert!(
+            report.evidence.rows.iter().all(|r| r.id != id),
+            "{id} is still a row"
+        );
     }
-    let dsreg = row(&report, "dsreg_joined");
     assert!(
-        dsreg.detail.contains("run dsregcmd /status in the VM"),
+        report
+            .detail
+            .contains("not available for this VM: cloud evidence only"),
         "{}",
-        dsreg.detail
+        report.detail
     );
-    assert_eq!(report.status, StepStatus::NeedsAction, "{}", report.detail);
+    assert_eq!(report.status, StepStatus::Applied, "{}", report.detail);
+}
+
+/// Step 7 on a host that reads only the VM's KVP items (no PowerShell Direct): the device rows
+/// come from the reporter.
+async fn device_rows_come_from_the_vms_own_report() {
+    let lab = Lab::start(false).await;
+    let ctx = lab.through_step_six().await;
+    let (mut ctx7, _rx) = lab.ctx(ctx.options.clone());
+    ctx7.host = Some(Arc::new(WithoutGuestAccess::with_reporter(
+        lab.host.clone(),
+        true,
+    )));
+    let report = controller(Step::Bootstrap).apply(&ctx7).await.unwrap();
+    for id in ["dsreg_joined", "dsreg_ngc", "dsreg_prt"] {
+        assert_eq!(row(&report, id).state, ValidationState::Passed, "{id}");
+    }
+    assert_eq!(report.status, StepStatus::Applied, "{}", report.detail);
+    // Step 4's check now reads the user's report: the VM is past OOBE, checkpoint kept.
+    let check = controller(Step::LabVm).check(&ctx7).await.unwrap();
+    assert_eq!(check.status, StepStatus::Applied, "{}", check.detail);
+    assert!(check.detail.contains("past OOBE"), "{}", check.detail);
 }
 
 async fn missing_prerequisites_are_clear_errors() {
@@ -674,7 +748,7 @@ async fn the_demo_pc_restart_job_finishes_step_three() {
 
 async fn a_host_that_cannot_see_the_guest_leaves_setup_and_the_restart_to_the_person() {
     let lab = Lab::start(false).await;
-    let unseen: Arc<dyn HyperVHost> = Arc::new(WithoutGuestAccess(lab.host.clone()));
+    let unseen: Arc<dyn HyperVHost> = Arc::new(WithoutGuestAccess::blind(lab.host.clone()));
     let (mut ctx, _rx) = lab.ctx(StepOptions::default());
     ctx.host = Some(unseen.clone());
 
@@ -693,24 +767,124 @@ async fn a_host_that_cannot_see_the_guest_leaves_setup_and_the_restart_to_the_pe
     );
     lab.host.restart_pc().await.unwrap();
 
-    // Step 4: the ISO is required; the started VM's Windows setup is the person's, and applying
-    // again once it runs takes the checkpoint.
+    // Step 4: the ISO is required; then Setup runs from the answer disc with nobody at the
+    // console, and the checkpoint waits for the VM's own OOBE marker (the host sees no page).
     match controller(Step::LabVm).apply(&ctx).await.unwrap_err() {
         StepError::BadInput(m) => assert!(m.contains("ISO"), "{m}"),
         other => panic!("expected bad input, got {other:?}"),
     }
     let iso = tempfile::NamedTempFile::new().unwrap();
     ctx.options.iso_path = Some(iso.path().to_path_buf());
+    let reporting: Arc<dyn HyperVHost> =
+        Arc::new(WithoutGuestAccess::with_reporter(lab.host.clone(), false));
+    ctx.host = Some(reporting);
     let r = controller(Step::LabVm).apply(&ctx).await.unwrap();
-    assert_eq!(r.status, StepStatus::NeedsAction, "{}", r.detail);
-    assert!(r.detail.contains("install Windows 11"), "{}", r.detail);
+    assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
     let checkpoints = |host: Arc<EmulatedHost>| async move {
         host.list_checkpoints(DEFAULT_VM_NAME).await.unwrap().len()
     };
-    assert_eq!(checkpoints(lab.host.clone()).await, 0);
-    let r = controller(Step::LabVm).apply(&ctx).await.unwrap();
-    assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
     assert_eq!(checkpoints(lab.host.clone()).await, 1);
+    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), GuestPage::SignIn);
+    let check = controller(Step::LabVm).check(&ctx).await.unwrap();
+    assert_eq!(check.status, StepStatus::Applied, "{}", check.detail);
+    assert!(check.detail.contains("at OOBE"), "{}", check.detail);
+}
+
+/// Step 4 from an ISO on the host that sees pages: the answer disc is written, Setup runs, the
+/// checkpoint is taken at the sign-in page; `check` tells "VM off" from "at OOBE"; revert
+/// brings the VM back at OOBE and running.
+async fn step_four_goes_from_the_iso_to_oobe_and_reset_leaves_it_running() {
+    let lab = Lab::start(false).await;
+    lab.host.enable_feature().await.unwrap();
+    lab.host.restart_pc().await.unwrap();
+    let iso = tempfile::NamedTempFile::new().unwrap();
+    let (ctx, _rx) = lab.ctx(StepOptions {
+        iso_path: Some(iso.path().to_path_buf()),
+        ..StepOptions::default()
+    });
+    let vm = controller(Step::LabVm);
+    let r = vm.apply(&ctx).await.unwrap();
+    assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
+    let disc = hello_bootstrap::steps::lab_vm::answer_dir(DEFAULT_VM_NAME)
+        .join("hello-bootstrap-answers.iso");
+    let read = hello_bootstrap::host::iso9660::read(&std::fs::read(&disc).unwrap()).unwrap();
+    assert_eq!(read.files[0].0, "autounattend.xml");
+    let guest = &r.evidence.after.as_ref().unwrap()["guest"];
+    assert_eq!(guest["phase"], "at_oobe", "{guest}");
+    assert_eq!(guest["keyboard_layout"], "00000409");
+
+    lab.host.stop_vm(DEFAULT_VM_NAME).await.unwrap();
+    let off = vm.check(&ctx).await.unwrap();
+    assert_eq!(off.status, StepStatus::NotApplied, "{}", off.detail);
+    assert!(off.detail.contains("VM off"), "{}", off.detail);
+    let r = vm.apply(&ctx).await.unwrap();
+    assert_eq!(r.status, StepStatus::Applied, "{}", r.detail);
+    assert_eq!(
+        lab.host.vm_state(DEFAULT_VM_NAME).await.unwrap(),
+        VmState::Running
+    );
+
+    // Someone types at OOBE; revert comes back to the checkpoint, running at the sign-in page.
+    lab.host
+        .type_text(
+            DEFAULT_VM_NAME,
+            KeyboardText::Plain("someone@contoso.com"),
+            true,
+        )
+        .await
+        .unwrap();
+    let reverted = vm.revert(&ctx).await.unwrap();
+    assert!(reverted.detail.contains("running"), "{}", reverted.detail);
+    assert_eq!(
+        lab.host.vm_state(DEFAULT_VM_NAME).await.unwrap(),
+        VmState::Running
+    );
+    assert_eq!(lab.host.screen(DEFAULT_VM_NAME).unwrap(), GuestPage::SignIn);
+    let check = vm.check(&ctx).await.unwrap();
+    assert_eq!(check.status, StepStatus::Applied, "{}", check.detail);
+    assert!(check.detail.contains("at OOBE"), "{}", check.detail);
+}
+
+/// Preflight: a PC without enough memory is told so before a VM is created, and a Home PC
+/// before Hyper-V is enabled.
+async fn preflight_names_what_the_pc_lacks() {
+    let lab = Lab::start_with(|h| {
+        h.with_preflight(hello_bootstrap::host::HostPreflight {
+            edition: "Core".into(),
+            caption: "Microsoft Windows 11 Home".into(),
+            hypervisor_present: false,
+            virtualization_firmware_enabled: true,
+            slat: true,
+            total_memory_bytes: 4 * 1024 * 1024 * 1024,
+            free_memory_bytes: 2 * 1024 * 1024 * 1024,
+            vhd_folder: "C:\\VMs".into(),
+            free_disk_bytes: Some(100 * 1024 * 1024 * 1024),
+        })
+    })
+    .await;
+    let (ctx, _rx) = lab.ctx(StepOptions::default());
+    let check = controller(Step::HypervFeature).check(&ctx).await.unwrap();
+    assert_eq!(check.status, StepStatus::Error, "{}", check.detail);
+    assert!(check.detail.contains("Home"), "{}", check.detail);
+    match controller(Step::HypervFeature)
+        .apply(&ctx)
+        .await
+        .unwrap_err()
+    {
+        StepError::Precondition(m) => assert!(m.contains("Pro"), "{m}"),
+        other => panic!("expected a precondition, got {other:?}"),
+    }
+    assert_eq!(
+        lab.host.feature_state().await.unwrap(),
+        FeatureState::Disabled
+    );
+    lab.host.enable_feature().await.unwrap();
+    lab.host.restart_pc().await.unwrap();
+    match controller(Step::LabVm).apply(&ctx).await.unwrap_err() {
+        StepError::Precondition(m) => assert!(m.contains("memory"), "{m}"),
+        other => panic!("expected a precondition, got {other:?}"),
+    }
+    assert!(lab.host.vm(DEFAULT_VM_NAME).await.unwrap().is_none());
 }
 
 async fn without_the_person_at_the_vm_nobody_sets_the_pin() {
@@ -756,4 +930,7 @@ async fn steps_three_four_and_seven_end_to_end() {
     a_host_that_cannot_see_the_guest_leaves_setup_and_the_restart_to_the_person().await;
     without_the_person_at_the_vm_nobody_sets_the_pin().await;
     a_partial_lab_resets_without_hyper_v().await;
+    device_rows_come_from_the_vms_own_report().await;
+    step_four_goes_from_the_iso_to_oobe_and_reset_leaves_it_running().await;
+    preflight_names_what_the_pc_lacks().await;
 }

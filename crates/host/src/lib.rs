@@ -4,18 +4,27 @@ pub mod dsregcmd;
 pub mod emulated;
 pub mod error;
 pub mod guest;
+pub mod iso9660;
+pub mod kvp;
 pub mod pace;
 pub mod powershell;
+pub mod preflight;
+pub mod reporter;
 pub mod types;
+pub mod typing;
+pub mod unattend;
 
 pub use emulated::{EmulatedHost, EmulatedHostConfig, PersonAtVm};
 pub use error::HostError;
-pub use guest::GuestPage;
+pub use guest::{GuestPage, GuestPhase};
+pub use kvp::{GuestKvp, GuestReport};
 pub use pace::Pace;
+pub use preflight::HostPreflight;
 pub use types::{
     Checkpoint, FeatureState, GuestCommand, InstallMedia, KeyboardText, ScreenImage, VmInfo,
     VmSpec, VmState,
 };
+pub use unattend::InstallImage;
 
 /// A Hyper-V host: the Windows feature, the lab VM's life cycle, its screen and keyboard, and a
 /// command channel into the guest. Implemented by the PowerShell host (Windows) and the emulated
@@ -92,4 +101,37 @@ pub trait HyperVHost: Send + Sync {
 
     /// Runs a known command in the guest and returns its text output.
     async fn run_in_vm(&self, vm: &str, command: GuestCommand) -> Result<String, HostError>;
+
+    /// The Windows images on an installation ISO, so step 4 picks the edition Setup installs.
+    async fn install_images(&self, iso: &std::path::Path) -> Result<Vec<InstallImage>, HostError> {
+        Err(HostError::BadInput(format!(
+            "this host cannot read the Windows editions on {}",
+            iso.display()
+        )))
+    }
+
+    /// Starts the VM and presses a key through the firmware's "Press any key to boot from CD or
+    /// DVD" window (`Msvm_Keyboard.TypeKey`, as Packer's Hyper-V builder types its boot
+    /// command), so Windows Setup starts from the installation DVD with nobody at the console.
+    async fn start_vm_from_dvd(&self, name: &str) -> Result<(), HostError> {
+        self.start_vm(name).await
+    }
+
+    /// What the guest publishes over Hyper-V Data Exchange (KVP). A host that cannot read it
+    /// reports nothing, which reads as a VM without the reporter.
+    async fn guest_kvp(&self, _vm: &str) -> Result<GuestKvp, HostError> {
+        Ok(GuestKvp::default())
+    }
+
+    /// What this PC offers Hyper-V and the lab VM (edition, virtualization, memory, disk), or
+    /// `None` when the host cannot tell.
+    async fn preflight(&self) -> Result<Option<HostPreflight>, HostError> {
+        Ok(None)
+    }
+}
+
+/// The VM's report over KVP as of now.
+pub async fn guest_report(host: &dyn HyperVHost, vm: &str) -> Result<GuestReport, HostError> {
+    let kvp = host.guest_kvp(vm).await?;
+    Ok(GuestReport::from_kvp(&kvp, chrono::Utc::now()))
 }

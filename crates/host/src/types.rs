@@ -120,6 +120,10 @@ pub struct VmSpec {
     pub switch_name: String,
     /// The Windows 11 installation ISO; see [`InstallMedia`] for where one is needed.
     pub iso_path: Option<PathBuf>,
+    /// The answer disc (`autounattend.xml` in an ISO) attached as a second DVD drive, so Windows
+    /// Setup runs to OOBE with no clicks and plants the guest reporter.
+    #[serde(default)]
+    pub answer_iso: Option<PathBuf>,
     /// A virtual TPM protected by a local key protector (Windows 11 needs TPM 2.0).
     pub vtpm: bool,
     pub secure_boot_template: String,
@@ -139,6 +143,7 @@ impl VmSpec {
             disk_bytes: 80 * GB,
             switch_name: "Default Switch".into(),
             iso_path,
+            answer_iso: None,
             vtpm: true,
             secure_boot_template: "MicrosoftWindows".into(),
         }

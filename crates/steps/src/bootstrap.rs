@@ -170,8 +170,10 @@ impl StepController for Bootstrap {
                 format!("Restoring {vm} to its OOBE checkpoint"),
                 Some(0.2),
             );
-            host.restore_checkpoint(&vm, OOBE_CHECKPOINT).await?;
-            done.push(format!("restored {vm} to '{OOBE_CHECKPOINT}'"));
+            super::lab_vm::restore_and_start(host, &vm).await?;
+            done.push(format!(
+                "restored {vm} to '{OOBE_CHECKPOINT}' and started it"
+            ));
         }
         let entries: Vec<(String, Value)> = ctx
             .session

@@ -55,6 +55,15 @@ fn report_for(state: &FeatureState) -> StepReport {
     report
 }
 
+/// What stops Hyper-V from running on this PC (Home edition, virtualization off in the
+/// firmware, no SLAT), or nothing; empty where the host cannot tell.
+async fn preflight_problems(ctx: &StepContext) -> Result<Vec<String>, StepError> {
+    Ok(match ctx.host()?.preflight().await? {
+        Some(pc) => pc.hyperv_problems(),
+        None => Vec::new(),
+    })
+}
+
 async fn set_restart_pending(ctx: &StepContext, pending: bool) -> Result<(), StepError> {
     let mut session = ctx.session.lock().await;
     let current = session
@@ -87,6 +96,18 @@ impl StepController for HypervFeature {
             return Ok(report);
         }
         let state = ctx.host()?.feature_state().await?;
+        if state == FeatureState::Disabled {
+            let problems = preflight_problems(ctx).await?;
+            if !problems.is_empty() {
+                let blocked = FeatureState::Unavailable {
+                    reason: problems.join("; "),
+                };
+                return Ok(report_for(&blocked).with_evidence(Evidence {
+                    after: Some(json!(state)),
+                    ..self.evidence(ctx)
+                }));
+            }
+        }
         Ok(report_for(&state).with_evidence(Evidence {
             after: Some(json!(state)),
             ..self.evidence(ctx)
@@ -115,6 +136,13 @@ impl StepController for HypervFeature {
                 evidence.after = evidence.before.clone();
                 return Ok(report_for(&before).with_evidence(evidence));
             }
+        }
+        let problems = preflight_problems(ctx).await?;
+        if !problems.is_empty() {
+            return Err(StepError::Precondition(format!(
+                "Hyper-V cannot run on this PC: {}",
+                problems.join("; ")
+            )));
         }
         ctx.check_cancelled()?;
         ctx.progress(STEP, "Enabling Hyper-V (this takes a few minutes)", None);

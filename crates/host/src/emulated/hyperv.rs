@@ -1,13 +1,14 @@
 //! The emulated host's answers to the [`HyperVHost`] trait: the same operations the PowerShell
 //! host runs on Windows, on the emulated state.
 
-use super::state::{EmuVm, FeatureInstall, Guest, SavedCheckpoint};
+use super::state::{Answered, EmuVm, FeatureInstall, Guest, SavedCheckpoint};
 use super::timeline::real_time;
 use super::{EmulatedHost, new_device_name};
 use super::{dsreg_text, screens};
 use crate::{
-    Checkpoint, FeatureState, GuestCommand, GuestPage, HostError, HyperVHost, InstallMedia,
-    KeyboardText, Pace, ScreenImage, VmInfo, VmSpec, VmState,
+    Checkpoint, FeatureState, GuestCommand, GuestKvp, GuestPage, HostError, HostPreflight,
+    HyperVHost, InstallImage, InstallMedia, KeyboardText, Pace, ScreenImage, VmInfo, VmSpec,
+    VmState,
 };
 use chrono::Utc;
 use std::time::Duration;
@@ -105,13 +106,31 @@ impl HyperVHost for EmulatedHost {
             Ok(())
         })
         .await?;
+        let answers = spec
+            .answer_iso
+            .as_deref()
+            .map(read_answer_disc)
+            .transpose()?;
+        if let Some(iso) = &spec.iso_path
+            && !iso.is_file()
+        {
+            return Err(HostError::BadInput(format!(
+                "the ISO file was not found: {}",
+                iso.display()
+            )));
+        }
         self.wait(real_time::CREATE_VM).await;
         self.update(|s| {
             let vm = EmuVm {
                 spec: spec.clone(),
                 state: VmState::Off,
                 device_name: new_device_name(),
-                guest: Guest::default(),
+                guest: Guest {
+                    installed: spec.iso_path.is_none(),
+                    marker_at: spec.iso_path.is_none().then(Utc::now),
+                    answers,
+                    ..Guest::default()
+                },
                 checkpoints: Vec::new(),
             };
             let info = Self::info(&vm);
@@ -122,32 +141,7 @@ impl HyperVHost for EmulatedHost {
     }
 
     async fn start_vm(&self, name: &str) -> Result<(), HostError> {
-        let state = self
-            .update(|s| {
-                let vm = Self::find_mut(s, name)?;
-                let before = vm.state.clone();
-                if before != VmState::Running {
-                    vm.state = VmState::Starting;
-                }
-                Ok(before)
-            })
-            .await?;
-        if state == VmState::Running {
-            return Ok(());
-        }
-        self.wait(real_time::START_VM).await;
-        self.update(|s| {
-            let vm = Self::find_mut(s, name)?;
-            vm.state = VmState::Running;
-            if state == VmState::Saved {
-                // A saved VM resumes on the page it was on; its clock restarts now.
-                vm.guest.shown_at = Some(Utc::now());
-            } else {
-                vm.guest.show(GuestPage::Boot, Utc::now());
-            }
-            Ok(())
-        })
-        .await
+        self.start(name, false).await
     }
 
     async fn stop_vm(&self, name: &str) -> Result<(), HostError> {
@@ -208,7 +202,13 @@ impl HyperVHost for EmulatedHost {
                     vm: vm.into(),
                     name: checkpoint.into(),
                 })?;
-            v.state = saved.state;
+            // Hyper-V brings a VM checkpointed while running back saved: it resumes on
+            // Start-VM, which whoever restores must call.
+            v.state = if saved.state == VmState::Running {
+                VmState::Saved
+            } else {
+                saved.state
+            };
             v.guest = saved.guest;
             v.guest.shown_at = Some(Utc::now());
             Ok(())
@@ -268,6 +268,43 @@ impl HyperVHost for EmulatedHost {
         self.type_keys(vm, text, press_enter).await
     }
 
+    /// Any ISO offers the editions of Microsoft's Windows 11 ISO; the emulated VM installs the
+    /// one chosen the same way whichever it is.
+    async fn install_images(&self, iso: &std::path::Path) -> Result<Vec<InstallImage>, HostError> {
+        if !iso.is_file() {
+            return Err(HostError::BadInput(format!(
+                "the ISO file was not found: {}",
+                iso.display()
+            )));
+        }
+        Ok([
+            "Windows 11 Home",
+            "Windows 11 Education",
+            "Windows 11 Pro",
+            "Windows 11 Enterprise Evaluation",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| InstallImage {
+            index: i as u32 + 1,
+            name: name.to_string(),
+        })
+        .collect())
+    }
+
+    async fn start_vm_from_dvd(&self, name: &str) -> Result<(), HostError> {
+        self.start(name, true).await
+    }
+
+    async fn guest_kvp(&self, vm: &str) -> Result<GuestKvp, HostError> {
+        let v = self.read(|s| Ok(Self::find(s, vm)?.clone())).await?;
+        self.kvp_now(&v)
+    }
+
+    async fn preflight(&self) -> Result<Option<HostPreflight>, HostError> {
+        Ok(Some(self.preflight.clone()))
+    }
+
     async fn run_in_vm(&self, vm: &str, command: GuestCommand) -> Result<String, HostError> {
         self.read(|s| {
             let v = Self::find(s, vm)?;
@@ -282,6 +319,76 @@ impl HyperVHost for EmulatedHost {
                     dsreg_text::status_text(&v.device_name, v.guest.join.as_ref(), v.guest.pin_set)
                 }
             })
+        })
+        .await
+    }
+}
+
+/// The emulated Setup reads the answer disc as Windows Setup would: `autounattend.xml` at the
+/// root of a DVD; a disc without one (or not an ISO) leaves Setup asking a person.
+fn read_answer_disc(path: &std::path::Path) -> Result<Answered, HostError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        HostError::BadInput(format!(
+            "the answer disc {} cannot be read: {e}",
+            path.display()
+        ))
+    })?;
+    let disc = crate::iso9660::read(&bytes)
+        .map_err(|e| HostError::BadInput(format!("the answer disc {}: {e}", path.display())))?;
+    let xml = disc
+        .files
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(crate::unattend::FILE_NAME))
+        .map(|(_, data)| String::from_utf8_lossy(data).into_owned())
+        .ok_or_else(|| {
+            HostError::BadInput(format!(
+                "the answer disc {} has no {} at its root",
+                path.display(),
+                crate::unattend::FILE_NAME
+            ))
+        })?;
+    let read = crate::unattend::read_answers(&xml)?;
+    Ok(Answered {
+        reporter: read.has_reporter,
+        layout: read
+            .oobe_input_locale
+            .as_deref()
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, layout)| layout.to_string()),
+        vm_label: read.vm_label,
+    })
+}
+
+impl EmulatedHost {
+    /// Starts a VM; `press_keys` presses a key through the DVD's boot prompt as it shows.
+    async fn start(&self, name: &str, press_keys: bool) -> Result<(), HostError> {
+        let state = self
+            .update(|s| {
+                let vm = Self::find_mut(s, name)?;
+                let before = vm.state.clone();
+                if before != VmState::Running {
+                    vm.state = VmState::Starting;
+                }
+                Ok(before)
+            })
+            .await?;
+        if state == VmState::Running {
+            return Ok(());
+        }
+        self.wait(real_time::START_VM).await;
+        self.update(|s| {
+            let vm = Self::find_mut(s, name)?;
+            vm.state = VmState::Running;
+            if state == VmState::Saved {
+                // A saved VM resumes on the page it was on; its clock restarts now.
+                vm.guest.shown_at = Some(Utc::now());
+            } else if !vm.guest.installed && vm.spec.iso_path.is_some() && press_keys {
+                // The key lands in the "Press any key to boot from CD or DVD" window.
+                vm.guest.show(GuestPage::Setup, Utc::now());
+            } else {
+                vm.guest.show(GuestPage::Boot, Utc::now());
+            }
+            Ok(())
         })
         .await
     }

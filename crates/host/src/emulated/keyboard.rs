@@ -21,12 +21,16 @@ impl EmulatedHost {
         text: KeyboardText<'_>,
         press_enter: bool,
     ) -> Result<(), HostError> {
-        let state = self.read(|s| Ok(Self::find(s, vm)?.state.clone())).await?;
-        if state != VmState::Running {
+        crate::typing::check_typable(&text)?;
+        let v = self.read(|s| Ok(Self::find(s, vm)?.clone())).await?;
+        if v.state != VmState::Running {
             return Err(HostError::InvalidState(format!(
-                "the VM is {state}: start it before typing into it"
+                "the VM is {}: start it before typing into it",
+                v.state
             )));
         }
+        let report = crate::GuestReport::from_kvp(&self.kvp_now(&v)?, Utc::now());
+        crate::typing::check_layout(&report)?;
         self.wait(real_time::KEYSTROKE.saturating_mul(text.expose().chars().count() as u32))
             .await;
         let typed = {

@@ -11,6 +11,7 @@ pub mod cloud;
 pub mod dsreg_text;
 mod hyperv;
 mod keyboard;
+mod kvp;
 mod person;
 pub mod screens;
 pub mod state;
@@ -55,6 +56,10 @@ pub struct EmulatedHost {
     person: PersonAtVm,
     /// Text typed since the last Enter, per VM; memory only, since it may be a TAP.
     typing: Mutex<Vec<(String, Secret)>>,
+    /// Test hook: the guest's keyboard layout, whatever the answer file said.
+    guest_layout: Option<String>,
+    /// What this PC offers Hyper-V; a healthy Windows 11 Pro unless a test says otherwise.
+    preflight: crate::HostPreflight,
 }
 
 impl EmulatedHost {
@@ -85,6 +90,8 @@ impl EmulatedHost {
             wrong_tap: false,
             person: PersonAtVm::Present,
             typing: Mutex::new(Vec::new()),
+            guest_layout: None,
+            preflight: healthy_pc(),
         })
     }
 
@@ -122,6 +129,19 @@ impl EmulatedHost {
     /// Test hook: the OOBE sign-in presents a wrong TAP instead of the one typed.
     pub fn with_wrong_tap(mut self) -> EmulatedHost {
         self.wrong_tap = true;
+        self
+    }
+
+    /// Test hook: the guest reports keyboard layout `layout` (such as `00000407`, German), as
+    /// if someone had changed it after Setup.
+    pub fn with_guest_layout(mut self, layout: impl Into<String>) -> EmulatedHost {
+        self.guest_layout = Some(layout.into());
+        self
+    }
+
+    /// Test hook: this PC as `preflight` describes it.
+    pub fn with_preflight(mut self, preflight: crate::HostPreflight) -> EmulatedHost {
+        self.preflight = preflight;
         self
     }
 
@@ -238,6 +258,22 @@ impl EmulatedHost {
             secure_boot_template: Some(vm.spec.secure_boot_template.clone()),
             switch_name: Some(vm.spec.switch_name.clone()),
         }
+    }
+}
+
+/// The emulated PC: Windows 11 Pro, virtualization on, 16 GB, 200 GB free.
+fn healthy_pc() -> crate::HostPreflight {
+    use crate::types::GB;
+    crate::HostPreflight {
+        edition: "Professional".into(),
+        caption: "Microsoft Windows 11 Pro".into(),
+        hypervisor_present: false,
+        virtualization_firmware_enabled: true,
+        slat: true,
+        total_memory_bytes: 16 * GB,
+        free_memory_bytes: 11 * GB,
+        vhd_folder: r"C:\ProgramData\Microsoft\Windows\Virtual Hard Disks".into(),
+        free_disk_bytes: Some(200 * GB),
     }
 }
 

@@ -45,6 +45,32 @@ pub struct Guest {
     /// Whether the signed-in user has opened My Apps in Edge, the sign-in step 7 looks for.
     #[serde(default)]
     pub my_apps_opened: bool,
+    /// Windows is on the VM's disk: the emulated VM brings it along unless it installs from an
+    /// ISO, when Setup puts it there.
+    #[serde(default = "yes")]
+    pub installed: bool,
+    /// What the answer disc answered, when the VM has one: Setup runs by itself and plants the
+    /// reporter.
+    #[serde(default)]
+    pub answers: Option<Answered>,
+    /// When the reporter published its OOBE marker (from the specialize pass).
+    #[serde(default)]
+    pub marker_at: Option<DateTime<Utc>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What the emulated Windows Setup took from the answer file on the VM's second DVD.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answered {
+    /// The answer file plants the guest reporter.
+    pub reporter: bool,
+    /// The keyboard layout of the oobeSystem input locale (`00000409` for `0409:00000409`).
+    pub layout: Option<String>,
+    /// The VM name the answer file carries for the reporter.
+    pub vm_label: Option<String>,
 }
 
 impl Default for Guest {
@@ -55,6 +81,9 @@ impl Default for Guest {
             join: None,
             pin_set: false,
             my_apps_opened: false,
+            installed: true,
+            answers: None,
+            marker_at: None,
         }
     }
 }

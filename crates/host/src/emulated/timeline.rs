@@ -15,6 +15,10 @@ pub(super) mod real_time {
     pub const CREATE_VM: Duration = Duration::from_secs(8);
     pub const START_VM: Duration = Duration::from_secs(3);
     pub const BOOT: Duration = Duration::from_secs(45);
+    /// "Press any key to boot from CD or DVD": how long the prompt waits for a key.
+    pub const BOOT_PROMPT: Duration = Duration::from_secs(5);
+    /// Windows Setup, answered, from the DVD to its last reboot (minutes on a real PC).
+    pub const SETUP: Duration = Duration::from_secs(8 * 60);
     pub const OOBE_READY: Duration = Duration::from_secs(10);
     pub const CHECKPOINT: Duration = Duration::from_secs(3);
     pub const SIGN_IN: Duration = Duration::from_secs(20);
@@ -62,7 +66,13 @@ impl EmulatedHost {
             };
             loop {
                 let (after, next) = match &guest.screen {
+                    GuestPage::Boot if !guest.installed => {
+                        (real_time::BOOT_PROMPT, GuestPage::NoBootDevice)
+                    }
                     GuestPage::Boot => (real_time::BOOT, guest.screen_after_boot()),
+                    GuestPage::Setup if guest.answers.is_some() => {
+                        (real_time::SETUP, GuestPage::Boot)
+                    }
                     GuestPage::Oobe => (real_time::OOBE_READY, GuestPage::SignIn),
                     GuestPage::PinSetup { upn } => match self.person_sets_pin(upn) {
                         Some(step) => step,
@@ -76,6 +86,12 @@ impl EmulatedHost {
                 }
                 if matches!(guest.screen, GuestPage::PinSetup { .. }) {
                     guest.pin_set = true;
+                }
+                if guest.screen == GuestPage::Setup {
+                    // Setup's specialize pass ran the reporter's installer: its marker waits
+                    // in the registry for the KVP service of the next boot.
+                    guest.installed = true;
+                    guest.marker_at = Some(at);
                 }
                 guest.show(next, at);
                 since = at;

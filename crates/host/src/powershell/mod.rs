@@ -10,8 +10,9 @@ pub mod scripts;
 pub use runner::PowerShellRunner;
 
 use super::{
-    Checkpoint, FeatureState, GuestCommand, GuestPage, HostError, HyperVHost, InstallMedia,
-    KeyboardText, Pace, ScreenImage, VmInfo, VmSpec, VmState,
+    Checkpoint, FeatureState, GuestCommand, GuestKvp, GuestPage, HostError, HostPreflight,
+    HyperVHost, InstallImage, InstallMedia, KeyboardText, Pace, ScreenImage, VmInfo, VmSpec,
+    VmState,
 };
 use base64::Engine;
 use hb_lab::Secret;
@@ -21,6 +22,12 @@ use tokio_util::sync::CancellationToken;
 
 /// Thumbnail size requested from Hyper-V (4:3, like the OOBE console at 1024x768).
 pub const THUMBNAIL: (u32, u32) = (640, 480);
+
+/// Space-bar presses through the DVD boot prompt, a second apart: the prompt waits about five
+/// seconds and comes after the firmware has passed over the empty virtual disk.
+pub const BOOT_KEY_PRESSES: u32 = 15;
+/// Milliseconds between boot-prompt key presses.
+pub const BOOT_KEY_INTERVAL_MS: u32 = 1000;
 
 /// A Hyper-V host driven through PowerShell.
 pub struct PowerShellHost {
@@ -226,10 +233,8 @@ impl HyperVHost for PowerShellHost {
         ScreenImage::from_rgb565(width, height, &data)
     }
 
-    /// Unknown for now: the console's pixels are all this host sees of the guest. A later
-    /// change has the VM report its page itself over Hyper-V Data Exchange (KVP guest-to-host
-    /// items, read as `Msvm_KvpExchangeComponent.GuestExchangeItems`); until then controllers
-    /// type blind and leave each page to the person watching the VM.
+    /// Unknown: the console's pixels are all this host sees of the page; where the guest is on
+    /// its way (Setup, OOBE, signed in) comes from its reporter over KVP ([`Self::guest_kvp`]).
     async fn guest_page(&self, _vm: &str) -> Result<Option<GuestPage>, HostError> {
         Ok(None)
     }
@@ -240,11 +245,8 @@ impl HyperVHost for PowerShellHost {
         text: KeyboardText<'_>,
         press_enter: bool,
     ) -> Result<(), HostError> {
-        if !text.expose().is_ascii() {
-            return Err(HostError::BadInput(
-                "Hyper-V's virtual keyboard types ASCII only: type this text by hand".into(),
-            ));
-        }
+        crate::typing::check_typable(&text)?;
+        crate::typing::check_layout(&crate::guest_report(self, vm).await?)?;
         let input = json!({ "vm": vm, "text": text.expose(), "press_enter": press_enter });
         self.run(scripts::TYPE_TEXT, input)
             .await
@@ -252,10 +254,51 @@ impl HyperVHost for PowerShellHost {
             .map_err(|e| redact(e, text.expose()))
     }
 
+    async fn install_images(&self, iso: &std::path::Path) -> Result<Vec<InstallImage>, HostError> {
+        let v = self
+            .run(
+                scripts::INSTALL_IMAGES,
+                json!({ "iso": iso.to_string_lossy() }),
+            )
+            .await?;
+        one_or_many(v)
+            .into_iter()
+            .map(|i| decode(i, "a Windows image"))
+            .collect()
+    }
+
+    async fn start_vm_from_dvd(&self, name: &str) -> Result<(), HostError> {
+        self.run(
+            scripts::START_FROM_DVD,
+            json!({ "name": name, "presses": BOOT_KEY_PRESSES, "interval_ms": BOOT_KEY_INTERVAL_MS }),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn guest_kvp(&self, vm: &str) -> Result<GuestKvp, HostError> {
+        let v = self.run(scripts::GUEST_KVP, json!({ "vm": vm })).await?;
+        let strings = |key: &str| -> Vec<String> {
+            one_or_many(v[key].clone())
+                .into_iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        };
+        Ok(GuestKvp {
+            intrinsic: crate::kvp::parse_items(&strings("intrinsic"))?,
+            guest: crate::kvp::parse_items(&strings("guest"))?,
+        })
+    }
+
+    async fn preflight(&self) -> Result<Option<HostPreflight>, HostError> {
+        let v = self.run(scripts::PREFLIGHT, json!({})).await?;
+        decode(v, "the PC's Hyper-V readiness").map(Some)
+    }
+
     async fn run_in_vm(&self, vm: &str, command: GuestCommand) -> Result<String, HostError> {
         let Some((user, password)) = &self.guest else {
             return Err(HostError::GuestAccess(format!(
-                "no guest account for PowerShell Direct: in the VM, run `{}` and save the output, then check it with `hello-bootstrap dsregcmd FILE`",
+                "no guest account for PowerShell Direct to run `{}` (a user who signed in with a TAP and a PIN has no password): on a VM step 4 created, its reporter publishes the result over Hyper-V Data Exchange instead",
                 command.command_line()
             )));
         };

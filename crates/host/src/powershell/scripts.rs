@@ -112,31 +112,41 @@ if ($found.Count -eq 0) { $null } else { ConvertTo-VmInfo $found[0] }"#
 );
 
 /// Creates the lab VM from a `VmSpec` in `$in`: Gen 2, static memory, vTPM with a local key
-/// protector, Secure Boot template, ISO as first boot device, standard checkpoints.
+/// protector, Secure Boot template, standard checkpoints; the installation ISO and the answer
+/// disc as DVD drives. The boot order puts the (empty) virtual disk first: the firmware passes
+/// over it to the DVD while it is empty and boots Windows from it once Setup has copied its
+/// files, so the DVD prompt does not return at Setup's reboots. Whatever fails after `New-VM`
+/// removes the VM and its disk again.
 pub const CREATE_VM: &str = ps_script!(
     r#"Assert-Elevated
 $name = [string]$in.name
 if (@(Hyper-V\Get-VM | Where-Object Name -eq $name).Count -gt 0) { Fail 'BadInput' ('a VM with this name already exists: ' + $name) }
 if ($in.iso_path -and -not (Test-Path -LiteralPath ([string]$in.iso_path) -PathType Leaf)) { Fail 'BadInput' ('the ISO file was not found: ' + [string]$in.iso_path) }
+if ($in.answer_iso -and -not (Test-Path -LiteralPath ([string]$in.answer_iso) -PathType Leaf)) { Fail 'BadInput' ('the answer disc was not found: ' + [string]$in.answer_iso) }
 if (@(Hyper-V\Get-VMSwitch | Where-Object Name -eq ([string]$in.switch_name)).Count -eq 0) { Fail 'BadInput' ('there is no virtual switch named ' + [string]$in.switch_name) }
 $safe = $name -replace '[^A-Za-z0-9._-]', '_'
 if ($safe.Length -gt 40) { $safe = $safe.Substring(0, 40) }
 $vhd = Join-Path (Hyper-V\Get-VMHost).VirtualHardDiskPath ($safe + '-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.vhdx')
 $vm = Hyper-V\New-VM -Name $name -Generation 2 -MemoryStartupBytes ([int64]$in.memory_bytes) -NewVHDPath $vhd -NewVHDSizeBytes ([uint64]$in.disk_bytes) -SwitchName ([string]$in.switch_name)
-Hyper-V\Set-VMProcessor -VM $vm -Count ([int]$in.cpu_count)
-Hyper-V\Set-VMMemory -VM $vm -DynamicMemoryEnabled $false
-if ($in.iso_path) {
-  Hyper-V\Add-VMDvdDrive -VM $vm -Path ([string]$in.iso_path)
-  $dvd = Hyper-V\Get-VMDvdDrive -VM $vm
-  Hyper-V\Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate ([string]$in.secure_boot_template) -FirstBootDevice $dvd
-} else {
-  Hyper-V\Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate ([string]$in.secure_boot_template)
+try {
+  Hyper-V\Set-VMProcessor -VM $vm -Count ([int]$in.cpu_count)
+  Hyper-V\Set-VMMemory -VM $vm -DynamicMemoryEnabled $false
+  $order = @(Hyper-V\Get-VMHardDiskDrive -VM $vm)
+  if ($in.iso_path) { $order += Hyper-V\Add-VMDvdDrive -VM $vm -Path ([string]$in.iso_path) -Passthru }
+  if ($in.answer_iso) { $null = Hyper-V\Add-VMDvdDrive -VM $vm -Path ([string]$in.answer_iso) -Passthru }
+  $order += @(Hyper-V\Get-VMNetworkAdapter -VM $vm)
+  Hyper-V\Set-VMFirmware -VM $vm -EnableSecureBoot On -SecureBootTemplate ([string]$in.secure_boot_template) -BootOrder $order
+  if ($in.vtpm) {
+    Hyper-V\Set-VMKeyProtector -VM $vm -NewLocalKeyProtector
+    Hyper-V\Enable-VMTPM -VM $vm
+  }
+  Hyper-V\Set-VM -VM $vm -CheckpointType Standard -AutomaticCheckpointsEnabled $false
+} catch {
+  $failure = $_
+  Hyper-V\Remove-VM -VM $vm -Force -ErrorAction SilentlyContinue
+  Remove-Item -LiteralPath $vhd -Force -ErrorAction SilentlyContinue
+  throw $failure
 }
-if ($in.vtpm) {
-  Hyper-V\Set-VMKeyProtector -VM $vm -NewLocalKeyProtector
-  Hyper-V\Enable-VMTPM -VM $vm
-}
-Hyper-V\Set-VM -VM $vm -CheckpointType Standard -AutomaticCheckpointsEnabled $false
 ConvertTo-VmInfo (Hyper-V\Get-VM -Id $vm.Id)"#
 );
 
@@ -228,9 +238,83 @@ $text = Invoke-Command -VMId $vm.Id -Credential $cred -ScriptBlock { (dsregcmd /
 [string]$text"#
 );
 
+/// The Windows images on ISO `$in.iso`: mounted read-only, listed with DISM, dismounted.
+pub const INSTALL_IMAGES: &str = ps_script!(
+    r#"Assert-Elevated
+$iso = [string]$in.iso
+if (-not (Test-Path -LiteralPath $iso -PathType Leaf)) { Fail 'BadInput' ('the ISO file was not found: ' + $iso) }
+$disk = Storage\Mount-DiskImage -ImagePath $iso -StorageType ISO -Access ReadOnly -PassThru
+try {
+  $letter = ($disk | Storage\Get-Volume).DriveLetter
+  $wim = @('install.wim', 'install.esd') | ForEach-Object { [string]$letter + ':\sources\' + $_ } | Where-Object { Test-Path -LiteralPath $_ } | Select-Object -First 1
+  if (-not $wim) { Fail 'BadInput' 'this ISO has no sources\install.wim or sources\install.esd: it is not a Windows installation ISO' }
+  , @(Dism\Get-WindowsImage -ImagePath $wim | ForEach-Object { [ordered]@{ index = [int]$_.ImageIndex; name = [string]$_.ImageName } })
+} finally {
+  $null = Storage\Dismount-DiskImage -ImagePath $iso
+}"#
+);
+
+/// Starts `$in.name` and presses the space bar (`TypeKey`, virtual-key code 0x20)
+/// `$in.presses` times, `$in.interval_ms` apart, through the DVD's boot prompt window.
+pub const START_FROM_DVD: &str = ps_script!(
+    r#"Assert-Elevated
+$vm = Get-LabVm ([string]$in.name)
+Hyper-V\Start-VM -VM $vm
+$kb = CimCmdlets\Get-CimAssociatedInstance -InputObject (Get-VmSystem $vm) -ResultClassName Msvm_Keyboard
+$accepted = 0
+for ($i = 0; $i -lt [int]$in.presses; $i++) {
+  Start-Sleep -Milliseconds ([int]$in.interval_ms)
+  try {
+    $r = CimCmdlets\Invoke-CimMethod -InputObject $kb -MethodName TypeKey -Arguments @{ keyCode = [uint32]32 }
+    if ($r.ReturnValue -eq 0) { $accepted++ }
+  } catch { }
+}
+[ordered]@{ accepted = $accepted }"#
+);
+
+/// The KVP items of VM `$in.vm`: `GuestIntrinsicExchangeItems` and `GuestExchangeItems`, each
+/// an array of embedded `Msvm_KvpExchangeDataItem` instances as XML text.
+pub const GUEST_KVP: &str = ps_script!(
+    r#"Assert-Elevated
+$cs = Get-VmSystem (Get-LabVm ([string]$in.vm))
+$kvp = @(CimCmdlets\Get-CimAssociatedInstance -InputObject $cs -ResultClassName Msvm_KvpExchangeComponent) | Select-Object -First 1
+$intrinsic = @()
+$guest = @()
+if ($kvp) {
+  $intrinsic = @($kvp.GuestIntrinsicExchangeItems | Where-Object { $_ } | ForEach-Object { [string]$_ })
+  $guest = @($kvp.GuestExchangeItems | Where-Object { $_ } | ForEach-Object { [string]$_ })
+}
+[ordered]@{ intrinsic = $intrinsic; guest = $guest }"#
+);
+
+/// What this PC offers Hyper-V: edition, virtualization and SLAT, memory, free disk where
+/// virtual disks go. Needs no elevation (Hyper-V's own folder is read when it can be).
+pub const PREFLIGHT: &str = ps_script!(
+    r#"$os = CimCmdlets\Get-CimInstance -ClassName Win32_OperatingSystem
+$cs = CimCmdlets\Get-CimInstance -ClassName Win32_ComputerSystem
+$cpu = @(CimCmdlets\Get-CimInstance -ClassName Win32_Processor) | Select-Object -First 1
+$edition = (Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion').EditionID
+$folder = $null
+try { $folder = [string](Hyper-V\Get-VMHost).VirtualHardDiskPath } catch { $folder = $null }
+if (-not $folder) { $folder = Join-Path $env:ProgramData 'Microsoft\Windows\Virtual Hard Disks' }
+$drive = ([System.IO.Path]::GetPathRoot($folder)).TrimEnd('\')
+$disk = @(CimCmdlets\Get-CimInstance -ClassName Win32_LogicalDisk | Where-Object DeviceID -eq $drive) | Select-Object -First 1
+[ordered]@{
+  edition = [string]$edition
+  caption = [string]$os.Caption
+  hypervisor_present = [bool]$cs.HypervisorPresent
+  virtualization_firmware_enabled = [bool]$cpu.VirtualizationFirmwareEnabled
+  slat = [bool]$cpu.SecondLevelAddressTranslationExtensions
+  total_memory_bytes = [int64]$cs.TotalPhysicalMemory
+  free_memory_bytes = [int64]$os.FreePhysicalMemory * 1024
+  vhd_folder = $folder
+  free_disk_bytes = $(if ($disk) { [int64]$disk.FreeSpace } else { $null })
+}"#
+);
+
 /// Every script the host can run, by name: the one list the grammar and safety tests walk, so a
 /// script added here is checked and one left out fails the unit test below.
-pub const ALL: [(&str, &str); 16] = [
+pub const ALL: [(&str, &str); 20] = [
     ("FEATURE_STATE", FEATURE_STATE),
     ("ENABLE_FEATURE", ENABLE_FEATURE),
     ("LIST_VMS", LIST_VMS),
@@ -247,6 +331,10 @@ pub const ALL: [(&str, &str); 16] = [
     ("SCREENSHOT", SCREENSHOT),
     ("TYPE_TEXT", TYPE_TEXT),
     ("RUN_DSREGCMD", RUN_DSREGCMD),
+    ("INSTALL_IMAGES", INSTALL_IMAGES),
+    ("START_FROM_DVD", START_FROM_DVD),
+    ("GUEST_KVP", GUEST_KVP),
+    ("PREFLIGHT", PREFLIGHT),
 ];
 
 #[cfg(test)]

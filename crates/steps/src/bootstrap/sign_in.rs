@@ -33,12 +33,12 @@ pub(super) async fn sign_in(
             // The UPN was typed before; only the TAP is missing.
             Some(GuestPage::Tap { .. }) => return type_tap(ctx, host, vm, tap).await,
             Some(GuestPage::PinSetup { .. } | GuestPage::Desktop { .. }) => return Ok(()),
-            Some(GuestPage::Off) => {
+            Some(GuestPage::Off | GuestPage::NoBootDevice) => {
                 return Err(StepError::Precondition(format!(
                     "{vm} is off: apply step 4 first"
                 )));
             }
-            Some(GuestPage::Boot | GuestPage::Oobe) => {
+            Some(GuestPage::Boot | GuestPage::Setup | GuestPage::Oobe) => {
                 if started.elapsed() > pace.setup {
                     return Err(HostError::Timeout {
                         what: "Windows setup".into(),

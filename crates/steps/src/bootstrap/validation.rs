@@ -123,7 +123,15 @@ pub async fn observe(
         device.found_in_graph,
     ));
     obs.rows.push(enhanced);
-    obs.rows.extend(guest::dsreg_rows(&dsreg));
+    let mut dsreg_note = None;
+    if dsreg.unavailable {
+        dsreg_note = Some(format!(
+            "The dsregcmd rows (AzureAdJoined, NgcSet, AzureAdPrt) are {}: {vm} has no Hello Bootstrap reporter (create it in step 4 to get one) and no guest account for PowerShell Direct, so the verdict rests on what Microsoft Graph shows.",
+            guest::UNAVAILABLE
+        ));
+    } else {
+        obs.rows.extend(guest::dsreg_rows(&dsreg));
+    }
 
     // What depends on the device, at once again.
     let device_id = obs.device_id.as_deref();
@@ -180,6 +188,12 @@ pub async fn observe(
             fix::MFA,
         )),
         (None, Ok(_)) => {}
+    }
+    if let Some(note) = dsreg_note {
+        obs.note = Some(match obs.note.take() {
+            Some(other) => format!("{other} {note}"),
+            None => note,
+        });
     }
     Ok(obs)
 }

@@ -38,6 +38,27 @@ pub fn render(page: &GuestPage) -> ScreenImage {
             c.windows_logo(290.0, 170.0, 60.0);
             c.spinner(320.0, 320.0, WHITE);
         }
+        GuestPage::Setup => {
+            c.fill([0x00, 0x3c, 0x78]);
+            c.text_centered(page.title(), 220.0, 20.0, WHITE);
+            c.text_centered(
+                "Windows Setup is answered by autounattend.xml on the second DVD.",
+                252.0,
+                13.0,
+                [0xd0; 3],
+            );
+            c.spinner(320.0, 320.0, WHITE);
+        }
+        GuestPage::NoBootDevice => {
+            c.fill([0, 0, 0]);
+            c.text_centered(page.title(), 220.0, 16.0, WHITE);
+            c.text_centered(
+                "Nobody pressed a key at \"Press any key to boot from CD or DVD\".",
+                250.0,
+                13.0,
+                [0xb0; 3],
+            );
+        }
         GuestPage::Oobe => {
             c.oobe_card();
             c.text(page.title(), 90.0, 130.0, 22.0, INK);

@@ -1,29 +1,73 @@
 //! The rows about the VM itself: the OOBE sign-in, enhanced session mode, and what
-//! `dsregcmd /status` says of the join, the Windows Hello PIN and the Primary Refresh Token.
+//! `dsregcmd /status` says of the join, the Windows Hello PIN and the Primary Refresh Token, as
+//! the VM's reporter publishes it over KVP.
 
 use super::{fix, row};
 use hb_host::dsregcmd::{self, DsregSummary};
+use hb_host::kvp::UserReportState;
 use hb_host::{GuestCommand, GuestPage, HyperVHost};
 use hb_lab::{Upn, ValidationRow, ValidationState};
 
-/// `dsregcmd /status` as read from the guest, or why it could not be read.
+/// The detail of the device rows on a VM that cannot report them.
+pub const UNAVAILABLE: &str = "not available for this VM: cloud evidence only";
+
+/// `dsregcmd /status` as the guest reported it, or why it could not be read.
 pub(super) struct Dsreg {
     pub summary: DsregSummary,
     pub error: Option<String>,
+    /// The VM has no way to report it (no reporter, no guest account): the rows are left out
+    /// and the verdict rests on the cloud rows, instead of waiting for what cannot come.
+    pub unavailable: bool,
 }
 
+/// Reads the device state the way the VM can give it: from the reporter's KVP items (its
+/// `dsregcmd /status`, run in the signed-in user's session), else from a command channel into
+/// the guest where the host has one.
 pub(super) async fn dsregcmd(host: &dyn HyperVHost, vm: &str) -> Dsreg {
-    let (summary, error) = match host.run_in_vm(vm, GuestCommand::DsregcmdStatus).await {
+    let found = |summary, error| Dsreg {
+        summary,
+        error,
+        unavailable: false,
+    };
+    if let Ok(report) = hb_host::guest_report(host, vm).await
+        && report.has_reporter()
+    {
+        return match &report.user {
+            UserReportState::Ready(r) => found(r.summary(), None),
+            UserReportState::Stale(r) => found(
+                r.summary(),
+                Some(format!(
+                    "the VM's last report is from {} and the reporter has not updated it since: is the VM running?",
+                    r.at.map(|a| a.to_rfc3339()).unwrap_or_default()
+                )),
+            ),
+            UserReportState::None => found(DsregSummary::default(), None),
+            UserReportState::Incomplete { have, want } => found(
+                DsregSummary::default(),
+                Some(format!(
+                    "the VM is publishing its report ({have} of {want} parts so far)"
+                )),
+            ),
+            UserReportState::Unreadable(e) => found(
+                DsregSummary::default(),
+                Some(format!("cannot read the VM's report: {e}")),
+            ),
+        };
+    }
+    match host.run_in_vm(vm, GuestCommand::DsregcmdStatus).await {
         Ok(text) => match dsregcmd::parse(&text) {
-            Ok(status) => (status.summary, None),
-            Err(e) => (
+            Ok(status) => found(status.summary, None),
+            Err(e) => found(
                 DsregSummary::default(),
                 Some(format!("cannot read dsregcmd output: {e}")),
             ),
         },
-        Err(e) => (DsregSummary::default(), Some(e.to_string())),
-    };
-    Dsreg { summary, error }
+        Err(_) => Dsreg {
+            summary: DsregSummary::default(),
+            error: Some(UNAVAILABLE.into()),
+            unavailable: true,
+        },
+    }
 }
 
 /// Whether the lab user signed in at OOBE: from the VM's page when the host sees it, else from
