@@ -209,20 +209,28 @@ async fn user_member_of(
                     }
                 })
                 .collect();
-            items.extend(user.roles.iter().map(|r| {
+            let items_roles = user.roles.iter().map(|r| {
                 json!({
                     "@odata.type": "#microsoft.graph.directoryRole",
                     "id": r.template_id(),
                     "roleTemplateId": r.template_id(),
                     "displayName": if full { Value::from(r.display_name()) } else { Value::Null },
                 })
-            }));
+            });
+            items.extend(items_roles);
             Some(items)
         })
         .ok_or_else(|| not_found(&id))?;
+    // Items of a directoryObject collection keep their `@odata.type` under `$select` (that is
+    // how a caller tells a group from a role), so `$select` is applied here, not by the pager.
     let query = GraphQuery::parse(raw.as_deref());
+    let items = items
+        .into_iter()
+        .map(|item| keep_type(crate::odata::select(item.clone(), &query), &item))
+        .collect();
+    let rest = GraphQuery::parse(Some(&without_select(raw.as_deref())));
     Collection::directory("/users/transitiveMemberOf", "directoryObjects").page(
-        &state, version, &query, items,
+        &state, version, &rest, items,
     )
 }
 
@@ -251,4 +259,21 @@ async fn user_groups(
     Collection::directory("/users/transitiveMemberOf/microsoft.graph.group", "groups").page(
         &state, version, &query, items,
     )
+}
+
+fn keep_type(mut selected: Value, full: &Value) -> Value {
+    if let (Value::Object(map), Some(t)) = (&mut selected, full.get("@odata.type")) {
+        map.insert("@odata.type".into(), t.clone());
+    }
+    selected
+}
+
+fn without_select(raw: Option<&str>) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        if !k.trim_start_matches('$').eq_ignore_ascii_case("select") {
+            out.append_pair(&k, &v);
+        }
+    }
+    out.finish()
 }
