@@ -30,6 +30,7 @@ mod powershell_grammar;
 mod report_emulator;
 mod report_files;
 mod step7_verdict;
+mod verdict_revert;
 mod ui_export;
 mod ui_pages;
 mod ui_reset;
