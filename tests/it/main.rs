@@ -31,6 +31,7 @@ mod report_emulator;
 mod report_files;
 mod step7_verdict;
 mod verdict_revert;
+mod verdict_tap;
 mod ui_export;
 mod ui_pages;
 mod ui_reset;

@@ -85,4 +85,6 @@ pub struct StepOptions {
     pub lab_user: Option<crate::Upn>,
     /// The TAP step 6 just issued, handed to step 7 in memory only (demo "type it for me").
     pub tap: Option<Secret>,
+    /// Step 6: replace a TAP this lab did not issue (its code cannot be shown) with a new one.
+    pub tap_replace: bool,
 }
