@@ -124,7 +124,11 @@ async fn the_right_tap_joins_the_device_and_leaves_evidence_in_graph() {
     let interactive = lab.graph.get_all(ApiVersion::Beta, &filter).await.unwrap();
     assert_eq!(interactive.len(), 1, "the TAP at OOBE: {interactive:#?}");
     let background = format!("{filter} and signInEventTypes/any(t: t eq 'nonInteractiveUser')");
-    let mut beta = lab.graph.get_all(ApiVersion::Beta, &background).await.unwrap();
+    let mut beta = lab
+        .graph
+        .get_all(ApiVersion::Beta, &background)
+        .await
+        .unwrap();
     assert_eq!(beta.len(), 2, "the PRT sign-in, My Apps");
     beta.extend(interactive);
     assert_eq!(beta[0]["appDisplayName"], "My Apps", "newest first");

@@ -125,9 +125,7 @@ impl Lab {
     }
 
     fn tenant(&self) -> Value {
-        self.emu
-            .state()
-            .read(|t| serde_json::to_value(t).unwrap())
+        self.emu.state().read(|t| serde_json::to_value(t).unwrap())
     }
 }
 
@@ -153,13 +151,14 @@ async fn a_prt_sign_in_only_in_the_non_interactive_log_passes_the_mfa_row() {
         .await
         .unwrap();
     assert!(
-        interactive.iter().all(|e| e.sign_in_event_types == ["interactiveUser"]),
+        interactive
+            .iter()
+            .all(|e| e.sign_in_event_types == ["interactiveUser"]),
         "{interactive:#?}"
     );
     let claim = |e: &hello_bootstrap::graph::models::SignIn| {
-        serde_json::to_value(e).is_ok_and(|v| {
-            hello_bootstrap::steps::bootstrap::is_mfa_by_claim(&v, Some(&device_id))
-        })
+        serde_json::to_value(e)
+            .is_ok_and(|v| hello_bootstrap::steps::bootstrap::is_mfa_by_claim(&v, Some(&device_id)))
     };
     assert!(
         !interactive.iter().any(claim),
@@ -241,7 +240,12 @@ async fn a_previous_runs_sign_in_and_key_do_not_pass() {
         let r = row(&report, id);
         assert_ne!(r.state, ValidationState::Passed, "{id}: {}", r.detail);
     }
-    if let Some(mfa) = report.evidence.rows.iter().find(|r| r.id == "graph_mfa_signin") {
+    if let Some(mfa) = report
+        .evidence
+        .rows
+        .iter()
+        .find(|r| r.id == "graph_mfa_signin")
+    {
         assert_ne!(mfa.state, ValidationState::Passed, "{}", mfa.detail);
     }
     assert!(report.evidence.after.as_ref().unwrap()["whfb_method_id"].is_null());
@@ -283,7 +287,11 @@ async fn a_conditional_access_policy_for_admins_only_asks_nothing_of_the_lab_use
     let report = controller(Step::Bootstrap).apply(&ctx).await.unwrap();
     assert_eq!(report.status, StepStatus::Applied, "{}", report.detail);
     assert!(
-        report.evidence.rows.iter().all(|r| r.id != "graph_mfa_signin"),
+        report
+            .evidence
+            .rows
+            .iter()
+            .all(|r| r.id != "graph_mfa_signin"),
         "{:#?}",
         report.evidence.rows
     );
@@ -292,15 +300,21 @@ async fn a_conditional_access_policy_for_admins_only_asks_nothing_of_the_lab_use
         json!(false)
     );
     assert!(
-        report.detail.contains("No enforced Conditional Access policy requires MFA"),
+        report
+            .detail
+            .contains("No enforced Conditional Access policy requires MFA"),
         "{}",
         report.detail
     );
     // The emulator agrees: the lab user's PRT sign-ins needed a single factor.
     let tenant = lab.tenant();
     let entries = tenant["sign_ins"].as_array().unwrap();
-    assert!(entries.iter().any(|e| e["signInEventTypes"] == json!(["nonInteractiveUser"])
-        && e["authenticationRequirement"] == "singleFactorAuthentication"));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["signInEventTypes"] == json!(["nonInteractiveUser"])
+                && e["authenticationRequirement"] == "singleFactorAuthentication")
+    );
 }
 
 /// An "all users" MFA policy that excludes a group the lab user is in does not apply to them;
@@ -379,11 +393,16 @@ async fn a_refused_conditional_access_read_is_could_not_check_and_not_applied() 
     let mfa = row(&report, "graph_mfa_signin");
     assert_eq!(mfa.state, ValidationState::CouldNotCheck);
     assert!(
-        mfa.detail.starts_with("Could not check: needs Security Reader"),
+        mfa.detail
+            .starts_with("Could not check: needs Security Reader"),
         "{}",
         mfa.detail
     );
-    assert!(report.detail.contains("Could not check"), "{}", report.detail);
+    assert!(
+        report.detail.contains("Could not check"),
+        "{}",
+        report.detail
+    );
     for id in ["graph_device", "graph_managed_device", "graph_whfb"] {
         assert_eq!(row(&report, id).state, ValidationState::Passed, "{id}");
     }
@@ -415,11 +434,19 @@ async fn a_reports_reader_sees_could_not_check_rows_naming_the_roles() {
         &lab.emu.graph_url,
         token,
     )));
-    let report = controller(Step::Bootstrap).check(&reader_ctx).await.unwrap();
+    let report = controller(Step::Bootstrap)
+        .check(&reader_ctx)
+        .await
+        .unwrap();
     assert_eq!(report.status, StepStatus::NeedsAction, "{}", report.detail);
     let needs = |id: &str, role: &str| {
         let r = row(&report, id);
-        assert_eq!(r.state, ValidationState::CouldNotCheck, "{id}: {}", r.detail);
+        assert_eq!(
+            r.state,
+            ValidationState::CouldNotCheck,
+            "{id}: {}",
+            r.detail
+        );
         assert!(r.detail.contains(role), "{id}: {}", r.detail);
     };
     needs("graph_mfa_signin", "Security Reader");
@@ -456,7 +483,11 @@ async fn revert_deletes_this_runs_device_managed_device_and_key_only() {
         t.devices.push(other);
     });
     let reverted = controller(Step::Bootstrap).revert(&ctx).await.unwrap();
-    assert!(reverted.detail.contains("Windows Hello"), "{}", reverted.detail);
+    assert!(
+        reverted.detail.contains("Windows Hello"),
+        "{}",
+        reverted.detail
+    );
     let tenant = lab.tenant();
     let devices = tenant["devices"].as_array().unwrap();
     assert_eq!(devices.len(), 1, "{devices:#?}");

@@ -73,7 +73,11 @@ async fn mdm_scope_some_with_two_groups_is_restored_with_both_groups() {
     let step = controller(Step::MdmUserScope);
     let before = step.check(&ctx).await.unwrap();
     assert_eq!(before.status, StepStatus::NotApplied);
-    assert!(before.detail.contains("2 selected group"), "{}", before.detail);
+    assert!(
+        before.detail.contains("2 selected group"),
+        "{}",
+        before.detail
+    );
 
     let applied = step.apply(&ctx).await.unwrap();
     assert_eq!(applied.status, StepStatus::Applied, "{}", applied.detail);
@@ -110,8 +114,15 @@ async fn mdm_scope_some_with_two_groups_is_restored_with_both_groups() {
 
     let reverted = step.revert(&ctx).await.unwrap();
     assert!(reverted.changed, "{}", reverted.detail);
-    assert_eq!(scope(graph.clone()).await, (json!("selected"), groups.clone()));
-    assert!(reverted.detail.contains("2 selected group"), "{}", reverted.detail);
+    assert_eq!(
+        scope(graph.clone()).await,
+        (json!("selected"), groups.clone())
+    );
+    assert!(
+        reverted.detail.contains("2 selected group"),
+        "{}",
+        reverted.detail
+    );
     let _ = MDM_POLICY_ID;
 }
 
@@ -166,7 +177,11 @@ fn run_demo_then_revert_demo_leaves_no_device_managed_device_or_key_of_the_run()
     let (code, out, err) = cli(home.path(), &["revert", "--demo", "--json"]);
     assert_eq!(code, 0, "revert: {err}\n{out}");
     let tenant = demo_tenant(home.path());
-    assert!(tenant["devices"].as_array().unwrap().is_empty(), "{:#}", tenant["devices"]);
+    assert!(
+        tenant["devices"].as_array().unwrap().is_empty(),
+        "{:#}",
+        tenant["devices"]
+    );
     assert!(tenant["managed_devices"].as_array().unwrap().is_empty());
     assert_eq!(keys(&tenant), 0);
 }

@@ -61,8 +61,17 @@ async fn step_six_checks_the_policy_and_never_calls_someone_elses_pass_applied()
         .await
         .unwrap();
     let checked = step.check(&ctx(StepOptions::default())).await.unwrap();
-    assert_eq!(checked.status, StepStatus::NeedsAction, "{}", checked.detail);
-    assert!(checked.detail.contains("did not issue"), "{}", checked.detail);
+    assert_eq!(
+        checked.status,
+        StepStatus::NeedsAction,
+        "{}",
+        checked.detail
+    );
+    assert!(
+        checked.detail.contains("did not issue"),
+        "{}",
+        checked.detail
+    );
     let kept = step.apply(&ctx(StepOptions::default())).await.unwrap();
     assert_eq!(kept.status, StepStatus::NeedsAction, "{}", kept.detail);
     assert!(kept.secret.is_none());
@@ -76,7 +85,12 @@ async fn step_six_checks_the_policy_and_never_calls_someone_elses_pass_applied()
     assert_eq!(replaced.status, StepStatus::Applied, "{}", replaced.detail);
     assert!(replaced.secret.is_some());
     let again = step.check(&ctx(StepOptions::default())).await.unwrap();
-    assert_eq!(again.status, StepStatus::Applied, "ours now: {}", again.detail);
+    assert_eq!(
+        again.status,
+        StepStatus::Applied,
+        "ours now: {}",
+        again.detail
+    );
     step.revert(&ctx(StepOptions::default())).await.unwrap();
 
     // Excluded through a group: named, nothing issued.

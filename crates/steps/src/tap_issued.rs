@@ -89,7 +89,11 @@ async fn check_against_policy(
         }) {
             return Err(StepError::Precondition(format!(
                 "the TAP policy excludes {upn} ({} {} in excludeTargets): take them out of the exclusion in the Entra admin center (Authentication methods > Temporary Access Pass), or choose another lab user",
-                if t.target_type.is_empty() { "target" } else { t.target_type.as_str() },
+                if t.target_type.is_empty() {
+                    "target"
+                } else {
+                    t.target_type.as_str()
+                },
                 t.id
             )));
         }

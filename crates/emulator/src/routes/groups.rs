@@ -133,9 +133,8 @@ async fn list_members(
         })
         .ok_or_else(|| not_found(&id))?;
     let query = GraphQuery::parse(raw.as_deref());
-    Collection::directory("/groups/members", "directoryObjects").page(
-        &state, version, &query, members,
-    )
+    Collection::directory("/groups/members", "directoryObjects")
+        .page(&state, version, &query, members)
 }
 
 /// The object id at the end of an `@odata.id` such as `https://graph.microsoft.com/v1.0/directoryObjects/{id}`.
@@ -190,8 +189,8 @@ async fn user_member_of(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, GraphErr> {
     caller.require_scope(&[USER_READ_ALL, GROUP_MEMBER_READ_ALL, DIRECTORY_READ_ALL])?;
-    let full = caller.token.has_scope(GROUP_MEMBER_READ_ALL)
-        || caller.token.has_scope(DIRECTORY_READ_ALL);
+    let full =
+        caller.token.has_scope(GROUP_MEMBER_READ_ALL) || caller.token.has_scope(DIRECTORY_READ_ALL);
     let items = state
         .read(|t| {
             let user = t.user(&id)?;
@@ -229,9 +228,8 @@ async fn user_member_of(
         .map(|item| keep_type(crate::odata::select(item.clone(), &query), &item))
         .collect();
     let rest = GraphQuery::parse(Some(&without_select(raw.as_deref())));
-    Collection::directory("/users/transitiveMemberOf", "directoryObjects").page(
-        &state, version, &rest, items,
-    )
+    Collection::directory("/users/transitiveMemberOf", "directoryObjects")
+        .page(&state, version, &rest, items)
 }
 
 /// `GET /users/{id}/transitiveMemberOf/microsoft.graph.group`: only the groups (the cast segment).
@@ -256,9 +254,8 @@ async fn user_groups(
         })
         .ok_or_else(|| not_found(&id))?;
     let query = GraphQuery::parse(raw.as_deref());
-    Collection::directory("/users/transitiveMemberOf/microsoft.graph.group", "groups").page(
-        &state, version, &query, items,
-    )
+    Collection::directory("/users/transitiveMemberOf/microsoft.graph.group", "groups")
+        .page(&state, version, &query, items)
 }
 
 fn keep_type(mut selected: Value, full: &Value) -> Value {

@@ -253,7 +253,10 @@ impl ConditionalAccessPolicy {
                     || (subject.is_guest && u.eq_ignore_ascii_case("GuestsOrExternalUsers"))
             })
         };
-        let included = users.include_users.iter().any(|u| u.eq_ignore_ascii_case("All"))
+        let included = users
+            .include_users
+            .iter()
+            .any(|u| u.eq_ignore_ascii_case("All"))
             || user_listed(&users.include_users)
             || any(&users.include_groups, subject.group_ids)
             || any(&users.include_roles, subject.role_template_ids);
@@ -306,7 +309,11 @@ pub struct AuthenticationStrength {
 mod tests {
     use super::*;
 
-    fn config(id: &str, odata_type: Option<&str>, priority: Option<i32>) -> EnrollmentConfiguration {
+    fn config(
+        id: &str,
+        odata_type: Option<&str>,
+        priority: Option<i32>,
+    ) -> EnrollmentConfiguration {
         EnrollmentConfiguration {
             id: id.into(),
             odata_type: odata_type.map(str::to_string),
@@ -319,8 +326,12 @@ mod tests {
     fn the_default_whfb_configuration_is_the_whfb_one_with_priority_zero() {
         assert!(config("anything", Some(WHFB_CONFIG_TYPE), Some(0)).is_whfb_default());
         assert!(
-            !config("t_DefaultWindowsHelloForBusiness", Some(WHFB_CONFIG_TYPE), Some(2))
-                .is_whfb_default()
+            !config(
+                "t_DefaultWindowsHelloForBusiness",
+                Some(WHFB_CONFIG_TYPE),
+                Some(2)
+            )
+            .is_whfb_default()
         );
         assert!(
             !config(
@@ -345,23 +356,35 @@ mod tests {
             "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}
         }))
         .unwrap();
-        let subject = |user: &'static str, groups: &'static [String], roles: &'static [String]| {
-            CaSubject {
+        let subject =
+            |user: &'static str, groups: &'static [String], roles: &'static [String]| CaSubject {
                 user_id: user,
                 group_ids: groups,
                 role_template_ids: roles,
                 is_guest: false,
-            }
-        };
+            };
         let g1: &'static [String] = Box::leak(Box::new(["g1".to_string()]));
         let r1: &'static [String] = Box::leak(Box::new(["r1".to_string()]));
-        let g1_out: &'static [String] = Box::leak(Box::new(["g1".to_string(), "g-out".to_string()]));
+        let g1_out: &'static [String] =
+            Box::leak(Box::new(["g1".to_string(), "g-out".to_string()]));
         assert!(policy.covers(&subject("u", g1, &[]), "app"));
         assert!(policy.covers(&subject("u", &[], r1), "app"));
-        assert!(!policy.covers(&subject("u", &[], &[]), "app"), "not included");
-        assert!(!policy.covers(&subject("u-out", g1, &[]), "app"), "excluded user");
-        assert!(!policy.covers(&subject("u", g1_out, &[]), "app"), "excluded group");
-        assert!(!policy.covers(&subject("u", g1, &[]), "app-out"), "excluded app");
+        assert!(
+            !policy.covers(&subject("u", &[], &[]), "app"),
+            "not included"
+        );
+        assert!(
+            !policy.covers(&subject("u-out", g1, &[]), "app"),
+            "excluded user"
+        );
+        assert!(
+            !policy.covers(&subject("u", g1_out, &[]), "app"),
+            "excluded group"
+        );
+        assert!(
+            !policy.covers(&subject("u", g1, &[]), "app-out"),
+            "excluded app"
+        );
         assert!(policy.requires_mfa());
         let mut report_only = policy.clone();
         report_only.state = Some("enabledForReportingButNotEnforced".into());
