@@ -22,7 +22,17 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+/// A home folder of this test's own, so the session file each journal entry saves never races
+/// another test's.
+pub(crate) fn private_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    // SAFETY: nextest runs each test in a process of its own; nothing else reads the environment yet.
+    unsafe { std::env::set_var(hello_bootstrap::lab::paths::HOME_ENV, home.path()) };
+    home
+}
+
 struct Lab {
+    _home: tempfile::TempDir,
     emu: EmulatorHandle,
     host: Arc<EmulatedHost>,
     graph: Arc<GraphClient>,
@@ -40,12 +50,14 @@ fn row<'a>(report: &'a StepReport, id: &str) -> &'a ValidationRow {
 
 impl Lab {
     async fn start() -> Lab {
+        let home = private_home();
         let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
         let graph = Arc::new(admin_graph(&emu));
         let host = Arc::new(EmulatedHost::for_tests(Some(
             Url::parse(&emu.graph_url).unwrap(),
         )));
         Lab {
+            _home: home,
             emu,
             host,
             graph,
@@ -522,8 +534,10 @@ async fn validation_waits_out_propagation_delays() {
         },
         ..EmulatorConfig::default()
     };
+    let home = private_home();
     let emu = Emulator::start(config).await.unwrap();
     let lab = Lab {
+        _home: home,
         graph: Arc::new(admin_graph(&emu)),
         host: Arc::new(EmulatedHost::for_tests(Some(
             Url::parse(&emu.graph_url).unwrap(),

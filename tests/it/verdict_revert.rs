@@ -21,6 +21,7 @@ const MDM: &str = "/policies/mobileDeviceManagementPolicies/0000000a-0000-0000-c
 
 #[tokio::test]
 async fn mdm_scope_some_with_two_groups_is_restored_with_both_groups() {
+    let _home = crate::step7_verdict::private_home();
     let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let graph = Arc::new(admin_graph(&emu));
     let lab_user = users::id_of(graph.as_ref(), &lab_upn(&emu)).await.unwrap();

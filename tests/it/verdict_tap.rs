@@ -16,6 +16,7 @@ use tokio::sync::Mutex;
 
 #[tokio::test]
 async fn step_six_checks_the_policy_and_never_calls_someone_elses_pass_applied() {
+    let _home = crate::step7_verdict::private_home();
     let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let graph = Arc::new(admin_graph(&emu));
     enable_tap_policy(&graph).await;
