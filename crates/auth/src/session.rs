@@ -260,7 +260,14 @@ impl AuthSession {
         let Some(refresh_token) = state.refresh_token.clone() else {
             return Err(AuthError::NotSignedIn);
         };
-        match grant::refresh(&self.config, &self.http, &refresh_token, &self.asked_scopes()).await {
+        match grant::refresh(
+            &self.config,
+            &self.http,
+            &refresh_token,
+            &self.asked_scopes(),
+        )
+        .await
+        {
             Ok(grant) => self.adopt(state, grant).await,
             Err(e) => {
                 if matches!(e, AuthError::SignInExpired(_)) {

@@ -56,7 +56,8 @@ impl TenantState {
 
     /// Whether `user` is a member of the group `group_id`.
     pub fn is_member(&self, group_id: &str, user: &UserId) -> bool {
-        self.group(group_id).is_some_and(|g| g.members.contains(user))
+        self.group(group_id)
+            .is_some_and(|g| g.members.contains(user))
     }
 
     /// The groups the MDM policy `policy_id` includes (its scope when `appliesTo` is `selected`).

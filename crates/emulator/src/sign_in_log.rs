@@ -28,7 +28,8 @@ pub(crate) enum SignInKind<'a> {
 /// The text the lab's validation looks for.
 pub const CLAIM_TEXT: &str = "MFA requirement satisfied by claim in the token";
 /// What a PRT sign-in says when no policy asked for MFA.
-pub const FIRST_FACTOR_CLAIM_TEXT: &str = "First factor requirement satisfied by claim in the token";
+pub const FIRST_FACTOR_CLAIM_TEXT: &str =
+    "First factor requirement satisfied by claim in the token";
 /// The Microsoft Authentication Broker, the app of the OOBE sign-in.
 const TAP_APP_ID: &str = "29d9ed98-a469-4536-ade2-f981bc1d605e";
 
@@ -68,11 +69,14 @@ pub(crate) fn policy_applies(
         .collect();
     let guest = user.user_type.eq_ignore_ascii_case("Guest");
     let include_users = list("includeUsers");
-    let included = include_users.iter().any(|u| {
-        u == "all" || *u == uid || (u == "guestsorexternalusers" && guest)
-    }) || list("includeGroups").iter().any(|g| groups.contains(g))
+    let included = include_users
+        .iter()
+        .any(|u| u == "all" || *u == uid || (u == "guestsorexternalusers" && guest))
+        || list("includeGroups").iter().any(|g| groups.contains(g))
         || list("includeRoles").iter().any(|r| roles.contains(r));
-    let excluded = list("excludeUsers").iter().any(|u| *u == uid || (u == "guestsorexternalusers" && guest))
+    let excluded = list("excludeUsers")
+        .iter()
+        .any(|u| *u == uid || (u == "guestsorexternalusers" && guest))
         || list("excludeGroups").iter().any(|g| groups.contains(g))
         || list("excludeRoles").iter().any(|r| roles.contains(r));
     let apps = &policy["conditions"]["applications"];

@@ -89,4 +89,6 @@ pub struct StepOptions {
     /// killed or restarted) and step 7 still needs one: step 6 replaces that pass with a fresh
     /// one instead of keeping a pass nobody can type.
     pub reissue_tap: bool,
+    /// Step 6: replace a TAP this lab did not issue (its code cannot be shown) with a new one.
+    pub tap_replace: bool,
 }

@@ -115,6 +115,10 @@ impl PolicySpec for MdmUserScope {
 fn groups_of(settings: &Value) -> Vec<String> {
     settings["includedGroups"]
         .as_array()
-        .map(|a| a.iter().filter_map(|g| g.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|g| g.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }

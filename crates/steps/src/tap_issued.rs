@@ -21,18 +21,85 @@ const METHODS_TEMPLATE: &str = "/users/{userId}/authentication/temporaryAccessPa
 /// Issues a TAP for the lab user.
 pub struct TapIssued;
 
-/// The run's choices for the pass (`--tap-lifetime`, `--tap-once`).
+/// The run's choices for the pass (`--tap-lifetime`, `--tap-once`, replace).
 fn request(ctx: &StepContext) -> IssueTap {
     IssueTap {
         lifetime_minutes: ctx.options.tap_lifetime_minutes,
         usable_once: ctx.options.tap_usable_once,
-        when_held: if ctx.options.reissue_tap {
+        when_held: if ctx.options.reissue_tap || ctx.options.tap_replace {
             WhenHeld::Replace
         } else {
             WhenHeld::Keep
         },
         start: None,
     }
+}
+
+/// Whether this lab issued the pass (its journal holds the method).
+async fn issued_by_us(ctx: &StepContext, user: &UserId, method: &TapMethod) -> bool {
+    let key = format!("{KEY_PREFIX}{user}:{}", method.id);
+    ctx.journaled(STEP, &key).await.is_some()
+}
+
+/// What a pass someone else issued means here: it exists, its code cannot be shown, and the lab
+/// can replace it.
+fn someone_elses(user: &Upn) -> StepReport {
+    StepReport::new(
+        STEP,
+        StepStatus::NeedsAction,
+        format!(
+            "{user} already has a Temporary Access Pass that this lab did not issue, so its code cannot be shown here. Replace it with a new one (step 6's replace option), or delete it in the Entra admin center and apply step 6 again."
+        ),
+    )
+}
+
+/// Checks the run's choices against the TAP policy before issuing: the lifetime within the
+/// policy's minimum and maximum, and the user not excluded (by id or through a group). A policy
+/// the account may not read (an Authentication Administrator cannot) is left to Graph's answer.
+async fn check_against_policy(
+    ctx: &StepContext,
+    upn: &Upn,
+    user: &UserId,
+) -> Result<Option<String>, StepError> {
+    let graph = ctx.graph()?;
+    let policy = match hb_graph::api::policies::tap_policy(graph).await {
+        Ok(p) => p,
+        Err(e) if matches!(e.status(), Some(401 | 403)) => {
+            return Ok(Some(
+                "The TAP policy could not be read (it needs Global Reader or Authentication Policy Administrator), so its lifetime bounds and exclusions were not checked beforehand.".into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(lifetime) = ctx.options.tap_lifetime_minutes {
+        let min = policy.minimum_lifetime_in_minutes.unwrap_or(60);
+        let max = policy.maximum_lifetime_in_minutes.unwrap_or(480);
+        if lifetime < min || lifetime > max {
+            return Err(StepError::BadInput(format!(
+                "a lifetime of {lifetime} minutes is outside the TAP policy's {min} to {max} minutes: choose a lifetime in that range, or change the policy's minimum and maximum lifetime"
+            )));
+        }
+    }
+    if !policy.exclude_targets.is_empty() {
+        let groups = hb_graph::api::users::member_group_ids(graph, user)
+            .await
+            .unwrap_or_default();
+        if let Some(t) = policy.exclude_targets.iter().find(|t| {
+            t.id.eq_ignore_ascii_case(user.as_str())
+                || groups.iter().any(|g| g.eq_ignore_ascii_case(&t.id))
+        }) {
+            return Err(StepError::Precondition(format!(
+                "the TAP policy excludes {upn} ({} {} in excludeTargets): take them out of the exclusion in the Entra admin center (Authentication methods > Temporary Access Pass), or choose another lab user",
+                if t.target_type.is_empty() {
+                    "target"
+                } else {
+                    t.target_type.as_str()
+                },
+                t.id
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// The POST body the request sends, for evidence.
@@ -107,7 +174,10 @@ impl StepController for TapIssued {
             Err(report) => return Ok(report.with_evidence(self.evidence(ctx))),
         };
         let target = target(ctx, &upn).await?;
-        let mut report = report_for(&upn, target.current.as_ref());
+        let mut report = match &target.current {
+            Some(m) if !issued_by_us(ctx, &target.user.id, m).await => someone_elses(&upn),
+            current => report_for(&upn, current.as_ref()),
+        };
         report.evidence = Evidence {
             before: Some(listed(&target)),
             ..self.evidence(ctx)
@@ -121,10 +191,26 @@ impl StepController for TapIssued {
         let before = listed(&target);
         let mut evidence = self.evidence(ctx);
         evidence.before = Some(before.clone());
-        if target.current.is_some() && !ctx.options.reissue_tap {
-            evidence.after = Some(before);
-            return Ok(report_for(&upn, target.current.as_ref()).with_evidence(evidence));
+        if let Some(current) = &target.current {
+            let ours = issued_by_us(ctx, &target.user.id, current).await;
+            // Our own pass is replaced only when its code is gone (a resumed lab); someone
+            // else's only when the person asked for it.
+            let replace = if ours {
+                ctx.options.reissue_tap
+            } else {
+                ctx.options.tap_replace
+            };
+            if !replace {
+                evidence.after = Some(before);
+                let report = if ours {
+                    report_for(&upn, Some(current))
+                } else {
+                    someone_elses(&upn)
+                };
+                return Ok(report.with_evidence(evidence));
+            }
         }
+        let note = check_against_policy(ctx, &upn, &target.user.id).await?;
         ctx.check_cancelled()?;
         let graph = ctx.graph()?;
         let path = auth_methods::tap_methods_path(UserRef::Id(&target.user.id));
@@ -160,9 +246,10 @@ impl StepController for TapIssued {
             STEP,
             StepStatus::Applied,
             format!(
-                "Issued a Temporary Access Pass for {upn}, valid {} minutes{}. It is shown once: note it now.",
+                "Issued a Temporary Access Pass for {upn}, valid {} minutes{}. It is shown once: note it now.{}",
                 tap.method.lifetime_in_minutes.map(|n| n.to_string()).unwrap_or_else(|| "the default".into()),
-                if tap.method.is_usable_once == Some(true) { ", usable once" } else { "" }
+                if tap.method.is_usable_once == Some(true) { ", usable once" } else { "" },
+                note.map(|n| format!(" {n}")).unwrap_or_default()
             ),
         )
         .changed(true)

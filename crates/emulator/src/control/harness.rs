@@ -68,6 +68,8 @@ struct TenantSettings {
     /// Entra ID P1: without it sign-in logs answer 403
     /// `Authentication_RequestFromNonPremiumTenantOrB2CTenant`.
     has_premium: Option<bool>,
+    /// Replaces the Conditional Access policies (Graph objects), to test targeting.
+    conditional_access_policies: Option<Vec<Value>>,
 }
 
 /// `POST /_emulator/tenant`: changes tenant-wide settings such as the Entra ID P1 licence.
@@ -75,10 +77,16 @@ pub(super) async fn set_tenant(
     State(state): State<SharedState>,
     body: Bytes,
 ) -> Result<StatusCode, GraphErr> {
-    let settings: TenantSettings = parse(&body, r#"{"has_premium": true|false}"#)?;
+    let settings: TenantSettings = parse(
+        &body,
+        r#"{"has_premium": true|false, "conditional_access_policies": [...]}"#,
+    )?;
     state.write(|t| {
         if let Some(p) = settings.has_premium {
             t.has_premium = p;
+        }
+        if let Some(policies) = settings.conditional_access_policies {
+            t.conditional_access_policies = policies;
         }
     });
     Ok(StatusCode::NO_CONTENT)

@@ -132,9 +132,8 @@ async fn list_members(
         })
         .ok_or_else(|| not_found(&id))?;
     let query = GraphQuery::parse(raw.as_deref());
-    Collection::directory("/groups/members", "directoryObjects").page(
-        &state, version, &query, members,
-    )
+    Collection::directory("/groups/members", "directoryObjects")
+        .page(&state, version, &query, members)
 }
 
 /// The object id at the end of an `@odata.id` such as `https://graph.microsoft.com/v1.0/directoryObjects/{id}`.
@@ -202,7 +201,6 @@ async fn user_groups(
         })
         .ok_or_else(|| not_found(&id))?;
     let query = GraphQuery::parse(raw.as_deref());
-    Collection::directory("/users/transitiveMemberOf/microsoft.graph.group", "groups").page(
-        &state, version, &query, items,
-    )
+    Collection::directory("/users/transitiveMemberOf/microsoft.graph.group", "groups")
+        .page(&state, version, &query, items)
 }

@@ -137,7 +137,8 @@ pub(super) async fn patch_mdm_policy(
         }
         if to_all {
             // "Using `all` will remove any existing groups" (the update page).
-            t.mdm_included_groups.retain(|p, _| !p.eq_ignore_ascii_case(&id));
+            t.mdm_included_groups
+                .retain(|p, _| !p.eq_ignore_ascii_case(&id));
         }
         Ok(StatusCode::NO_CONTENT)
     })

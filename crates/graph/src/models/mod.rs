@@ -12,9 +12,10 @@ pub use devices::{Device, ManagedDevice};
 pub use methods::{CreatedTap, NewTap, TAP_MAX_LIFETIME, TAP_MIN_LIFETIME, TapMethod, WhfbMethod};
 pub use policies::{
     ALL_USERS, AuthMethodTarget, AuthenticationStrength, CaSubject, ConditionalAccessApplications,
-    ConditionalAccessConditions, ConditionalAccessPolicy, ConditionalAccessUsers, EnrollmentConfiguration, ExcludeTarget,
-    GrantControls, MDM_POLICY_ID, MdmPolicy, TAP_CONFIG_TYPE, TapMethodConfig, TapPolicyPatch,
-    WHFB_CONFIG_TYPE, WHFB_DEFAULT_SUFFIX, WhfbConfig,
+    ConditionalAccessConditions, ConditionalAccessPolicy, ConditionalAccessUsers,
+    EnrollmentConfiguration, ExcludeTarget, GrantControls, MDM_POLICY_ID, MdmPolicy,
+    TAP_CONFIG_TYPE, TapMethodConfig, TapPolicyPatch, WHFB_CONFIG_TYPE, WHFB_DEFAULT_SUFFIX,
+    WhfbConfig,
 };
 pub use sign_ins::{AuthenticationDetail, SignIn, SignInDeviceDetail, SignInStatus};
 pub use users::{DirectoryObject, DirectoryRole, ObjectIdentity, Organization, User};

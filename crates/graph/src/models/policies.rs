@@ -46,9 +46,21 @@ pub struct EnrollmentConfiguration {
 }
 
 impl EnrollmentConfiguration {
-    /// Whether this is the tenant-wide ("All users and all devices") WHfB configuration.
+    /// Whether this is the tenant-wide ("All users and all devices") WHfB configuration: a
+    /// Windows Hello for Business enrollment configuration with priority 0 (the default
+    /// configurations' priority; assigned ones start at 1), whatever its id. The
+    /// `{tenantId}_DefaultWindowsHelloForBusiness` id, seen in exports but not in Microsoft's
+    /// reference, is accepted when a response carries no type or priority.
     pub fn is_whfb_default(&self) -> bool {
-        self.id.ends_with(WHFB_DEFAULT_SUFFIX)
+        let whfb = self
+            .odata_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case(WHFB_CONFIG_TYPE));
+        match (whfb, self.priority) {
+            (true, Some(p)) => p == 0,
+            (false, _) if self.odata_type.is_some() => false,
+            _ => self.id.ends_with(WHFB_DEFAULT_SUFFIX),
+        }
     }
 }
 
@@ -241,7 +253,10 @@ impl ConditionalAccessPolicy {
                     || (subject.is_guest && u.eq_ignore_ascii_case("GuestsOrExternalUsers"))
             })
         };
-        let included = users.include_users.iter().any(|u| u.eq_ignore_ascii_case("All"))
+        let included = users
+            .include_users
+            .iter()
+            .any(|u| u.eq_ignore_ascii_case("All"))
             || user_listed(&users.include_users)
             || any(&users.include_groups, subject.group_ids)
             || any(&users.include_roles, subject.role_template_ids);
@@ -288,4 +303,91 @@ pub struct AuthenticationStrength {
     pub id: Option<String>,
     #[serde(default)]
     pub display_name: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(
+        id: &str,
+        odata_type: Option<&str>,
+        priority: Option<i32>,
+    ) -> EnrollmentConfiguration {
+        EnrollmentConfiguration {
+            id: id.into(),
+            odata_type: odata_type.map(str::to_string),
+            display_name: None,
+            priority,
+        }
+    }
+
+    #[test]
+    fn the_default_whfb_configuration_is_the_whfb_one_with_priority_zero() {
+        assert!(config("anything", Some(WHFB_CONFIG_TYPE), Some(0)).is_whfb_default());
+        assert!(
+            !config(
+                "t_DefaultWindowsHelloForBusiness",
+                Some(WHFB_CONFIG_TYPE),
+                Some(2)
+            )
+            .is_whfb_default()
+        );
+        assert!(
+            !config(
+                "t_DefaultPlatformRestrictions",
+                Some("#microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration"),
+                Some(0)
+            )
+            .is_whfb_default()
+        );
+        assert!(config("t_DefaultWindowsHelloForBusiness", None, None).is_whfb_default());
+    }
+
+    #[test]
+    fn conditional_access_covers_included_users_groups_roles_minus_exclusions() {
+        let policy: ConditionalAccessPolicy = serde_json::from_value(serde_json::json!({
+            "id": "p", "state": "enabled",
+            "conditions": {
+                "users": {"includeUsers": [], "includeGroups": ["g1"], "includeRoles": ["r1"],
+                          "excludeUsers": ["u-out"], "excludeGroups": ["g-out"]},
+                "applications": {"includeApplications": ["All"], "excludeApplications": ["app-out"]}
+            },
+            "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}
+        }))
+        .unwrap();
+        let subject =
+            |user: &'static str, groups: &'static [String], roles: &'static [String]| CaSubject {
+                user_id: user,
+                group_ids: groups,
+                role_template_ids: roles,
+                is_guest: false,
+            };
+        let g1: &'static [String] = Box::leak(Box::new(["g1".to_string()]));
+        let r1: &'static [String] = Box::leak(Box::new(["r1".to_string()]));
+        let g1_out: &'static [String] =
+            Box::leak(Box::new(["g1".to_string(), "g-out".to_string()]));
+        assert!(policy.covers(&subject("u", g1, &[]), "app"));
+        assert!(policy.covers(&subject("u", &[], r1), "app"));
+        assert!(
+            !policy.covers(&subject("u", &[], &[]), "app"),
+            "not included"
+        );
+        assert!(
+            !policy.covers(&subject("u-out", g1, &[]), "app"),
+            "excluded user"
+        );
+        assert!(
+            !policy.covers(&subject("u", g1_out, &[]), "app"),
+            "excluded group"
+        );
+        assert!(
+            !policy.covers(&subject("u", g1, &[]), "app-out"),
+            "excluded app"
+        );
+        assert!(policy.requires_mfa());
+        let mut report_only = policy.clone();
+        report_only.state = Some("enabledForReportingButNotEnforced".into());
+        assert!(!report_only.requires_mfa());
+    }
 }

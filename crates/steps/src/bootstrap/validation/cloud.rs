@@ -14,13 +14,11 @@ use hb_lab::{DeviceId, DeviceObjectId, Upn, ValidationRow, ValidationState};
 /// Row ids and labels.
 const DEVICE_ROW: (&str, &str) = ("graph_device", "Entra ID: the device, trustType AzureAd");
 const MANAGED_ROW: (&str, &str) = ("graph_managed_device", "Intune: the managed device");
-const WHFB_ROW: (&str, &str) = (
-    "graph_whfb",
-    "Windows Hello for Business method registered",
-);
+const WHFB_ROW: (&str, &str) = ("graph_whfb", "Windows Hello for Business method registered");
 
 /// Who may read what, as Microsoft's permission pages name the least privileged roles.
-pub(super) const DEVICE_READERS: &str = "Global Reader (or Cloud Device Administrator, Intune Administrator) with Device.Read.All";
+pub(super) const DEVICE_READERS: &str =
+    "Global Reader (or Cloud Device Administrator, Intune Administrator) with Device.Read.All";
 pub(super) const MANAGED_READERS: &str = "Intune Administrator (or an Intune role that reads devices, or Global Reader) with DeviceManagementManagedDevices.Read.All";
 pub(super) const WHFB_READERS: &str = "Global Reader (or Authentication Administrator, Privileged Authentication Administrator) with UserAuthenticationMethod.Read.All";
 
@@ -110,7 +108,13 @@ pub(super) async fn find_device(
             found(
                 None,
                 false,
-                row(DEVICE_ROW.0, DEVICE_ROW.1, ValidationState::Waiting, detail, fix::DEVICE),
+                row(
+                    DEVICE_ROW.0,
+                    DEVICE_ROW.1,
+                    ValidationState::Waiting,
+                    detail,
+                    fix::DEVICE,
+                ),
             )
         }
         Err(e) => found(
@@ -204,8 +208,15 @@ pub(super) async fn managed_row(
     device_id: Option<&str>,
     since: Option<DateTime<Utc>>,
 ) -> (ValidationRow, Option<ManagedDevice>) {
-    let waiting =
-        |detail: &str| row(MANAGED_ROW.0, MANAGED_ROW.1, ValidationState::Waiting, detail, fix::MANAGED);
+    let waiting = |detail: &str| {
+        row(
+            MANAGED_ROW.0,
+            MANAGED_ROW.1,
+            ValidationState::Waiting,
+            detail,
+            fix::MANAGED,
+        )
+    };
     let Some(device_id) = device_id else {
         return (
             waiting("Waiting for the device id (dsregcmd /status: DeviceId)."),
@@ -235,7 +246,10 @@ pub(super) async fn managed_row(
             waiting("Intune has no managed device for it yet (enrollment can lag a few minutes)."),
             None,
         ),
-        Err(e) => (failed_read(MANAGED_ROW, &e, MANAGED_READERS, fix::MANAGED), None),
+        Err(e) => (
+            failed_read(MANAGED_ROW, &e, MANAGED_READERS, fix::MANAGED),
+            None,
+        ),
     }
 }
 
@@ -248,8 +262,15 @@ pub(super) async fn whfb_row(
     device: Option<&Device>,
     since: Option<DateTime<Utc>>,
 ) -> (ValidationRow, Option<WhfbMethod>) {
-    let waiting =
-        |detail: String| row(WHFB_ROW.0, WHFB_ROW.1, ValidationState::Waiting, detail, fix::WHFB);
+    let waiting = |detail: String| {
+        row(
+            WHFB_ROW.0,
+            WHFB_ROW.1,
+            ValidationState::Waiting,
+            detail,
+            fix::WHFB,
+        )
+    };
     let keys = match keys {
         Ok(keys) => keys,
         Err(e) => return (failed_read(WHFB_ROW, e, WHFB_READERS, fix::WHFB), None),
@@ -270,14 +291,28 @@ pub(super) async fn whfb_row(
         .collect();
     for key in &fresh {
         match auth_methods::whfb_with_device(graph, upn, &key.id).await {
-            Ok(linked) if linked.device.as_ref().is_some_and(|d| same_device(d, device)) => {
+            Ok(linked)
+                if linked
+                    .device
+                    .as_ref()
+                    .is_some_and(|d| same_device(d, device)) =>
+            {
                 let detail = format!(
                     "Key registered on {} at {}.",
                     linked.display_name.as_deref().unwrap_or("the device"),
-                    linked.created_date_time.as_deref().unwrap_or("a recent time")
+                    linked
+                        .created_date_time
+                        .as_deref()
+                        .unwrap_or("a recent time")
                 );
                 return (
-                    row(WHFB_ROW.0, WHFB_ROW.1, ValidationState::Passed, detail, fix::WHFB),
+                    row(
+                        WHFB_ROW.0,
+                        WHFB_ROW.1,
+                        ValidationState::Passed,
+                        detail,
+                        fix::WHFB,
+                    ),
                     Some(linked),
                 );
             }

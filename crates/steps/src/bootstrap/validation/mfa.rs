@@ -30,8 +30,10 @@ const ROW: (&str, &str) = (
 );
 /// Who may read Conditional Access policies (the list page's roles; Reports Reader may not).
 const CA_READERS: &str = "Security Reader, Global Reader or Conditional Access Administrator with Policy.Read.All (Reports Reader cannot read Conditional Access policies)";
-const MEMBERSHIP_READERS: &str = "Directory.Read.All, to read the lab user's groups and roles that Conditional Access targets";
-const SIGN_IN_READERS: &str = "Reports Reader (or Security Reader, Global Reader) with AuditLog.Read.All";
+const MEMBERSHIP_READERS: &str =
+    "Directory.Read.All, to read the lab user's groups and roles that Conditional Access targets";
+const SIGN_IN_READERS: &str =
+    "Reports Reader (or Security Reader, Global Reader) with AuditLog.Read.All";
 
 /// What Conditional Access means for the lab user in My Apps.
 pub(super) enum CaVerdict {
@@ -88,7 +90,13 @@ fn unreadable(e: &GraphError, needs: &str) -> ValidationRow {
     if is_refused(e) {
         could_not_check(ROW, e, needs, fix::MFA)
     } else {
-        row(ROW.0, ROW.1, ValidationState::Waiting, e.to_string(), fix::MFA)
+        row(
+            ROW.0,
+            ROW.1,
+            ValidationState::Waiting,
+            e.to_string(),
+            fix::MFA,
+        )
     }
 }
 
@@ -227,7 +235,10 @@ mod tests {
         let mut anonymous = json!({"status": {"errorCode": 0}, "deviceDetail": {"deviceId": "D1"}});
         anonymous["authenticationRequirement"] = json!("multiFactorAuthentication");
         anonymous["status"]["additionalDetails"] = json!(MFA_BY_CLAIM);
-        assert!(!is_mfa_by_claim(&anonymous, Some("D1")), "not a sign-in: no id");
+        assert!(
+            !is_mfa_by_claim(&anonymous, Some("D1")),
+            "not a sign-in: no id"
+        );
         anonymous["id"] = json!("s2");
         assert!(is_mfa_by_claim(&anonymous, Some("D1")));
     }
