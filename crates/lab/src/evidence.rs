@@ -55,6 +55,162 @@ impl GraphRequest {
     }
 }
 
+/// Microsoft Graph's public root: what a learner types in Graph Explorer or a script, whatever
+/// address this run talked to (the demo's emulator listens on loopback).
+pub const GRAPH_PUBLIC_ROOT: &str = "https://graph.microsoft.com";
+
+/// The ids this run knows, filled into the placeholders of the requests a step shows, so a
+/// learner can run them as they are. Unknown ones stay as `{placeholder}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EvidenceIds {
+    pub tenant_id: Option<String>,
+    /// The lab user's object id.
+    pub user_id: Option<String>,
+    /// The lab user's sign-in name.
+    pub upn: Option<String>,
+    /// The VM's Entra device id.
+    pub device_id: Option<String>,
+}
+
+impl EvidenceIds {
+    /// Gathers the ids the steps' evidence of this run holds: the lab user's id from a request
+    /// to `/users/{id}/…`, the tenant id from the WHfB configuration's id
+    /// (`{tenantId}_DefaultWindowsHelloForBusiness`), the device id from step 7's findings.
+    pub fn harvest<'a>(evidence: impl IntoIterator<Item = &'a Evidence>) -> EvidenceIds {
+        let mut ids = EvidenceIds::default();
+        for ev in evidence {
+            for request in &ev.requests {
+                let path = request.url.split('?').next().unwrap_or_default();
+                let segments: Vec<&str> = path.split('/').collect();
+                for pair in segments.windows(2) {
+                    if pair[0] == "users" && is_guid(pair[1]) {
+                        ids.user_id.get_or_insert_with(|| pair[1].to_string());
+                    }
+                    if pair[0] == "users" && pair[1].contains('@') {
+                        ids.upn.get_or_insert_with(|| pair[1].to_string());
+                    }
+                }
+                for segment in &segments {
+                    if let Some((tenant, _)) = segment.split_once("_DefaultWindowsHelloForBusiness")
+                        && is_guid(tenant)
+                    {
+                        ids.tenant_id.get_or_insert_with(|| tenant.to_string());
+                    }
+                }
+            }
+            if let Some(device) = ev
+                .after
+                .as_ref()
+                .and_then(|a| a.get("device_id"))
+                .and_then(|d| d.as_str())
+            {
+                ids.device_id.get_or_insert_with(|| device.to_string());
+            }
+        }
+        ids
+    }
+
+    fn fill(&self, text: &str) -> String {
+        [
+            ("{tenantId}", &self.tenant_id),
+            ("{userId}", &self.user_id),
+            ("{upn}", &self.upn),
+            ("{deviceId}", &self.device_id),
+        ]
+        .into_iter()
+        .fold(text.to_string(), |acc, (placeholder, value)| match value {
+            Some(value) if !value.is_empty() => acc.replace(placeholder, value),
+            _ => acc,
+        })
+    }
+}
+
+impl GraphRequest {
+    /// The URL as a learner would send it: against [`GRAPH_PUBLIC_ROOT`] (a loopback root, the
+    /// demo's emulator, is never shown) with this run's ids in place of the placeholders.
+    pub fn learner_url(&self, ids: &EvidenceIds) -> String {
+        ids.fill(&public_root(&self.url))
+    }
+
+    /// [`GraphRequest::to_text`] with the learner's URL.
+    pub fn to_learner_text(&self, ids: &EvidenceIds) -> String {
+        GraphRequest {
+            url: self.learner_url(ids),
+            ..self.clone()
+        }
+        .to_text()
+    }
+}
+
+/// Whether `text` reads as a GUID (8-4-4-4-12 hex digits).
+fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// Swaps a loopback scheme-and-host (`http://127.0.0.1:35297`) for Graph's public root.
+fn public_root(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => authority,
+    };
+    let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]") || host.starts_with("127.");
+    if loopback && (scheme == "http" || scheme == "https") {
+        format!("{GRAPH_PUBLIC_ROOT}{}", &rest[end..])
+    } else {
+        url.to_string()
+    }
+}
+
+/// Breaks a long URL into lines of at most `width` characters at path boundaries (before a
+/// `/`, `?` or `&`), never inside an id; a segment longer than `width` gets a line of its own.
+pub fn wrap_url(url: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut piece = String::new();
+    let mut in_root = url.contains("://");
+    let mut chars = url.chars().peekable();
+    let mut pieces = Vec::new();
+    while let Some(c) = chars.next() {
+        let boundary = matches!(c, '/' | '?' | '&') && !piece.is_empty();
+        if boundary && !in_root {
+            pieces.push(std::mem::take(&mut piece));
+        }
+        piece.push(c);
+        if in_root && piece.ends_with("://") {
+            in_root = false;
+            // The root (scheme and host) stays whole: it ends at the next '/'.
+            while let Some(&next) = chars.peek() {
+                if next == '/' {
+                    break;
+                }
+                piece.push(next);
+                chars.next();
+            }
+        }
+    }
+    pieces.push(piece);
+    for piece in pieces {
+        if !line.is_empty() && line.chars().count() + piece.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        line.push_str(&piece);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// A deep link into a Microsoft admin center.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PortalLink {
@@ -80,4 +236,103 @@ pub struct ValidationRow {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GUID: &str = "0000000a-0000-0000-c000-000000000000";
+
+    #[test]
+    fn a_loopback_root_becomes_graph_and_known_ids_fill_their_placeholders() {
+        let request = GraphRequest::new(
+            "GET",
+            "http://127.0.0.1:35297/v1.0/devices?$filter=deviceId eq '{deviceId}'",
+            None,
+        );
+        let ids = EvidenceIds {
+            device_id: Some(GUID.into()),
+            ..EvidenceIds::default()
+        };
+        assert_eq!(
+            request.learner_url(&ids),
+            format!("https://graph.microsoft.com/v1.0/devices?$filter=deviceId eq '{GUID}'")
+        );
+        assert!(!request.to_learner_text(&ids).contains("127.0.0.1"));
+        let unknown = GraphRequest::new("GET", "http://localhost:8300/beta/users/{userId}", None);
+        assert_eq!(
+            unknown.learner_url(&EvidenceIds::default()),
+            "https://graph.microsoft.com/beta/users/{userId}"
+        );
+    }
+
+    #[test]
+    fn ids_come_from_the_runs_own_evidence() {
+        let user = "11111111-2222-3333-4444-555555555555";
+        let tenant = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+        let tap = Evidence {
+            requests: vec![GraphRequest::new(
+                "POST",
+                format!(
+                    "http://127.0.0.1:1/v1.0/users/{user}/authentication/temporaryAccessPassMethods"
+                ),
+                None,
+            )],
+            ..Evidence::default()
+        };
+        let whfb = Evidence {
+            requests: vec![GraphRequest::new(
+                "PATCH",
+                format!(
+                    "http://127.0.0.1:1/beta/deviceManagement/deviceEnrollmentConfigurations/{tenant}_DefaultWindowsHelloForBusiness"
+                ),
+                None,
+            )],
+            ..Evidence::default()
+        };
+        let bootstrap = Evidence {
+            after: Some(serde_json::json!({ "device_id": GUID })),
+            ..Evidence::default()
+        };
+        let ids = EvidenceIds::harvest([&tap, &whfb, &bootstrap]);
+        assert_eq!(ids.user_id.as_deref(), Some(user));
+        assert_eq!(ids.tenant_id.as_deref(), Some(tenant));
+        assert_eq!(ids.device_id.as_deref(), Some(GUID));
+        let template = GraphRequest::new(
+            "GET",
+            "http://127.0.0.1:1/beta/auditLogs/signIns?$filter=userId eq '{userId}'",
+            None,
+        );
+        assert_eq!(
+            template.learner_url(&ids),
+            format!(
+                "https://graph.microsoft.com/beta/auditLogs/signIns?$filter=userId eq '{user}'"
+            )
+        );
+    }
+
+    #[test]
+    fn a_public_root_is_kept() {
+        let request = GraphRequest::new("GET", "https://graph.microsoft.com/beta/me", None);
+        assert_eq!(
+            request.learner_url(&EvidenceIds::default()),
+            "https://graph.microsoft.com/beta/me"
+        );
+    }
+
+    #[test]
+    fn urls_wrap_before_slashes_and_never_inside_an_id() {
+        let url = format!(
+            "https://graph.microsoft.com/beta/policies/mobileDeviceManagementPolicies/{GUID}"
+        );
+        let lines = wrap_url(&url, 40);
+        assert_eq!(lines.concat(), url);
+        assert_eq!(lines[0], "https://graph.microsoft.com/beta");
+        assert!(lines.iter().any(|l| l == &format!("/{GUID}")), "{lines:?}");
+        for line in &lines[1..] {
+            assert!(line.starts_with('/'), "{lines:?}");
+        }
+        assert_eq!(wrap_url("https://graph.microsoft.com/beta/me", 80).len(), 1);
+    }
 }

@@ -141,8 +141,13 @@ pub fn is_presenter(ctx: &egui::Context) -> bool {
 }
 
 /// Applies the tokens to both themes; presenter mode scales text up and raises contrast.
-/// The app calls it at start and when presenter mode changes; tests call the same function.
+/// Tests call it; the app calls [`apply_style_scaled`] with the scale its window calls for.
 pub fn apply_style(ctx: &egui::Context, presenter: bool) {
+    apply_style_scaled(ctx, presenter, if presenter { 1.35 } else { 1.0 });
+}
+
+/// [`apply_style`] with text `scale`d (presenter mode grows text with the window).
+pub fn apply_style_scaled(ctx: &egui::Context, presenter: bool, scale: f32) {
     ctx.data_mut(|d| d.insert_temp(Id::unique(PRESENTER_KEY), presenter));
     for theme in [Theme::Light, Theme::Dark] {
         let tokens = Tokens::for_theme(theme, presenter);
@@ -153,7 +158,6 @@ pub fn apply_style(ctx: &egui::Context, presenter: bool) {
             },
             ..egui::Style::default()
         };
-        let scale = if presenter { 1.35 } else { 1.0 };
         style.text_styles = [
             (
                 TextStyle::Small,

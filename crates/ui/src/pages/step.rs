@@ -7,7 +7,7 @@ use crate::command::{Command, Commands};
 use crate::widgets::{Alert, EvidenceView, UiExt};
 use egui::Ui;
 use hb_lab::session::{JobAction, StepState};
-use hb_lab::{Secret, Step, StepStatus};
+use hb_lab::{EvidenceIds, Secret, Step, StepStatus};
 
 /// What a step page needs to render.
 pub struct StepPageView<'a> {
@@ -23,11 +23,16 @@ pub struct StepPageView<'a> {
     pub secrets: Vec<&'a Secret>,
     /// The VM screen (host steps), when there is one.
     pub screen: Option<&'a egui::TextureHandle>,
+    /// What the VM screen shows now and what the person does there, under the screen.
+    pub caption: Option<String>,
+    /// This run's ids, filled into the evidence's requests.
+    pub ids: &'a EvidenceIds,
     /// Step 4 on a real host: the Windows 11 ISO path being typed.
     pub iso_path: Option<&'a mut String>,
 }
 
-/// Renders a step page.
+/// Renders a step page. The page's main action (Apply, "Restart the demo PC") is the footer's
+/// primary button; the page holds the rest: Check again, Revert, the VM screen, the checks.
 pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
     let step = view.step;
     let state = view.state;
@@ -50,27 +55,32 @@ pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
         ui.add_space(8.0);
         tap::show(ui, tap_view, cmds);
     }
+    if let Some(texture) = view.screen.filter(|_| step.is_host_step()) {
+        ui.add_space(8.0);
+        ui.vm_screen(texture, view.caption.as_deref());
+    }
+    if !state.evidence.rows.is_empty() {
+        ui.add_space(8.0);
+        ui.section_title("The checks");
+        ui.validation_cards(&state.evidence.rows);
+    }
     ui.add_space(8.0);
     EvidenceView {
         evidence: &state.evidence,
         secrets: view.secrets,
-        screen: view.screen,
+        ids: view.ids,
     }
     .show(ui);
 }
 
+/// The page's secondary actions, or the running job's progress with Cancel.
 fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
     let step = view.step;
     let state = view.state;
     if let Some(running) = &state.running {
         ui.horizontal(|ui| {
             ui.spinner();
-            let note = running
-                .progress
-                .as_deref()
-                .map(|p| format!("{}… {p}", running.action.running_text()))
-                .unwrap_or_else(|| format!("{}…", running.action.running_text()));
-            ui.label(note);
+            ui.label(running.note());
             if ui.button("Cancel").clicked() {
                 cmds.push(Command::Cancel(step));
             }
@@ -80,31 +90,13 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
         }
         return;
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let enabled = view.connected;
         let reason = "Not connected: start the lab on the Welcome page first.";
         let done = state.status == StepStatus::Applied;
-        let na = state.status == StepStatus::NotApplicable;
-        let restart =
-            view.demo && step == Step::HypervFeature && state.status == StepStatus::NeedsAction;
-        if restart {
-            if ui
-                .primary_button_enabled(enabled, "Restart the demo PC", reason)
-                .on_hover_text("The emulated PC restarts in seconds and the step finishes")
-                .clicked()
-            {
-                cmds.push(Command::RestartDemoPc(step));
-            }
-        } else if !done
-            && !na
-            && ui
-                .primary_button_enabled(enabled, "Apply", reason)
-                .clicked()
-        {
-            cmds.push(Command::Apply(step));
-        }
         if ui
             .add_enabled(enabled, egui::Button::new("Check again"))
+            .on_hover_text("Read the current state again; changes nothing")
             .on_disabled_hover_text(reason)
             .clicked()
         {
@@ -118,6 +110,18 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
                 .clicked()
         {
             cmds.push(Command::RefreshScreen);
+        }
+        if step == Step::Bootstrap
+            && view.demo
+            && done
+            && ui
+                .add_enabled(enabled, egui::Button::new("Replay the sign-in"))
+                .on_hover_text(
+                    "Go back to the OOBE checkpoint and watch the sign-in again, screen by screen",
+                )
+                .clicked()
+        {
+            cmds.push(Command::ReplaySignIn);
         }
         if (done || state.changed)
             && ui

@@ -1,6 +1,7 @@
 //! What each step does and why, in short plain words.
 
-use hb_lab::Step;
+use hb_lab::session::StepState;
+use hb_lab::{Step, StepStatus};
 
 /// The words of one step page.
 #[derive(Clone, Copy, Debug)]
@@ -52,4 +53,34 @@ pub fn text(step: Step) -> StepText {
             hint: "At the VM: choose work or school account, enter the lab user and the TAP, then create a PIN. The checks below turn green as Windows finishes.",
         },
     }
+}
+
+/// The caption under the VM screen: what the screen shows now and, when it waits on the
+/// person at the VM, what they do there right now.
+pub fn screen_caption(step: Step, state: &StepState, demo: bool) -> Option<String> {
+    let caption = match step {
+        Step::LabVm => match state.status {
+            StepStatus::Applied => "Windows waits at the first-start (OOBE) sign-in page.",
+            _ if state.running.is_some() => "The VM is being created and started.",
+            _ => return None,
+        },
+        Step::Bootstrap => match (&state.running, state.status) {
+            (Some(running), _) => match running.fraction.unwrap_or(0.0) {
+                f if f < 0.1 => "1. Windows shows the sign-in page of its first start (OOBE).",
+                f if f < 0.2 => "2. The lab user's name (UPN) is typed: work or school account.",
+                f if f < 0.3 => "3. The Temporary Access Pass is typed where Windows asks for it.",
+                f if f < 0.4 => "4. Windows asks to set up a PIN: Windows Hello for Business.",
+                _ => "5. The PIN is set; Windows opens the desktop and the checks run.",
+            },
+            (None, StepStatus::Applied) => {
+                "6. The desktop: signed in with Windows Hello, no password typed."
+            }
+            (None, StepStatus::NeedsAction) if !demo => {
+                "At the VM now: choose work or school account, type the lab user's name, then the Temporary Access Pass, then set up a PIN."
+            }
+            (None, _) => "The VM waits at the sign-in page of its first start (OOBE).",
+        },
+        _ => return None,
+    };
+    Some(caption.to_string())
 }
