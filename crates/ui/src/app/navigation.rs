@@ -95,6 +95,8 @@ impl HelloApp {
         match page {
             Page::Welcome => {
                 let label = match (&lab.connection, self.demo) {
+                    (Connection::Connecting { .. }, true) => "Starting…",
+                    (Connection::Connecting { .. }, false) => "Signing in…",
                     (Connection::Failed(_), _) => "Try again",
                     (_, true) => "Start the demo",
                     (_, false) => "Sign in and start",

@@ -128,7 +128,7 @@ impl HelloApp {
             },
             |ui| {
                 if narrow {
-                    ui.menu_button("☰ Menu", |ui| {
+                    ui.menu_button("Menu", |ui| {
                         if let Some(account) = &self.session.state().account {
                             ui.muted_label(account.as_str());
                         }
@@ -358,7 +358,9 @@ impl HelloApp {
         }
         match self.saved.page {
             Page::Welcome => {
-                let connection = self.session.state().connection.clone();
+                let lab = self.session.state();
+                let connection = lab.connection.clone();
+                let (account, tenant) = (lab.account.clone(), lab.tenant_name.clone());
                 pages::welcome::show(
                     ui,
                     WelcomeView {
@@ -366,6 +368,8 @@ impl HelloApp {
                         connection: &connection,
                         form: &mut self.saved.form,
                         reset: self.session.state().reset.as_ref(),
+                        account: account.as_deref(),
+                        tenant: tenant.as_deref(),
                     },
                     &mut self.commands,
                 );

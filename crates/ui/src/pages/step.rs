@@ -137,6 +137,7 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
 
 fn result(ui: &mut Ui, state: &StepState, hint: &str) {
     if let Some(error) = &state.error {
+        let error = &crate::plain_words::for_people(error).text;
         if state.status == StepStatus::Error {
             Alert::error().show_text(ui, "This step failed", Some(error));
         } else {
