@@ -34,5 +34,6 @@ mod ui_pages;
 mod ui_reset;
 mod ui_responsive;
 mod ui_snapshots;
+mod ui_texts;
 mod ui_walk;
 mod ui_wizard;

@@ -342,7 +342,12 @@ fn a_cloud_step_page_explains_offers_apply_and_shows_its_evidence() {
     let state = StepState {
         status: StepStatus::NotApplied,
         detail: "Automatic enrollment applies to no users.".into(),
-        evidence: policy_evidence(),
+        // A check's evidence: the state now, no "after" yet.
+        evidence: Evidence {
+            after: None,
+            ..policy_evidence()
+        },
+        last_action: Some(JobAction::Check),
         ..StepState::default()
     };
     let mut harness = step_page_harness(Step::MdmUserScope, state);

@@ -169,7 +169,7 @@ impl HelloApp {
         if ui
             .add(
                 egui::Button::new((
-                    icons::PRESENTER.image(14.0, ui.visuals().text_color(), ""),
+                    icons::PRESENTER.image(Tokens::of(ui.ctx()).icon_size * 0.8, ui.visuals().text_color(), ""),
                     "Presenter mode",
                 ))
                 .selected(presenter),
@@ -186,7 +186,11 @@ impl HelloApp {
                 .add_enabled(
                     lab.connection == Connection::Connected && !lab.busy(),
                     egui::Button::new((
-                        icons::RESET.image(14.0, ui.visuals().text_color(), ""),
+                        icons::RESET.image(
+                            Tokens::of(ui.ctx()).icon_size * 0.8,
+                            ui.visuals().text_color(),
+                            "",
+                        ),
                         "Reset lab",
                     )),
                 )
@@ -273,7 +277,11 @@ impl HelloApp {
             let back = ui.add_enabled(
                 page.prev().is_some(),
                 egui::Button::new((
-                    icons::BACK.image(14.0, ui.visuals().text_color(), ""),
+                    icons::BACK.image(
+                        Tokens::of(ui.ctx()).icon_size * 0.8,
+                        ui.visuals().text_color(),
+                        "",
+                    ),
                     "Back",
                 )),
             );

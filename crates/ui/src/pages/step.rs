@@ -50,7 +50,8 @@ pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
     ui.add_space(8.0);
     actions(ui, &view, cmds);
     ui.add_space(8.0);
-    result(ui, state, text.hint);
+    let pass_showing = matches!(view.tap, Some(TapView::Showing { .. }));
+    result(ui, state, &text, pass_showing);
     if let Some(tap_view) = view.tap {
         ui.add_space(8.0);
         tap::show(ui, tap_view, cmds);
@@ -69,6 +70,10 @@ pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
         evidence: &state.evidence,
         secrets: view.secrets,
         ids: view.ids,
+        changed_by_us: matches!(
+            state.last_action,
+            Some(JobAction::Apply | JobAction::Revert | JobAction::RestartDemoPc)
+        ),
     }
     .show(ui);
 }
@@ -135,7 +140,9 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
     });
 }
 
-fn result(ui: &mut Ui, state: &StepState, hint: &str) {
+/// The step's outcome in one alert: a heading that matches what happened and what the step
+/// found, then what to do next when anything is left.
+fn result(ui: &mut Ui, state: &StepState, text: &step_text::StepText, pass_showing: bool) {
     if let Some(error) = &state.error {
         let error = &crate::plain_words::for_people(error).text;
         if state.status == StepStatus::Error {
@@ -153,29 +160,35 @@ fn result(ui: &mut Ui, state: &StepState, hint: &str) {
             "Done: the change is in place"
         }
         (StepStatus::Applied, _) => "Done: already as the lab needs it",
-        (StepStatus::NotApplied, Some(JobAction::Revert)) => {
+        (StepStatus::NotApplied, Some(JobAction::Revert)) if state.changed => {
             "Reverted: the original setting is back"
         }
+        (StepStatus::NotApplied, Some(JobAction::Revert)) => "Nothing to revert",
         (StepStatus::NotApplied, _) => "This step is not done yet",
         (StepStatus::NeedsAction, _) => "This step needs you",
         (StepStatus::NotApplicable, _) => "Not applicable here",
         (StepStatus::Error, _) => "This step failed",
         (StepStatus::Unknown, _) => "Not checked yet",
     };
-    let detail = if state.detail.is_empty() {
+    let own = without_stale_advice(&state.detail, pass_showing);
+    let detail = if own.is_empty() {
         None
     } else {
-        Some(state.detail.as_str())
+        Some(own.as_str())
     };
     match state.status {
         StepStatus::Applied => Alert::success().show_text(ui, heading, detail),
+        StepStatus::NotApplied if state.last_action == Some(JobAction::Revert) => {
+            Alert::info().show_text(ui, heading, detail);
+        }
         StepStatus::NotApplied => {
-            let details = format!("{} {hint}", state.detail);
+            let details = format!("{own} {}", text.todo);
             Alert::warning().show_text(ui, heading, Some(details.trim()));
         }
+        // What the step found already says what to do; the page's own checklist is for when
+        // it says nothing, so the instructions never come twice.
         StepStatus::NeedsAction => {
-            let details = format!("{} {hint}", state.detail);
-            Alert::warning().show_text(ui, heading, Some(details.trim()));
+            Alert::warning().show_text(ui, heading, Some(detail.unwrap_or(text.needs_you)));
         }
         StepStatus::Error => Alert::error().show_text(ui, heading, detail),
         StepStatus::NotApplicable | StepStatus::Unknown => Alert::info().show_text(
@@ -186,6 +199,20 @@ fn result(ui: &mut Ui, state: &StepState, hint: &str) {
             ),
         ),
     }
+}
+
+/// The step's own words minus advice that no longer holds: "note it now" once the pass has been
+/// hidden.
+fn without_stale_advice(detail: &str, pass_showing: bool) -> String {
+    if pass_showing {
+        return detail.to_string();
+    }
+    detail
+        .split_inclusive(". ")
+        .filter(|sentence| !sentence.to_lowercase().contains("note it now"))
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Step 4 on a real host: where the Windows 11 ISO is. The gallery image was retired in 2024, so

@@ -4,6 +4,7 @@
 use crate::command::{Command, Commands};
 use crate::export::ExportState;
 use crate::icons;
+use crate::theme::Tokens;
 use crate::widgets::{Alert, UiExt};
 use egui::{RichText, Ui};
 use hb_lab::session::LabState;
@@ -59,7 +60,7 @@ pub fn show(ui: &mut Ui, lab: &LabState, export: Option<&ExportState>, cmds: &mu
                     {
                         cmds.push(Command::Go(super::Page::Step(step)));
                     }
-                    ui.add(egui::Label::new(first_sentence(&state.detail)).truncate());
+                    ui.add(egui::Label::new(summary_line(lab, step, &state.detail)).truncate());
                     ui.end_row();
                 }
             });
@@ -72,7 +73,7 @@ pub fn show(ui: &mut Ui, lab: &LabState, export: Option<&ExportState>, cmds: &mu
             .add_enabled(
                 !exporting,
                 egui::Button::new((
-                    icons::EXPORT.image(14.0, ui.visuals().text_color(), ""),
+                    icons::EXPORT.image(Tokens::of(ui.ctx()).icon_size * 0.8, ui.visuals().text_color(), ""),
                     "Export report",
                 )),
             )
@@ -91,7 +92,7 @@ pub fn show(ui: &mut Ui, lab: &LabState, export: Option<&ExportState>, cmds: &mu
             .add_enabled(
                 !lab.busy() && lab.connection == hb_lab::session::Connection::Connected,
                 egui::Button::new((
-                    icons::RESET.image(14.0, ui.visuals().text_color(), ""),
+                    icons::RESET.image(Tokens::of(ui.ctx()).icon_size * 0.8, ui.visuals().text_color(), ""),
                     "Reset lab",
                 )),
             )
@@ -120,6 +121,19 @@ fn export_result(ui: &mut Ui, export: Option<&ExportState>) {
         }
         Some(ExportState::Running | ExportState::Cancelled) | None => {}
     }
+}
+
+/// A step's line in the table: the first sentence of what it found, except that step 4's "at
+/// OOBE" is history once step 7 has signed the VM in.
+fn summary_line(lab: &LabState, step: Step, detail: &str) -> String {
+    if step == Step::LabVm
+        && lab.status(step) == StepStatus::Applied
+        && lab.status(Step::Bootstrap) == StepStatus::Applied
+    {
+        return "The VM was created at OOBE with a checkpoint there; step 7 then signed it in."
+            .into();
+    }
+    first_sentence(detail)
 }
 
 fn first_sentence(text: &str) -> String {

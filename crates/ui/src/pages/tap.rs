@@ -41,7 +41,7 @@ pub fn show(ui: &mut Ui, view: TapView<'_>, cmds: &mut Commands) {
                     .selectable(false),
                 );
                 ui.label(format!(
-                    "Hidden in {seconds_left} s. Type it at the VM's sign-in screen as the password."
+                    "Hidden in {seconds_left} s. At the VM, type it where Windows asks for the Temporary Access Pass."
                 ));
                 ui.horizontal(|ui| {
                     if ui.icon_button(crate::icons::COPY, "Copy the pass").clicked() {

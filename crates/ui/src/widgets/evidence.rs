@@ -25,6 +25,9 @@ pub struct EvidenceView<'a> {
     pub secrets: Vec<&'a Secret>,
     /// This run's ids, for the requests' placeholders.
     pub ids: &'a EvidenceIds,
+    /// Whether the shown state comes from an apply or revert; after a mere check there is no
+    /// "after", only the state now.
+    pub changed_by_us: bool,
 }
 
 impl EvidenceView<'_> {
@@ -41,13 +44,28 @@ impl EvidenceView<'_> {
                 });
             }
             if ev.before.is_some() || ev.after.is_some() {
-                egui::CollapsingHeader::new("State before and after")
-                    .default_open(true)
-                    .show(ui, |ui| {
-                        let shown: Vec<_> = [("Before", &ev.before), ("After", &ev.after)]
+                let (header, shown): (&str, Vec<_>) = if self.changed_by_us {
+                    (
+                        "State before and after",
+                        [("Before", &ev.before), ("After", &ev.after)]
                             .into_iter()
                             .filter_map(|(title, value)| value.as_ref().map(|v| (title, v)))
-                            .collect();
+                            .collect(),
+                    )
+                } else {
+                    (
+                        "State now",
+                        ev.after
+                            .as_ref()
+                            .or(ev.before.as_ref())
+                            .map(|v| ("Now", v))
+                            .into_iter()
+                            .collect(),
+                    )
+                };
+                egui::CollapsingHeader::new(header)
+                    .default_open(true)
+                    .show(ui, |ui| {
                         ui.columns(shown.len(), |cols| {
                             for (ui, (title, value)) in cols.iter_mut().zip(&shown) {
                                 ui.label(RichText::new(*title).strong());
