@@ -29,6 +29,7 @@ mod host_steps;
 mod powershell_grammar;
 mod report_emulator;
 mod report_files;
+mod ui_evidence;
 mod ui_export;
 mod ui_pages;
 mod ui_reset;

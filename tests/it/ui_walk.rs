@@ -4,7 +4,7 @@
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use hello_bootstrap::lab::session::Connection;
 use hello_bootstrap::lab::{Step, StepStatus, ValidationState};
 use hello_bootstrap::ui::export::ExportState;

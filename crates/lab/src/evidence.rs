@@ -211,6 +211,64 @@ pub fn wrap_url(url: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// A step's PowerShell as a learner pastes it into an elevated PowerShell. Steps keep values out
+/// of script text (the app sends them as JSON on stdin, so no value can become code); pasted by
+/// hand there is no stdin, so the JSON comes inline as a hashtable of single-quoted strings,
+/// quotes doubled (PowerShell's four single-quote characters all count), still data.
+pub fn pasteable_powershell(script: &str) -> String {
+    let lines: Vec<&str> = script.lines().collect();
+    let reads_stdin = |l: &str| l.contains("OpenStandardInput()") && l.contains("ConvertFrom-Json");
+    let Some(read) = lines.iter().position(|l| reads_stdin(l)) else {
+        return script.to_string();
+    };
+    let data = lines[..read].iter().rev().find_map(|l| {
+        let json = l.strip_prefix('#')?.trim();
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json).ok()
+    });
+    let Some(data) = data else {
+        return script.to_string();
+    };
+    let fields: Vec<String> = data
+        .iter()
+        .map(|(key, value)| {
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            format!("    {key} = {}", single_quoted(&text))
+        })
+        .collect();
+    let mut out = vec!["# elevated PowerShell; the lab's values as data:".to_string()];
+    out.push(format!(
+        "$in = [pscustomobject]@{{\n{}\n}}",
+        fields.join("\n")
+    ));
+    let body: Vec<&str> = lines[read + 1..].to_vec();
+    if body.iter().any(|l| l.contains("$vhd")) && !body.iter().any(|l| l.contains("$vhd =")) {
+        out.push(
+            "$vhd = Join-Path (Hyper-V\\Get-VMHost).VirtualHardDiskPath \"$($in.name).vhdx\""
+                .into(),
+        );
+    }
+    out.extend(body.iter().map(|l| l.to_string()));
+    out.join("\n")
+}
+
+/// A PowerShell single-quoted string: nothing inside is expanded; each of the four characters
+/// PowerShell takes for a single quote is doubled.
+fn single_quoted(text: &str) -> String {
+    let mut out = String::from("'");
+    for c in text.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
 /// A deep link into a Microsoft admin center.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PortalLink {
@@ -310,6 +368,26 @@ mod tests {
                 "https://graph.microsoft.com/beta/auditLogs/signIns?$filter=userId eq '{user}'"
             )
         );
+    }
+
+    #[test]
+    fn stdin_json_becomes_an_inline_hashtable_of_quoted_values() {
+        let script = "# elevated PowerShell; the values travel as JSON data on stdin:\n\
+# {\"name\":\"Lab'VM\",\"iso_path\":\"C:\\\\ISO\\\\w.iso\",\"memory\":4}\n\
+$in = [System.IO.StreamReader]::new([Console]::OpenStandardInput()).ReadToEnd() | ConvertFrom-Json\n\
+$vm = Hyper-V\\New-VM -Name $in.name -NewVHDPath $vhd";
+        let pasted = pasteable_powershell(script);
+        assert!(!pasted.contains("OpenStandardInput"), "{pasted}");
+        assert!(pasted.contains("    name = 'Lab''VM'"), "{pasted}");
+        assert!(
+            pasted.contains("    iso_path = 'C:\\ISO\\w.iso'"),
+            "{pasted}"
+        );
+        assert!(pasted.contains("    memory = '4'"), "{pasted}");
+        assert!(pasted.contains("$vhd = Join-Path"), "{pasted}");
+        assert!(pasted.ends_with("$vm = Hyper-V\\New-VM -Name $in.name -NewVHDPath $vhd"));
+        assert_eq!(pasteable_powershell("Get-Date"), "Get-Date");
+        assert_eq!(single_quoted("a\u{2019}b"), "'a\u{2019}\u{2019}b'");
     }
 
     #[test]

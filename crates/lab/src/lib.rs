@@ -13,7 +13,8 @@ pub mod status;
 pub mod step;
 
 pub use evidence::{
-    Evidence, EvidenceIds, GraphRequest, PortalLink, ValidationRow, ValidationState, wrap_url,
+    Evidence, EvidenceIds, GraphRequest, PortalLink, ValidationRow, ValidationState,
+    pasteable_powershell, wrap_url,
 };
 pub use ids::{AuthMethodId, DeviceId, DeviceObjectId, ManagedDeviceId, TenantId, Upn, UserId};
 pub use journal::{Journal, JournalEntry};

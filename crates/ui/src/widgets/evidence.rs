@@ -5,7 +5,7 @@
 use super::UiExt;
 use crate::icons;
 use egui::{RichText, Ui};
-use hb_lab::{Evidence, EvidenceIds, Secret, wrap_url};
+use hb_lab::{Evidence, EvidenceIds, Secret, pasteable_powershell, wrap_url};
 
 /// Replaces every secret in `text` with its masked form; the one gate text passes before the screen
 /// or the clipboard.
@@ -100,7 +100,10 @@ impl EvidenceView<'_> {
             }
             if let Some(ps) = &ev.powershell {
                 egui::CollapsingHeader::new("Show the PowerShell").show(ui, |ui| {
-                    ui.code_block("PowerShell", &mask_secrets(ps, &self.secrets));
+                    ui.code_block(
+                        "PowerShell",
+                        &mask_secrets(&pasteable_powershell(ps), &self.secrets),
+                    );
                 });
             }
             if ev.portal.is_none()
