@@ -376,6 +376,7 @@ impl HelloApp {
                         connection: &connection,
                         form: &mut self.saved.form,
                         reset: self.session.state().reset.as_ref(),
+                        checking: self.session.state().busy(),
                         account: account.as_deref(),
                         tenant: tenant.as_deref(),
                     },

@@ -27,6 +27,8 @@ pub struct WelcomeView<'a> {
     pub form: &'a mut WelcomeForm,
     /// How the last "Reset lab" ended, until dismissed.
     pub reset: Option<&'a ResetState>,
+    /// Whether the first check of every step still runs.
+    pub checking: bool,
     /// Who is signed in, and to which tenant, once connected.
     pub account: Option<&'a str>,
     pub tenant: Option<&'a str>,
@@ -148,7 +150,11 @@ fn connection(ui: &mut Ui, view: &WelcomeView<'_>, cmds: &mut Commands) {
             Alert::success().show_text(
                 ui,
                 who,
-                Some("Every step was checked; the list on the left shows where each one stands. Press Next to begin with step 1."),
+                Some(if view.checking {
+                    "Checking where each step stands; the list on the left fills in as the checks finish."
+                } else {
+                    "Every step was checked; the list on the left shows where each one stands. Press Next to begin with step 1."
+                }),
             );
         }
         Connection::Failed(reason) => {
