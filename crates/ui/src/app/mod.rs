@@ -86,6 +86,8 @@ pub struct HelloApp {
     /// Where "Export report" writes without asking ([`super::AppOptions::export_path`]).
     export_path: Option<std::path::PathBuf>,
     export: Option<ExportState>,
+    /// The summary's "Save the report as" field, for when no save dialog gave a file.
+    export_field: String,
     export_inbox: Option<std::sync::mpsc::Receiver<ExportState>>,
     /// What pages, dialogs and keys asked for this frame; applied at the end of `ui`.
     commands: Commands,
@@ -143,6 +145,7 @@ impl HelloApp {
             page_captured: Default::default(),
             export_path: options.export_path.clone(),
             export: None,
+            export_field: String::new(),
             export_inbox: None,
             commands: Vec::new(),
         };

@@ -431,6 +431,7 @@ impl HelloApp {
                     ui,
                     self.session.state(),
                     self.export.as_ref(),
+                    &mut self.export_field,
                     &mut commands,
                 );
                 self.commands.extend(commands);

@@ -11,7 +11,13 @@ use hb_lab::session::LabState;
 use hb_lab::{Step, StepStatus};
 
 /// Renders the summary page.
-pub fn show(ui: &mut Ui, lab: &LabState, export: Option<&ExportState>, cmds: &mut Commands) {
+pub fn show(
+    ui: &mut Ui,
+    lab: &LabState,
+    export: Option<&ExportState>,
+    export_path: &mut String,
+    cmds: &mut Commands,
+) {
     ui.page_title("Summary");
     let done = Step::ALL
         .iter()
@@ -66,7 +72,7 @@ pub fn show(ui: &mut Ui, lab: &LabState, export: Option<&ExportState>, cmds: &mu
             });
     });
     ui.add_space(8.0);
-    export_result(ui, export);
+    export_result(ui, export, export_path, cmds);
     ui.horizontal(|ui| {
         let exporting = export == Some(&ExportState::Running);
         if ui
@@ -105,7 +111,12 @@ pub fn show(ui: &mut Ui, lab: &LabState, export: Option<&ExportState>, cmds: &mu
     });
 }
 
-fn export_result(ui: &mut Ui, export: Option<&ExportState>) {
+fn export_result(
+    ui: &mut Ui,
+    export: Option<&ExportState>,
+    export_path: &mut String,
+    cmds: &mut Commands,
+) {
     match export {
         Some(ExportState::Saved { html, json }) => {
             Alert::success().show_text(
@@ -117,9 +128,19 @@ fn export_result(ui: &mut Ui, export: Option<&ExportState>) {
         }
         Some(ExportState::Failed(why)) => {
             Alert::error().show_text(ui, "The report was not saved", Some(why));
+            save_here(ui, export_path, cmds);
             ui.add_space(8.0);
         }
-        Some(ExportState::Running | ExportState::Cancelled) | None => {}
+        Some(ExportState::Cancelled) => {
+            Alert::info().show_text(
+                ui,
+                "No file was chosen",
+                Some("The save dialog was closed, or none could open on this desktop. Save the report here instead, or export again."),
+            );
+            save_here(ui, export_path, cmds);
+            ui.add_space(8.0);
+        }
+        Some(ExportState::Running) | None => {}
     }
 }
 
@@ -141,4 +162,24 @@ fn first_sentence(text: &str) -> String {
         Some(i) => text[..=i].to_string(),
         None => text.to_string(),
     }
+}
+
+/// A path field (pre-filled with the Documents folder) and "Save here", for when the save
+/// dialog gave no file.
+fn save_here(ui: &mut Ui, export_path: &mut String, cmds: &mut Commands) {
+    if export_path.is_empty() {
+        *export_path = crate::export::fallback_path().display().to_string();
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("Save the report as");
+        ui.add(egui::TextEdit::singleline(export_path).desired_width(ui.available_width() - 140.0))
+            .labelled_by(label.id);
+        let path = export_path.trim();
+        if ui
+            .add_enabled(!path.is_empty(), egui::Button::new("Save here"))
+            .clicked()
+        {
+            cmds.push(Command::ExportReport(Some(path.into())));
+        }
+    });
 }

@@ -69,10 +69,11 @@ impl EvidenceView<'_> {
                         ui.columns(shown.len(), |cols| {
                             for (ui, (title, value)) in cols.iter_mut().zip(&shown) {
                                 ui.label(RichText::new(*title).strong());
-                                ui.code_block(
-                                    &format!("{} state", title.to_lowercase()),
-                                    &self.masked_json(value),
-                                );
+                                let what = match *title {
+                                    "Now" => "the state now".to_string(),
+                                    other => format!("{} state", other.to_lowercase()),
+                                };
+                                ui.code_block(&what, &self.masked_json(value));
                             }
                         });
                     });
