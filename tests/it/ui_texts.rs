@@ -44,6 +44,7 @@ fn page_with_tap(
                             code,
                             seconds_left: 42,
                             masked: false,
+                            copied_for: None,
                         }
                     } else {
                         TapView::Hidden

@@ -361,3 +361,74 @@ fn presenter_mode_drives_the_whole_demo_lab_with_page_down_only() {
         "one press per beat: {presses} presses for 9 pages"
     );
 }
+
+#[test]
+fn copying_the_pass_says_copied_and_counts_down_to_the_clipboard_clearing() {
+    let mut harness = app([1366.0, 900.0], offline(false));
+    harness.run();
+    let mut lab = lab_with_results();
+    lab.tap = Some(hello_bootstrap::lab::session::IssuedTap {
+        code: hello_bootstrap::lab::Secret::new("Tq7!mZ2#pL9x"),
+        issued_at: chrono::Utc::now(),
+    });
+    harness.state_mut().inject_state(lab);
+    harness.state_mut().show_page(Page::Step(Step::TapIssued));
+    harness.run_steps(3);
+    assert!(harness.query_by_label_contains("Copied").is_none());
+    harness.get_by_label("Copy the pass").click();
+    harness.run_steps(3);
+    harness.get_by_label_contains("Copied — clears in 60 s");
+}
+
+#[test]
+fn the_lab_user_error_goes_once_the_name_is_valid() {
+    let mut harness = app([1366.0, 900.0], offline(false));
+    harness.run();
+    let field = "Lab user (who signs in at the VM)";
+    harness.get_by_label(field).focus();
+    harness.run();
+    harness.get_by_label(field).type_text("adele");
+    harness.run();
+    harness.get_by_label("Start the demo").click();
+    harness.run();
+    harness.get_by_label_contains("is not a user principal name");
+    harness.get_by_label(field).focus();
+    harness.run();
+    harness.get_by_label(field).type_text("@contoso.example");
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("is not a user principal name")
+            .is_none(),
+        "the error stays after the field was fixed"
+    );
+}
+
+#[test]
+fn the_host_steps_open_without_the_tenant_steps() {
+    let mut harness = app([1366.0, 900.0], offline(false));
+    harness.run();
+    let mut lab = lab_with_results();
+    // Step 1 failed (a tenant without Intune, say): Hyper-V and the VM are still reachable.
+    lab.steps.insert(
+        Step::MdmUserScope,
+        StepState {
+            status: StepStatus::Error,
+            detail: "Intune is not licensed in this tenant.".into(),
+            ..StepState::default()
+        },
+    );
+    lab.steps.insert(Step::HypervFeature, StepState::default());
+    harness.state_mut().inject_state(lab);
+    harness.run();
+    harness.get_by_label("3. Hyper-V on this PC").click();
+    harness.run();
+    assert_eq!(harness.state().page(), Page::Step(Step::HypervFeature));
+    assert!(
+        harness
+            .get_by_label("5. Temporary Access Pass policy")
+            .accesskit_node()
+            .is_disabled(),
+        "cloud steps still wait for the ones before them"
+    );
+}

@@ -86,6 +86,10 @@ impl HelloApp {
                 code: &tap.code,
                 seconds_left: (until - Self::now(ctx)).ceil().max(0.0) as u32,
                 masked: self.saved.presenter && !self.reveal_secrets,
+                copied_for: self
+                    .tap
+                    .clipboard_clear_at
+                    .map(|at| (at - Self::now(ctx)).ceil().max(0.0) as u32),
             },
             None => TapView::Hidden,
         })

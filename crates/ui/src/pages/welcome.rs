@@ -89,12 +89,18 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
             } else {
                 "name@yourdomain.com"
             };
-            ui.add(
-                egui::TextEdit::singleline(&mut view.form.lab_user)
-                    .hint_text(hint)
-                    .desired_width(320.0),
-            )
-            .labelled_by(label.id);
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut view.form.lab_user)
+                        .hint_text(hint)
+                        .desired_width(320.0),
+                )
+                .labelled_by(label.id);
+            // The complaint goes as soon as the name makes sense, not at the next start.
+            let typed = view.form.lab_user.trim();
+            if field.changed() && (typed.is_empty() || hb_lab::Upn::parse(typed).is_ok()) {
+                view.form.lab_user_error = None;
+            }
             if let Some(error) = &view.form.lab_user_error {
                 ui.error_label(error);
             }
