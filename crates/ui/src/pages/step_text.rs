@@ -75,14 +75,17 @@ pub fn screen_caption(step: Step, state: &StepState, demo: bool) -> Option<Strin
         },
         Step::Bootstrap => match (&state.running, state.status) {
             (Some(running), _) => match running.fraction.unwrap_or(0.0) {
-                f if f < 0.1 => "1. Windows shows the sign-in page of its first start (OOBE).",
-                f if f < 0.2 => "2. The lab user's name (UPN) is typed: work or school account.",
-                f if f < 0.3 => "3. The Temporary Access Pass is typed where Windows asks for it.",
-                f if f < 0.4 => "4. Windows asks to set up a PIN: Windows Hello for Business.",
-                _ => "5. The PIN is set; Windows opens the desktop and the checks run.",
+                f if f < 0.1 => "1. The VM shows the sign-in page of its first start (OOBE).",
+                f if f < 0.2 => "2. The lab user's name (UPN) is typed at the sign-in page.",
+                f if f < 0.3 => {
+                    "3. The Temporary Access Pass is entered where Windows asks for it."
+                }
+                _ => {
+                    "4. Windows asks to set up a PIN (Windows Hello for Business), then opens the desktop while the checks below run."
+                }
             },
             (None, StepStatus::Applied) => {
-                "6. The desktop: signed in with Windows Hello, no password typed."
+                "5. The desktop: signed in with Windows Hello, no password typed."
             }
             (None, StepStatus::NeedsAction) if !demo => {
                 "At the VM now: choose work or school account, type the lab user's name, then the Temporary Access Pass, then set up a PIN."
