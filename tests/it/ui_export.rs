@@ -133,3 +133,52 @@ fn a_finished_steps_page_is_captured_but_never_step_six() {
         "step 6's page may show the TAP and is never captured"
     );
 }
+
+struct SummaryState {
+    lab: hello_bootstrap::lab::session::LabState,
+    export: hello_bootstrap::ui::export::ExportState,
+    field: String,
+    commands: Vec<hello_bootstrap::ui::Command>,
+}
+
+#[test]
+fn when_no_save_dialog_gives_a_file_the_summary_offers_a_path_in_documents() {
+    let home = tempfile::tempdir().expect("temp dir");
+    // SAFETY: nextest runs each test in a process of its own; nothing else reads the environment yet.
+    unsafe { std::env::set_var(hello_bootstrap::lab::paths::HOME_ENV, home.path()) };
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size([1000.0, 800.0])
+        .with_context_setup(|ctx| {
+            egui_extras::install_image_loaders(ctx);
+            hello_bootstrap::ui::theme::apply_style(ctx, false);
+        })
+        .build_ui_state(
+            |ui, s: &mut SummaryState| {
+                hello_bootstrap::ui::pages::summary::show(
+                    ui,
+                    &s.lab,
+                    Some(&s.export),
+                    &mut s.field,
+                    &mut s.commands,
+                );
+            },
+            SummaryState {
+                lab: Default::default(),
+                export: hello_bootstrap::ui::export::ExportState::Cancelled,
+                field: String::new(),
+                commands: vec![],
+            },
+        );
+    harness.run();
+    harness.get_by_label("No file was chosen");
+    let expected = home
+        .path()
+        .join(hello_bootstrap::ui::export::DEFAULT_FILE_NAME);
+    assert_eq!(harness.state().field, expected.display().to_string());
+    harness.get_by_label("Save here").click();
+    harness.run();
+    assert_eq!(
+        harness.state().commands,
+        vec![hello_bootstrap::ui::Command::ExportReport(Some(expected))]
+    );
+}

@@ -7,7 +7,8 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use hello_bootstrap::lab::session::{Connection, IssuedTap, JobAction, LabState, StepState};
 use hello_bootstrap::lab::session_file::SessionKind;
 use hello_bootstrap::lab::{
-    Evidence, GraphRequest, PortalLink, Secret, Step, StepStatus, ValidationRow, ValidationState,
+    Evidence, EvidenceIds, GraphRequest, PortalLink, Secret, Step, StepStatus, ValidationRow,
+    ValidationState,
 };
 use hello_bootstrap::ui::pages::step::StepPageView;
 use hello_bootstrap::ui::{AppOptions, Command, HelloApp, Page, build_app, theme};
@@ -93,8 +94,11 @@ fn welcome_page_rejects_a_malformed_lab_user_and_keeps_what_was_typed() {
             .as_deref(),
         Some("adele")
     );
-    let next = harness.get_by_label("Next");
-    assert!(next.accesskit_node().is_disabled());
+    assert!(
+        harness.query_by_label("Next").is_none(),
+        "not started, so the footer offers the start, not Next"
+    );
+    harness.get_by_role_and_label(Role::Button, "Start the demo");
 }
 
 #[test]
@@ -110,9 +114,9 @@ fn welcome_page_says_why_starting_failed() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     harness.run();
-    harness.get_by_label("Could not start the lab");
+    harness.get_by_label("The demo could not start");
     harness.get_by_label("offline test");
-    harness.get_by_label("Try again");
+    harness.get_by_role_and_label(Role::Button, "Try again");
 }
 
 #[test]
@@ -130,14 +134,14 @@ fn next_stays_disabled_with_a_reason_until_the_step_validates() {
         .show_page(Page::Step(Step::MdmUserScope));
     harness.run();
 
-    let next = harness.get_by_label("Next");
+    // Until the step is done the footer offers its main action instead of Next.
     assert!(
-        next.accesskit_node().is_disabled(),
+        harness.query_by_label("Next").is_none(),
         "Next must wait for the step"
     );
-    harness.get_by_label_contains("Apply this step first");
+    harness.get_by_role_and_label(Role::Button, "Apply step 1");
     harness.get_by_label("I did this another way");
-    harness.get_by_label("Next").click();
+    harness.key_press(egui::Key::ArrowRight);
     harness.run();
     assert_eq!(harness.state().page(), Page::Step(Step::MdmUserScope));
 
@@ -181,7 +185,7 @@ fn presenter_keys_move_between_pages_only_when_allowed() {
     assert_eq!(
         harness.state().page(),
         Page::Step(Step::WhfbEnrollment),
-        "step 2 is not checked, so PageDown must not move on"
+        "step 2 is not done, so PageDown must not move on"
     );
     harness.key_press(egui::Key::PageUp);
     harness.run();
@@ -318,6 +322,8 @@ fn step_page_harness(step: Step, state: StepState) -> Harness<'static, StepPageS
                     tap: None,
                     secrets: vec![],
                     screen: None,
+                    caption: None,
+                    ids: &EvidenceIds::default(),
                     iso_path: (s.step == Step::LabVm).then_some(&mut s.iso),
                 };
                 hello_bootstrap::ui::pages::step::show(ui, view, &mut s.commands);
@@ -336,7 +342,12 @@ fn a_cloud_step_page_explains_offers_apply_and_shows_its_evidence() {
     let state = StepState {
         status: StepStatus::NotApplied,
         detail: "Automatic enrollment applies to no users.".into(),
-        evidence: policy_evidence(),
+        // A check's evidence: the state now, no "after" yet.
+        evidence: Evidence {
+            after: None,
+            ..policy_evidence()
+        },
+        last_action: Some(JobAction::Check),
         ..StepState::default()
     };
     let mut harness = step_page_harness(Step::MdmUserScope, state);
@@ -349,12 +360,16 @@ fn a_cloud_step_page_explains_offers_apply_and_shows_its_evidence() {
     assert!(harness.query_by_label("Copy request").is_none());
     harness.get_by_label("Show the Graph request").click();
     harness.run();
-    harness.get_by_label_contains("PATCH https://graph.microsoft.com/beta/policies");
-    harness.get_by_role_and_label(Role::Button, "Apply").click();
+    harness.get_by_label_contains("PATCH https://graph.microsoft.com/beta");
+    // The main action lives in the footer ("Apply step 1"); the page keeps the read-only one.
+    assert!(harness.query_by_label("Apply").is_none());
+    harness
+        .get_by_role_and_label(Role::Button, "Check again")
+        .click();
     harness.run();
     assert_eq!(
         harness.state().commands,
-        vec![Command::Apply(Step::MdmUserScope)]
+        vec![Command::Check(Step::MdmUserScope)]
     );
 }
 
@@ -417,7 +432,7 @@ fn step_seven_shows_each_validation_row_with_its_verdict_and_fix() {
     harness.get_by_label("Device is Entra joined: Passed");
     harness.get_by_label("Device is Intune enrolled: Passed");
     harness.get_by_label("Windows Hello for Business is set up: Failed");
-    harness.get_by_label("To fix: Finish the PIN setup at the VM, then check again.");
+    harness.get_by_label("What to do: Finish the PIN setup at the VM, then check again.");
     harness.get_by_label("This step needs you");
 }
 

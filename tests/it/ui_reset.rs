@@ -170,7 +170,9 @@ fn apply(harness: &mut Harness<'_, HelloApp>, steps: &[Step]) {
             app.lab().step(step).running.is_none()
         });
         if !harness.state().lab().status(step).is_done() {
-            harness.get_by_role_and_label(Role::Button, "Apply").click();
+            harness
+                .get_by_role_and_label(Role::Button, &format!("Apply step {}", step.number()))
+                .click();
             harness.run_steps(2);
             wait_for(harness, &format!("{step} to finish"), |app| {
                 app.lab().step(step).running.is_none()

@@ -12,7 +12,10 @@ pub mod session_file;
 pub mod status;
 pub mod step;
 
-pub use evidence::{Evidence, GraphRequest, PortalLink, ValidationRow, ValidationState};
+pub use evidence::{
+    Evidence, EvidenceIds, GraphRequest, PortalLink, ValidationRow, ValidationState,
+    pasteable_powershell, wrap_url,
+};
 pub use ids::{AuthMethodId, DeviceId, DeviceObjectId, ManagedDeviceId, TenantId, Upn, UserId};
 pub use journal::{Journal, JournalEntry};
 pub use outcome::{Progress, StepError, StepOptions, StepReport};

@@ -24,6 +24,8 @@ pub enum Command {
     RestartDemoPc(Step),
     /// Fetch the VM's screen again.
     RefreshScreen,
+    /// Demo step 7: revert to the OOBE checkpoint, then sign in again, to watch it once more.
+    ReplaySignIn,
     /// "I did this another way": re-check, and move on only if the check says applied.
     DidItAnotherWay(Step),
     CopyTap,

@@ -10,6 +10,22 @@ use tokio::runtime::Handle;
 /// The file name the save dialog proposes.
 pub const DEFAULT_FILE_NAME: &str = "hello-bootstrap-report.html";
 
+/// Where the summary proposes to save the report when no save dialog is used: the Documents
+/// folder (or the home folder), or under `HELLO_BOOTSTRAP_HOME` when that keeps every file of ours.
+pub fn fallback_path() -> PathBuf {
+    let dir = if let Some(home) = std::env::var_os(hb_lab::paths::HOME_ENV) {
+        PathBuf::from(home)
+    } else {
+        let home = std::env::var_os("USERPROFILE")
+            .or_else(|| std::env::var_os("HOME"))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let documents = home.join("Documents");
+        if documents.is_dir() { documents } else { home }
+    };
+    dir.join(DEFAULT_FILE_NAME)
+}
+
 /// Where an export stands, as the summary page shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExportState {
@@ -19,7 +35,8 @@ pub enum ExportState {
         html: PathBuf,
         json: PathBuf,
     },
-    /// The save dialog was closed without a choice.
+    /// The save dialog was closed without a choice, or could not open at all (no desktop
+    /// portal): the dialog does not tell which, so the page offers a path field either way.
     Cancelled,
     /// Why the report was not written, with what to do.
     Failed(String),

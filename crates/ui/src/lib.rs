@@ -7,6 +7,7 @@ pub mod export;
 pub mod icons;
 pub mod page_capture;
 pub mod pages;
+pub mod plain_words;
 pub mod theme;
 pub mod widgets;
 

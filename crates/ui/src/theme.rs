@@ -45,6 +45,7 @@ pub const TAP_STYLE: &str = "tap";
 pub const TITLE_STYLE: &str = "title";
 
 const PRESENTER_KEY: &str = "hello_bootstrap_presenter";
+const SCALE_KEY: &str = "hello_bootstrap_text_scale";
 
 impl Tokens {
     /// The tokens of a theme; presenter mode raises contrast.
@@ -128,10 +129,18 @@ impl Tokens {
         }
     }
 
-    /// The tokens for the theme and mode a `Ui` is drawn in.
+    /// The tokens for the theme and mode a `Ui` is drawn in; icons grow with presenter text.
     pub fn of(ctx: &egui::Context) -> Tokens {
-        Tokens::for_theme(ctx.theme(), is_presenter(ctx))
+        let mut tokens = Tokens::for_theme(ctx.theme(), is_presenter(ctx));
+        tokens.icon_size *= text_scale(ctx);
+        tokens
     }
+}
+
+/// The text scale [`apply_style_scaled`] last applied.
+pub fn text_scale(ctx: &egui::Context) -> f32 {
+    ctx.data(|d| d.get_temp::<f32>(Id::unique(SCALE_KEY)))
+        .unwrap_or(1.0)
 }
 
 /// Whether presenter mode (large text, high contrast) is on.
@@ -141,9 +150,17 @@ pub fn is_presenter(ctx: &egui::Context) -> bool {
 }
 
 /// Applies the tokens to both themes; presenter mode scales text up and raises contrast.
-/// The app calls it at start and when presenter mode changes; tests call the same function.
+/// Tests call it; the app calls [`apply_style_scaled`] with the scale its window calls for.
 pub fn apply_style(ctx: &egui::Context, presenter: bool) {
-    ctx.data_mut(|d| d.insert_temp(Id::unique(PRESENTER_KEY), presenter));
+    apply_style_scaled(ctx, presenter, if presenter { 1.35 } else { 1.0 });
+}
+
+/// [`apply_style`] with text `scale`d (presenter mode grows text with the window).
+pub fn apply_style_scaled(ctx: &egui::Context, presenter: bool, scale: f32) {
+    ctx.data_mut(|d| {
+        d.insert_temp(Id::unique(PRESENTER_KEY), presenter);
+        d.insert_temp(Id::unique(SCALE_KEY), scale);
+    });
     for theme in [Theme::Light, Theme::Dark] {
         let tokens = Tokens::for_theme(theme, presenter);
         let mut style = egui::Style {
@@ -153,7 +170,6 @@ pub fn apply_style(ctx: &egui::Context, presenter: bool) {
             },
             ..egui::Style::default()
         };
-        let scale = if presenter { 1.35 } else { 1.0 };
         style.text_styles = [
             (
                 TextStyle::Small,

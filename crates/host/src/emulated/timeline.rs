@@ -31,7 +31,22 @@ pub(super) mod real_time {
     pub const MY_APPS_THINK: Duration = Duration::from_secs(20);
 }
 
+/// In the demo (any time scale above zero), how long each screen of the sign-in stays up at
+/// least, so an audience can follow OOBE, the pass, "Set up a PIN" and the desktop one by one.
+pub const NARRATED_SCREEN: Duration = Duration::from_millis(2500);
+
 impl EmulatedHost {
+    /// How long a screen stays before the next one: scaled, and in the demo at least
+    /// [`NARRATED_SCREEN`] for the screens of the sign-in. Tests (time scale 0) wait for nothing.
+    fn screen_time(&self, page: &GuestPage, real: Duration) -> chrono::Duration {
+        let mut d = self.scaled(real);
+        let narrated = matches!(page, GuestPage::Oobe | GuestPage::PinSetup { .. });
+        if self.time_scale > 0.0 && narrated {
+            d = d.max(NARRATED_SCREEN);
+        }
+        chrono::Duration::from_std(d).unwrap_or_default()
+    }
+
     pub(super) fn scaled(&self, real: Duration) -> Duration {
         real.mul_f64(self.time_scale)
     }
@@ -41,7 +56,11 @@ impl EmulatedHost {
     }
 
     pub(super) async fn wait(&self, real: Duration) {
-        let d = self.scaled(real);
+        let mut d = self.scaled(real);
+        // The sign-in itself is the screen with the pass entered: narrated in the demo too.
+        if self.time_scale > 0.0 && real == real_time::SIGN_IN {
+            d = d.max(NARRATED_SCREEN);
+        }
         if !d.is_zero() {
             tokio::time::sleep(d).await;
         }
@@ -80,7 +99,7 @@ impl EmulatedHost {
                     },
                     _ => break,
                 };
-                let at = since + self.scaled_chrono(after);
+                let at = since + self.screen_time(&guest.screen, after);
                 if now < at {
                     break;
                 }

@@ -57,9 +57,13 @@ impl HelloApp {
             Command::Revert(step) => self.start(step, JobAction::Revert),
             Command::Cancel(step) => self.session.cancel(step),
             Command::RestartDemoPc(step) => self.start(step, JobAction::RestartDemoPc),
+            Command::ReplaySignIn => {
+                self.replay_sign_in = true;
+                self.start(Step::Bootstrap, JobAction::Revert);
+            }
             Command::RefreshScreen => self.session.capture_screen(),
             Command::DidItAnotherWay(step) => {
-                self.pending_advance = Some(step);
+                self.pending_advance = Some(Page::Step(step));
                 self.start(step, JobAction::Check);
             }
             Command::CopyTap => {
@@ -83,7 +87,11 @@ impl HelloApp {
             Command::TogglePresenter => {
                 self.saved.presenter = !self.saved.presenter;
                 self.reveal_secrets = false;
-                theme::apply_style(ctx, self.saved.presenter);
+                self.text_scale = super::logic::presenter_scale(
+                    self.saved.presenter,
+                    ctx.content_rect().height(),
+                );
+                theme::apply_style_scaled(ctx, self.saved.presenter, self.text_scale);
             }
             Command::ToggleFullscreen => {
                 let full = ctx.input(|i| i.viewport().fullscreen.unwrap_or(false));

@@ -19,7 +19,9 @@ impl HelloApp {
         self.update_screen_texture(ctx);
         self.live_screen(ctx);
         self.tap_timers(ctx);
-        self.advance_after_recheck();
+        self.advance_when_done();
+        self.replay_after_revert();
+        self.follow_window_size(ctx);
         self.keys(ctx);
     }
 
@@ -92,26 +94,92 @@ impl HelloApp {
         );
     }
 
-    /// Keyboard and clicker keys: PageDown / → for Next, PageUp / ← for Back, F11 full screen.
+    /// Keyboard and clicker keys: PageDown / → move on (PageDown first does the page's main
+    /// action when the page is not done), PageUp / ← go back, Space / ↓ / ↑ scroll the page,
+    /// F11 full screen. A focused field or button keeps its keys.
     fn keys(&mut self, ctx: &egui::Context) {
         if ctx.memory(|m| m.focused().is_some()) {
             return;
         }
-        let (next, back, full) = ctx.input(|i| {
+        let (page_down, right, back, down, up, full) = ctx.input(|i| {
+            let space = i.key_pressed(Key::Space);
             (
-                i.key_pressed(Key::PageDown) || i.key_pressed(Key::ArrowRight),
+                i.key_pressed(Key::PageDown),
+                i.key_pressed(Key::ArrowRight),
                 i.key_pressed(Key::PageUp) || i.key_pressed(Key::ArrowLeft),
+                (space && !i.modifiers.shift) || i.key_pressed(Key::ArrowDown),
+                (space && i.modifiers.shift) || i.key_pressed(Key::ArrowUp),
                 i.key_pressed(Key::F11),
             )
         });
-        if next {
+        if page_down {
+            self.page_down();
+        } else if right {
             self.commands.push(Command::Next);
         }
         if back {
             self.commands.push(Command::Back);
         }
+        let step = (self.page_viewport * 0.8).max(40.0);
+        if down {
+            self.scroll_request = Some(self.page_scroll + step);
+        } else if up {
+            self.scroll_request = Some((self.page_scroll - step).max(0.0));
+        }
         if full {
             self.commands.push(Command::ToggleFullscreen);
+        }
+    }
+
+    /// PageDown, the clicker's one button: on a page that is done, Next; otherwise the page's
+    /// main action (the footer's primary button), and Next once that ends well, except on the
+    /// pages whose result the audience has to see first (the pass, the sign-in checks).
+    fn page_down(&mut self) {
+        let page = self.saved.page;
+        match self.main_action(page) {
+            None => self.commands.push(Command::Next),
+            Some(action) if action.blocked.is_none() => {
+                self.commands.push(action.command);
+                if !shows_its_result(page) {
+                    self.pending_advance = Some(page);
+                }
+            }
+            Some(_) => {
+                let lab = self.session.state();
+                let running = match page {
+                    Page::Step(step) => lab.step(step).running.is_some(),
+                    Page::Welcome => lab.connection.is_connecting(),
+                    Page::Summary => false,
+                };
+                if running {
+                    self.pending_advance = Some(page);
+                }
+            }
+        }
+    }
+
+    /// "Replay the sign-in": once step 7's revert is back at the OOBE checkpoint, sign in again.
+    fn replay_after_revert(&mut self) {
+        if !self.replay_sign_in {
+            return;
+        }
+        let state = self.session.state().step(Step::Bootstrap);
+        if state.running.is_some() {
+            return;
+        }
+        self.replay_sign_in = false;
+        if state.status == hb_lab::StepStatus::NotApplied && state.error.is_none() {
+            self.commands.push(Command::Apply(Step::Bootstrap));
+        }
+    }
+
+    /// Presenter mode's text follows the window: about 1.75x on a 1080-pixel-high screen, never
+    /// under 1.3x; normal mode keeps 1x. Restyles only when the scale really changes.
+    fn follow_window_size(&mut self, ctx: &egui::Context) {
+        let scale = presenter_scale(self.saved.presenter, ctx.content_rect().height());
+        if (scale - self.text_scale).abs() > 0.02 {
+            self.text_scale = scale;
+            crate::theme::apply_style_scaled(ctx, self.saved.presenter, scale);
         }
     }
 
@@ -140,17 +208,27 @@ impl HelloApp {
         }
     }
 
-    /// "I did this another way": once the re-check is in, move on if it says applied.
-    fn advance_after_recheck(&mut self) {
-        let Some(step) = self.pending_advance else {
+    /// "I did this another way" and PageDown: once the page's work has ended, move on if the
+    /// page may be left now; stay (and say why in the footer) if not.
+    fn advance_when_done(&mut self) {
+        let Some(page) = self.pending_advance else {
             return;
         };
-        let state = self.session.state().step(step);
-        if state.running.is_some() {
+        if self.saved.page != page {
+            self.pending_advance = None;
+            return;
+        }
+        let lab = self.session.state();
+        let busy = match page {
+            Page::Welcome => lab.connection.is_connecting(),
+            Page::Step(step) => lab.step(step).running.is_some(),
+            Page::Summary => false,
+        };
+        if busy {
             return;
         }
         self.pending_advance = None;
-        if state.status.is_done() && self.saved.page == Page::Step(step) {
+        if self.can_leave(page).is_ok() {
             self.commands.push(Command::Next);
         }
     }
@@ -176,5 +254,20 @@ impl HelloApp {
             egui::ColorImage::from_rgba_unmultiplied([screen.width, screen.height], &screen.rgba);
         let texture = ctx.load_texture("vm_screen", image, egui::TextureOptions::LINEAR);
         self.screen_texture = Some((screen.captured_at, texture));
+    }
+}
+
+/// Whether a page's result is what the audience came to see, so PageDown stays on it after its
+/// main action: step 6's pass and step 7's sign-in and checks.
+fn shows_its_result(page: Page) -> bool {
+    matches!(page, Page::Step(Step::TapIssued | Step::Bootstrap))
+}
+
+/// The text scale for a window `height` points high.
+pub(super) fn presenter_scale(presenter: bool, height: f32) -> f32 {
+    if presenter {
+        (height / 1080.0 * 1.75).clamp(1.3, 2.0)
+    } else {
+        1.0
     }
 }

@@ -66,7 +66,19 @@ pub struct HelloApp {
     reveal_secrets: bool,
     confirm_reset: bool,
     resumed: Option<Page>,
-    pending_advance: Option<Step>,
+    /// The page to leave as soon as its running work (a step's job, connecting) ends well:
+    /// "I did this another way" and PageDown in presenter mode.
+    pending_advance: Option<Page>,
+    /// Where the page's scroll area goes next frame: to the top when a page opens, or where
+    /// Space and the arrow keys scroll it.
+    scroll_request: Option<f32>,
+    /// The page's scroll offset and visible height as last drawn.
+    page_scroll: f32,
+    page_viewport: f32,
+    /// "Replay the sign-in" reverted step 7 and signs in again once the revert is done.
+    replay_sign_in: bool,
+    /// The text scale presenter mode last applied (it follows the window's height).
+    text_scale: f32,
     /// The VM screen as a texture, with the capture time it was made from.
     screen_texture: Option<(DateTime<Utc>, egui::TextureHandle)>,
     /// When the open host step page next fetches the VM's screen (app time, seconds).
@@ -76,6 +88,8 @@ pub struct HelloApp {
     /// Where "Export report" writes without asking ([`super::AppOptions::export_path`]).
     export_path: Option<std::path::PathBuf>,
     export: Option<ExportState>,
+    /// The summary's "Save the report as" field, for when no save dialog gave a file.
+    export_field: String,
     export_inbox: Option<std::sync::mpsc::Receiver<ExportState>>,
     /// What pages, dialogs and keys asked for this frame; applied at the end of `ui`.
     commands: Commands,
@@ -124,11 +138,17 @@ impl HelloApp {
             confirm_reset: false,
             resumed,
             pending_advance: None,
+            scroll_request: None,
+            page_scroll: 0.0,
+            page_viewport: 0.0,
+            text_scale: 0.0,
+            replay_sign_in: false,
             screen_texture: None,
             next_screen_at: 0.0,
             page_captured: Default::default(),
             export_path: options.export_path.clone(),
             export: None,
+            export_field: String::new(),
             export_inbox: None,
             commands: Vec::new(),
         };
@@ -153,6 +173,16 @@ impl HelloApp {
         self.saved.page
     }
 
+    /// How far the page is scrolled down, in points, as last drawn.
+    pub fn page_scroll_offset(&self) -> f32 {
+        self.page_scroll
+    }
+
+    /// The text scale in effect: 1 normally, growing with the window in presenter mode.
+    pub fn text_scale(&self) -> f32 {
+        self.text_scale
+    }
+
     /// Replaces the lab state (previews and tests without a backend).
     pub fn inject_state(&mut self, state: LabState) {
         self.session.set_state(state);
@@ -161,6 +191,7 @@ impl HelloApp {
     /// Shows a page directly (previews and tests).
     pub fn show_page(&mut self, page: Page) {
         self.saved.page = page;
+        self.scroll_request = Some(0.0);
     }
 }
 

@@ -2,9 +2,11 @@
 //! presenter keys share.
 
 use super::HelloApp;
+use crate::command::Command;
 use crate::pages::Page;
-use hb_lab::StepStatus;
 use hb_lab::session::Connection;
+use hb_lab::session_file::SessionKind;
+use hb_lab::{Step, StepStatus};
 
 impl HelloApp {
     /// Whether the wizard may leave a page forward, and if not, why.
@@ -47,8 +49,14 @@ impl HelloApp {
     }
 
     /// Whether every page before `page` may be left, so `page` can be opened from the list.
+    /// The host steps (Hyper-V, the VM) depend on no tenant step: once connected they open
+    /// whatever the cloud steps say, each after the host steps before it.
     pub(super) fn reachable(&self, page: Page) -> Result<(), String> {
+        let host_only = page.step().is_some_and(|s| s.is_host_step());
         for before in Page::all().take_while(|p| *p != page) {
+            if host_only && before.step().is_some_and(|s| !s.is_host_step()) {
+                continue;
+            }
             self.can_leave(before)
                 .map_err(|why| format!("Finish {before} first. {why}"))?;
         }
@@ -60,9 +68,91 @@ impl HelloApp {
     pub(super) fn go(&mut self, page: Page) {
         if self.saved.page != page {
             self.saved.page = page;
+            self.scroll_request = Some(0.0);
+            self.pending_advance = None;
             self.resumed = None;
             self.reveal_secrets = false;
             self.session.remember_current_step(page.step());
+        }
+    }
+}
+
+/// The page's main action, which the footer shows where "Next" would be until the page may be
+/// left, and which PageDown performs in presenter mode.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct MainAction {
+    /// The button's words, e.g. "Apply step 3".
+    pub label: String,
+    pub command: Command,
+    /// Why it cannot run now (shown on hover), if it cannot.
+    pub blocked: Option<String>,
+}
+
+impl HelloApp {
+    /// What the footer's primary button does on `page`: `None` means "Next" (the page may be
+    /// left, or it has nothing to do but wait).
+    pub(super) fn main_action(&self, page: Page) -> Option<MainAction> {
+        if self.can_leave(page).is_ok() {
+            return None;
+        }
+        let lab = self.session.state();
+        let not_connected = (lab.connection != Connection::Connected)
+            .then(|| "Not connected: start the lab on the Welcome page first.".to_string());
+        match page {
+            Page::Welcome => {
+                let label = match (&lab.connection, self.demo) {
+                    (Connection::Connecting { .. }, true) => "Starting…",
+                    (Connection::Connecting { .. }, false) => "Signing in…",
+                    (Connection::Failed(_), _) => "Try again",
+                    (_, true) => "Start the demo",
+                    (_, false) => "Sign in and start",
+                };
+                Some(MainAction {
+                    label: label.into(),
+                    command: Command::Connect,
+                    blocked: lab
+                        .connection
+                        .is_connecting()
+                        .then(|| "Wait until the lab has started.".to_string()),
+                })
+            }
+            Page::Step(step) => {
+                let state = lab.step(step);
+                let n = step.number();
+                if let Some(running) = &state.running {
+                    return Some(MainAction {
+                        label: format!("{}…", running.action.running_text()),
+                        command: Command::Apply(step),
+                        blocked: Some("Wait until this step finishes.".into()),
+                    });
+                }
+                let (label, command) = match state.status {
+                    StepStatus::NeedsAction
+                        if lab.kind == Some(SessionKind::Demo) && step == Step::HypervFeature =>
+                    {
+                        (
+                            "Restart the demo PC".to_string(),
+                            Command::RestartDemoPc(step),
+                        )
+                    }
+                    StepStatus::NeedsAction => {
+                        (format!("Check step {n} again"), Command::Check(step))
+                    }
+                    StepStatus::Error => (format!("Try step {n} again"), Command::Apply(step)),
+                    _ => (format!("Apply step {n}"), Command::Apply(step)),
+                };
+                let blocked = if lab.resetting() {
+                    Some("Wait until the reset has finished.".to_string())
+                } else {
+                    not_connected
+                };
+                Some(MainAction {
+                    label,
+                    command,
+                    blocked,
+                })
+            }
+            Page::Summary => None,
         }
     }
 }

@@ -12,16 +12,23 @@ use crate::pages::{self, Page};
 use crate::theme::Tokens;
 use crate::widgets::{Alert, UiExt};
 use egui::{RichText, Ui};
-use hb_lab::Step;
 use hb_lab::session::Connection;
 use hb_lab::session_file::SessionKind;
+use hb_lab::{EvidenceIds, Step, Upn};
+
+/// Below this window width (points) the top bar folds into a menu and the step list into icons.
+pub const NARROW_WIDTH: f32 = 1000.0;
 
 impl HelloApp {
-    /// The whole window: panels, the page in a scroll area, and any dialog on top.
+    /// The whole window: panels, the page in a scroll area, and any dialog on top. The layout
+    /// follows the window: below [`NARROW_WIDTH`] the top bar folds into a menu and the step list
+    /// into icons; in presenter mode the page uses the whole width.
     pub(super) fn shell_ui(&mut self, ui: &mut Ui) {
+        let width = ui.ctx().content_rect().width();
+        let narrow = width < NARROW_WIDTH;
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.add_space(4.0);
-            self.top_bar(ui);
+            self.top_bar(ui, narrow);
             ui.add_space(2.0);
         });
         egui::Panel::bottom("footer").show(ui, |ui| {
@@ -29,23 +36,46 @@ impl HelloApp {
             self.footer(ui);
             ui.add_space(4.0);
         });
+        let list_width = self.step_list_width(ui.ctx(), narrow);
         egui::Panel::left("steps")
             .resizable(false)
-            .exact_size(if self.saved.presenter { 440.0 } else { 350.0 })
-            .show(ui, |ui| self.step_list(ui));
+            .exact_size(list_width)
+            .show(ui, |ui| self.step_list(ui, narrow));
+        let presenter = self.saved.presenter;
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .auto_shrink(false)
-                .show(ui, |ui| {
-                    ui.set_max_width((ui.available_width() - 18.0).min(900.0));
-                    self.page_ui(ui);
-                });
+            let mut area = egui::ScrollArea::vertical()
+                .id_salt("page")
+                .auto_shrink(false);
+            if let Some(offset) = self.scroll_request.take() {
+                area = area.vertical_scroll_offset(offset.max(0.0));
+            }
+            let output = area.show(ui, |ui| {
+                let full = ui.available_width() - 18.0;
+                ui.set_max_width(if presenter { full } else { full.min(1100.0) });
+                self.page_ui(ui);
+            });
+            self.page_scroll = output.state.clamped_offset().y;
+            self.page_viewport = output.inner_rect.height();
         });
         let ctx = ui.ctx().clone();
         if self.confirm_reset {
             pages::reset::confirm(&ctx, &mut self.commands);
         }
         pages::reset::progress(&ctx, self.session.state(), &mut self.commands);
+    }
+
+    /// The step list's width: icons only when the window is narrow, else a share of the window
+    /// that grows with presenter mode's larger text.
+    fn step_list_width(&self, ctx: &egui::Context, narrow: bool) -> f32 {
+        if narrow {
+            return 56.0;
+        }
+        let width = ctx.content_rect().width();
+        if self.saved.presenter {
+            (width * 0.27).clamp(300.0, 560.0)
+        } else {
+            (width * 0.24).clamp(260.0, 330.0)
+        }
     }
 
     /// How step 6's pass shows this frame: large while its countdown runs, then hidden.
@@ -56,103 +86,135 @@ impl HelloApp {
                 code: &tap.code,
                 seconds_left: (until - Self::now(ctx)).ceil().max(0.0) as u32,
                 masked: self.saved.presenter && !self.reveal_secrets,
+                copied_for: self
+                    .tap
+                    .clipboard_clear_at
+                    .map(|at| (at - Self::now(ctx)).ceil().max(0.0) as u32),
             },
             None => TapView::Hidden,
         })
     }
 
-    /// The app's name, demo badge, tenant and account, zoom, theme, presenter mode and, in
-    /// presenter mode, "Reset lab".
-    fn top_bar(&mut self, ui: &mut Ui) {
+    /// The app's name, demo badge, tenant and account on the left; zoom, theme, presenter mode
+    /// and, in presenter mode, "Reset lab" on the right, or all of them in one "Menu" when the
+    /// window is narrow. The left side truncates first, so nothing overlaps.
+    fn top_bar(&mut self, ui: &mut Ui, narrow: bool) {
         let tokens = Tokens::of(ui.ctx());
         let lab = self.session.state();
-        ui.horizontal(|ui| {
-            ui.add(
-                egui::Image::new(egui::ImageSource::Bytes {
-                    uri: "bytes://hello-bootstrap/icon.png".into(),
-                    bytes: icons::APP_ICON_PNG.into(),
-                })
-                .fit_to_exact_size(egui::vec2(22.0, 22.0))
-                .alt_text("Hello Bootstrap"),
-            );
-            ui.label(RichText::new("Hello Bootstrap").strong());
-            let demo = lab.kind.map_or(self.demo, |k| k == SessionKind::Demo);
-            if demo {
-                match &self.demo_faults {
-                    Some(faults) => {
-                        ui.badge("DEMO · FAULTS ON")
-                            .on_hover_text(format!("Injected faults: {faults}"));
+        let demo = lab.kind.map_or(self.demo, |k| k == SessionKind::Demo);
+        let tenant = lab.tenant_name.clone();
+        let account = lab
+            .account
+            .clone()
+            .filter(|_| !self.saved.presenter && !narrow);
+        egui::Sides::new().shrink_left().truncate().show(
+            ui,
+            |ui| {
+                ui.add(
+                    egui::Image::new(egui::ImageSource::Bytes {
+                        uri: "bytes://hello-bootstrap/icon.png".into(),
+                        bytes: icons::APP_ICON_PNG.into(),
+                    })
+                    .fit_to_exact_size(egui::vec2(22.0, 22.0))
+                    .alt_text("Hello Bootstrap logo"),
+                );
+                ui.label(RichText::new("Hello Bootstrap").strong());
+                if demo {
+                    match &self.demo_faults {
+                        Some(faults) => {
+                            ui.badge("DEMO · FAULTS ON")
+                                .on_hover_text(format!("Injected faults: {faults}"));
+                        }
+                        None => {
+                            ui.badge("DEMO");
+                        }
                     }
-                    None => {
-                        ui.badge("DEMO");
-                    }
                 }
-            }
-            if let Some(tenant) = &lab.tenant_name {
-                ui.separator();
-                ui.label(tenant);
-            }
-            if let Some(account) = lab.account.as_ref().filter(|_| !self.saved.presenter) {
-                ui.label(RichText::new(account).color(tokens.muted));
-            }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let plus = ui.button("+").on_hover_text("Zoom in");
-                plus.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "Zoom in"));
-                if plus.clicked() {
-                    self.commands.push(Command::ZoomIn);
+                if let Some(tenant) = &tenant {
+                    ui.separator();
+                    ui.add(egui::Label::new(tenant.as_str()).truncate());
                 }
-                ui.label(format!("{:.0}%", ui.ctx().zoom_factor() * 100.0));
-                let minus = ui.button("−").on_hover_text("Zoom out");
-                minus.widget_info(|| {
-                    egui::WidgetInfo::labeled(egui::Role::Button, true, "Zoom out")
-                });
-                if minus.clicked() {
-                    self.commands.push(Command::ZoomOut);
+                if let Some(account) = &account {
+                    ui.add(egui::Label::new(RichText::new(account).color(tokens.muted)).truncate());
                 }
-                let dark = ui.ctx().theme() == egui::Theme::Dark;
-                let (icon, text) = if dark {
-                    (icons::SUN, "Light theme")
+            },
+            |ui| {
+                if narrow {
+                    ui.menu_button("Menu", |ui| {
+                        if let Some(account) = &self.session.state().account {
+                            ui.muted_label(account.as_str());
+                        }
+                        self.view_controls(ui);
+                    });
                 } else {
-                    (icons::MOON, "Dark theme")
-                };
-                if ui.icon_button(icon, text).clicked() {
-                    self.commands.push(Command::ToggleTheme);
+                    self.view_controls(ui);
                 }
-                let presenter = self.saved.presenter;
-                if ui
-                    .add(
-                        egui::Button::new((
-                            icons::PRESENTER.image(14.0, ui.visuals().text_color(), ""),
-                            "Presenter mode",
-                        ))
-                        .selected(presenter),
-                    )
-                    .on_hover_text(
-                        "Large text, high contrast, PageDown/PageUp to move, F11 full screen",
-                    )
-                    .clicked()
-                {
-                    self.commands.push(Command::TogglePresenter);
-                }
-                if presenter
-                    && ui
-                        .add_enabled(
-                            lab.connection == Connection::Connected && !lab.busy(),
-                            egui::Button::new((
-                                icons::RESET.image(14.0, ui.visuals().text_color(), ""),
-                                "Reset lab",
-                            )),
-                        )
-                        .clicked()
-                {
-                    self.commands.push(Command::AskReset);
-                }
-            });
-        });
+            },
+        );
     }
 
-    /// Every page with its status; pages not reachable yet say why on hover.
-    fn step_list(&mut self, ui: &mut Ui) {
+    /// Zoom, theme, presenter mode and (in presenter mode) "Reset lab": right to left in the
+    /// top bar, or top to bottom in its menu.
+    fn view_controls(&mut self, ui: &mut Ui) {
+        let lab = self.session.state();
+        let plus = ui.button("+").on_hover_text("Zoom in");
+        plus.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "Zoom in"));
+        if plus.clicked() {
+            self.commands.push(Command::ZoomIn);
+        }
+        ui.label(format!("{:.0}%", ui.ctx().zoom_factor() * 100.0));
+        let minus = ui.button("−").on_hover_text("Zoom out");
+        minus.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "Zoom out"));
+        if minus.clicked() {
+            self.commands.push(Command::ZoomOut);
+        }
+        let dark = ui.ctx().theme() == egui::Theme::Dark;
+        let (icon, text) = if dark {
+            (icons::SUN, "Light theme")
+        } else {
+            (icons::MOON, "Dark theme")
+        };
+        if ui.icon_button(icon, text).clicked() {
+            self.commands.push(Command::ToggleTheme);
+        }
+        let presenter = self.saved.presenter;
+        if ui
+            .add(
+                egui::Button::new((
+                    icons::PRESENTER.image(Tokens::of(ui.ctx()).icon_size * 0.8, ui.visuals().text_color(), ""),
+                    "Presenter mode",
+                ))
+                .selected(presenter),
+            )
+            .on_hover_text(
+                "Large text for a projector. PageDown does the page's main action, then moves on; Space and the arrow keys scroll; F11 full screen",
+            )
+            .clicked()
+        {
+            self.commands.push(Command::TogglePresenter);
+        }
+        if presenter
+            && ui
+                .add_enabled(
+                    lab.connection == Connection::Connected && !lab.busy(),
+                    egui::Button::new((
+                        icons::RESET.image(
+                            Tokens::of(ui.ctx()).icon_size * 0.8,
+                            ui.visuals().text_color(),
+                            "",
+                        ),
+                        "Reset lab",
+                    )),
+                )
+                .clicked()
+        {
+            self.commands.push(Command::AskReset);
+        }
+    }
+
+    /// Every page with its status; pages not reachable yet say why on hover. When `compact`,
+    /// only the icons and numbers show, each naming its page on hover.
+    fn step_list(&mut self, ui: &mut Ui, compact: bool) {
         let tokens = Tokens::of(ui.ctx());
         ui.add_space(tokens.space_m);
         for page in Page::all() {
@@ -160,30 +222,58 @@ impl HelloApp {
             let reachable = self.reachable(page);
             let lab = self.session.state();
             ui.horizontal(|ui| {
-                match page.step() {
-                    Some(step) if lab.step(step).running.is_some() => {
-                        ui.add(egui::Spinner::new().size(tokens.icon_size));
-                    }
-                    Some(step) => {
-                        ui.status_icon(lab.status(step));
-                    }
-                    None => {
-                        ui.add_space(tokens.icon_size + ui.spacing().item_spacing.x);
+                if !compact {
+                    match page.step() {
+                        Some(step) if lab.step(step).running.is_some() => {
+                            ui.add(egui::Spinner::new().size(tokens.icon_size));
+                        }
+                        Some(step) => {
+                            ui.status_icon(lab.status(step));
+                        }
+                        None => {
+                            ui.add_space(tokens.icon_size + ui.spacing().item_spacing.x);
+                        }
                     }
                 }
-                let label = match page {
+                let full = match page {
                     Page::Step(step) => format!("{}. {}", step.number(), step.title()),
                     other => other.to_string(),
                 };
+                let button = if compact {
+                    let short = match page {
+                        Page::Step(step) => step.number().to_string(),
+                        Page::Welcome => "W".into(),
+                        Page::Summary => "Σ".into(),
+                    };
+                    egui::Button::selectable(selected, short)
+                } else {
+                    egui::Button::selectable(selected, full.as_str()).truncate()
+                };
                 let response = ui
-                    .add_enabled(reachable.is_ok(), egui::Button::selectable(selected, label))
+                    .add_enabled(reachable.is_ok(), button)
+                    .on_hover_text(full.as_str())
                     .on_disabled_hover_text(reachable.err().unwrap_or_default());
+                if compact {
+                    let status = page.step().map(|s| lab.status(s).label());
+                    let name = match status {
+                        Some(status) => format!("{full} ({status})"),
+                        None => full.clone(),
+                    };
+                    response.widget_info(|| {
+                        egui::WidgetInfo::selected(
+                            egui::Role::Button,
+                            response.enabled(),
+                            selected,
+                            name.as_str(),
+                        )
+                    });
+                }
                 if response.clicked() {
                     self.commands.push(Command::Go(page));
                 }
             });
         }
-        if self.demo || self.session.state().kind == Some(SessionKind::Demo) {
+        if !compact && (self.demo || self.session.state().kind == Some(SessionKind::Demo)) {
             ui.add_space(tokens.space_l);
             ui.muted_label(
                 "Demo mode: a simulated tenant and Hyper-V host on this PC. Nothing real changes.",
@@ -191,48 +281,82 @@ impl HelloApp {
         }
     }
 
-    /// Back, the position, and Next (disabled with the reason until the page may be left).
+    /// Back, where the wizard is, and the page's main action ("Apply step 3") until the page
+    /// may be left, then "Next" (disabled with the reason while the page's work runs).
     fn footer(&mut self, ui: &mut Ui) {
         let page = self.saved.page;
-        let position = Page::all().position(|p| p == page).unwrap_or(0) + 1;
-        let total = Page::all().count();
         ui.horizontal(|ui| {
             let back = ui.add_enabled(
                 page.prev().is_some(),
                 egui::Button::new((
-                    icons::BACK.image(14.0, ui.visuals().text_color(), ""),
+                    icons::BACK.image(
+                        Tokens::of(ui.ctx()).icon_size * 0.8,
+                        ui.visuals().text_color(),
+                        "",
+                    ),
                     "Back",
                 )),
             );
             if back.clicked() {
                 self.commands.push(Command::Back);
             }
-            ui.label(RichText::new(format!("{position} / {total}")).weak());
+            let lab = self.session.state();
+            let done = Step::ALL
+                .iter()
+                .filter(|s| lab.status(**s).is_done())
+                .count();
+            ui.label(RichText::new(format!("{done} of {} steps done", Step::ALL.len())).weak());
+            if self.saved.presenter && page.next().is_some() {
+                ui.label(RichText::new("PageDown: next action").weak());
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if page.next().is_none() {
                     return;
                 }
-                let can_leave = self.can_leave(page);
-                let next = ui.primary_button_enabled(
-                    can_leave.is_ok(),
-                    "Next",
-                    can_leave.as_ref().err().map_or("", String::as_str),
-                );
-                if next.clicked() {
-                    self.commands.push(Command::Next);
-                }
-                if let (Err(why), Some(step)) = (&can_leave, page.step()) {
-                    let state = self.session.state().step(step);
-                    if state.running.is_none()
-                        && self.session.state().connection == Connection::Connected
-                        && ui
-                            .button("I did this another way")
-                            .on_hover_text("Check again, and move on if the check finds it done")
-                            .clicked()
-                    {
-                        self.commands.push(Command::DidItAnotherWay(step));
+                match self.main_action(page) {
+                    Some(action) => {
+                        let response = ui.primary_button_enabled(
+                            action.blocked.is_none(),
+                            action.label.as_str(),
+                            action.blocked.as_deref().unwrap_or(""),
+                        );
+                        if response.clicked() {
+                            self.commands.push(action.command);
+                        }
+                        if let Some(step) = page.step() {
+                            let state = self.session.state().step(step);
+                            if state.running.is_none()
+                                && self.session.state().connection == Connection::Connected
+                                && ui
+                                    .button("I did this another way")
+                                    .on_hover_text(
+                                        "Check again, and move on if the check finds it done",
+                                    )
+                                    .clicked()
+                            {
+                                self.commands.push(Command::DidItAnotherWay(step));
+                            }
+                        }
+                        if self.pending_advance == Some(page) {
+                            ui.add(
+                                egui::Label::new(
+                                    RichText::new("Moves on when this is done").weak(),
+                                )
+                                .truncate(),
+                            );
+                        }
                     }
-                    ui.add(egui::Label::new(RichText::new(why).weak()).truncate());
+                    None => {
+                        let can_leave = self.can_leave(page);
+                        let next = ui.primary_button_enabled(
+                            can_leave.is_ok(),
+                            "Next",
+                            can_leave.as_ref().err().map_or("", String::as_str),
+                        );
+                        if next.clicked() {
+                            self.commands.push(Command::Next);
+                        }
+                    }
                 }
             });
         });
@@ -254,7 +378,9 @@ impl HelloApp {
         }
         match self.saved.page {
             Page::Welcome => {
-                let connection = self.session.state().connection.clone();
+                let lab = self.session.state();
+                let connection = lab.connection.clone();
+                let (account, tenant) = (lab.account.clone(), lab.tenant_name.clone());
                 pages::welcome::show(
                     ui,
                     WelcomeView {
@@ -262,6 +388,9 @@ impl HelloApp {
                         connection: &connection,
                         form: &mut self.saved.form,
                         reset: self.session.state().reset.as_ref(),
+                        checking: self.session.state().busy(),
+                        account: account.as_deref(),
+                        tenant: tenant.as_deref(),
                     },
                     &mut self.commands,
                 );
@@ -272,6 +401,12 @@ impl HelloApp {
                 let mut iso_path = std::mem::take(&mut self.saved.form.iso_path);
                 let lab = self.session.state();
                 let state = lab.step(step);
+                let mut ids = EvidenceIds::harvest(lab.steps.values().map(|s| &s.evidence));
+                if ids.upn.is_none() {
+                    ids.upn = Upn::parse(self.saved.form.lab_user.trim())
+                        .ok()
+                        .map(|u| u.as_str().to_string());
+                }
                 let view = StepPageView {
                     step,
                     state: &state,
@@ -288,6 +423,12 @@ impl HelloApp {
                         .as_ref()
                         .filter(|_| step.is_host_step())
                         .map(|(_, texture)| texture),
+                    caption: pages::step_text::screen_caption(
+                        step,
+                        &state,
+                        lab.kind == Some(SessionKind::Demo),
+                    ),
+                    ids: &ids,
                     iso_path: (step == Step::LabVm && lab.kind != Some(SessionKind::Demo))
                         .then_some(&mut iso_path),
                 };
@@ -302,6 +443,7 @@ impl HelloApp {
                     ui,
                     self.session.state(),
                     self.export.as_ref(),
+                    &mut self.export_field,
                     &mut commands,
                 );
                 self.commands.extend(commands);

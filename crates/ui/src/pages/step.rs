@@ -7,7 +7,7 @@ use crate::command::{Command, Commands};
 use crate::widgets::{Alert, EvidenceView, UiExt};
 use egui::Ui;
 use hb_lab::session::{JobAction, StepState};
-use hb_lab::{Secret, Step, StepStatus};
+use hb_lab::{EvidenceIds, Secret, Step, StepStatus};
 
 /// What a step page needs to render.
 pub struct StepPageView<'a> {
@@ -23,11 +23,16 @@ pub struct StepPageView<'a> {
     pub secrets: Vec<&'a Secret>,
     /// The VM screen (host steps), when there is one.
     pub screen: Option<&'a egui::TextureHandle>,
+    /// What the VM screen shows now and what the person does there, under the screen.
+    pub caption: Option<String>,
+    /// This run's ids, filled into the evidence's requests.
+    pub ids: &'a EvidenceIds,
     /// Step 4 on a real host: the Windows 11 ISO path being typed.
     pub iso_path: Option<&'a mut String>,
 }
 
-/// Renders a step page.
+/// Renders a step page. The page's main action (Apply, "Restart the demo PC") is the footer's
+/// primary button; the page holds the rest: Check again, Revert, the VM screen, the checks.
 pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
     let step = view.step;
     let state = view.state;
@@ -45,32 +50,42 @@ pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
     ui.add_space(8.0);
     actions(ui, &view, cmds);
     ui.add_space(8.0);
-    result(ui, state, text.hint);
+    let pass_showing = matches!(view.tap, Some(TapView::Showing { .. }));
+    result(ui, state, &text, pass_showing);
     if let Some(tap_view) = view.tap {
         ui.add_space(8.0);
         tap::show(ui, tap_view, cmds);
+    }
+    if let Some(texture) = view.screen.filter(|_| step.is_host_step()) {
+        ui.add_space(8.0);
+        ui.vm_screen(texture, view.caption.as_deref());
+    }
+    if !state.evidence.rows.is_empty() {
+        ui.add_space(8.0);
+        ui.section_title("The checks");
+        ui.validation_cards(&state.evidence.rows);
     }
     ui.add_space(8.0);
     EvidenceView {
         evidence: &state.evidence,
         secrets: view.secrets,
-        screen: view.screen,
+        ids: view.ids,
+        changed_by_us: matches!(
+            state.last_action,
+            Some(JobAction::Apply | JobAction::Revert | JobAction::RestartDemoPc)
+        ),
     }
     .show(ui);
 }
 
+/// The page's secondary actions, or the running job's progress with Cancel.
 fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
     let step = view.step;
     let state = view.state;
     if let Some(running) = &state.running {
         ui.horizontal(|ui| {
             ui.spinner();
-            let note = running
-                .progress
-                .as_deref()
-                .map(|p| format!("{}… {p}", running.action.running_text()))
-                .unwrap_or_else(|| format!("{}…", running.action.running_text()));
-            ui.label(note);
+            ui.label(running.note());
             if ui.button("Cancel").clicked() {
                 cmds.push(Command::Cancel(step));
             }
@@ -80,31 +95,13 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
         }
         return;
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let enabled = view.connected;
         let reason = "Not connected: start the lab on the Welcome page first.";
         let done = state.status == StepStatus::Applied;
-        let na = state.status == StepStatus::NotApplicable;
-        let restart =
-            view.demo && step == Step::HypervFeature && state.status == StepStatus::NeedsAction;
-        if restart {
-            if ui
-                .primary_button_enabled(enabled, "Restart the demo PC", reason)
-                .on_hover_text("The emulated PC restarts in seconds and the step finishes")
-                .clicked()
-            {
-                cmds.push(Command::RestartDemoPc(step));
-            }
-        } else if !done
-            && !na
-            && ui
-                .primary_button_enabled(enabled, "Apply", reason)
-                .clicked()
-        {
-            cmds.push(Command::Apply(step));
-        }
         if ui
             .add_enabled(enabled, egui::Button::new("Check again"))
+            .on_hover_text("Read the current state again; changes nothing")
             .on_disabled_hover_text(reason)
             .clicked()
         {
@@ -119,6 +116,18 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
         {
             cmds.push(Command::RefreshScreen);
         }
+        if step == Step::Bootstrap
+            && view.demo
+            && done
+            && ui
+                .add_enabled(enabled, egui::Button::new("Replay the sign-in"))
+                .on_hover_text(
+                    "Go back to the OOBE checkpoint and watch the sign-in again, screen by screen",
+                )
+                .clicked()
+        {
+            cmds.push(Command::ReplaySignIn);
+        }
         if (done || state.changed)
             && ui
                 .add_enabled(enabled, egui::Button::new("Revert"))
@@ -131,8 +140,11 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
     });
 }
 
-fn result(ui: &mut Ui, state: &StepState, hint: &str) {
+/// The step's outcome in one alert: a heading that matches what happened and what the step
+/// found, then what to do next when anything is left.
+fn result(ui: &mut Ui, state: &StepState, text: &step_text::StepText, pass_showing: bool) {
     if let Some(error) = &state.error {
+        let error = &crate::plain_words::for_people(error).text;
         if state.status == StepStatus::Error {
             Alert::error().show_text(ui, "This step failed", Some(error));
         } else {
@@ -148,29 +160,35 @@ fn result(ui: &mut Ui, state: &StepState, hint: &str) {
             "Done: the change is in place"
         }
         (StepStatus::Applied, _) => "Done: already as the lab needs it",
-        (StepStatus::NotApplied, Some(JobAction::Revert)) => {
+        (StepStatus::NotApplied, Some(JobAction::Revert)) if state.changed => {
             "Reverted: the original setting is back"
         }
+        (StepStatus::NotApplied, Some(JobAction::Revert)) => "Nothing to revert",
         (StepStatus::NotApplied, _) => "This step is not done yet",
         (StepStatus::NeedsAction, _) => "This step needs you",
         (StepStatus::NotApplicable, _) => "Not applicable here",
         (StepStatus::Error, _) => "This step failed",
         (StepStatus::Unknown, _) => "Not checked yet",
     };
-    let detail = if state.detail.is_empty() {
+    let own = without_stale_advice(&state.detail, pass_showing);
+    let detail = if own.is_empty() {
         None
     } else {
-        Some(state.detail.as_str())
+        Some(own.as_str())
     };
     match state.status {
         StepStatus::Applied => Alert::success().show_text(ui, heading, detail),
+        StepStatus::NotApplied if state.last_action == Some(JobAction::Revert) => {
+            Alert::info().show_text(ui, heading, detail);
+        }
         StepStatus::NotApplied => {
-            let details = format!("{} {hint}", state.detail);
+            let details = format!("{own} {}", text.todo);
             Alert::warning().show_text(ui, heading, Some(details.trim()));
         }
+        // What the step found already says what to do; the page's own checklist is for when
+        // it says nothing, so the instructions never come twice.
         StepStatus::NeedsAction => {
-            let details = format!("{} {hint}", state.detail);
-            Alert::warning().show_text(ui, heading, Some(details.trim()));
+            Alert::warning().show_text(ui, heading, Some(detail.unwrap_or(text.needs_you)));
         }
         StepStatus::Error => Alert::error().show_text(ui, heading, detail),
         StepStatus::NotApplicable | StepStatus::Unknown => Alert::info().show_text(
@@ -181,6 +199,20 @@ fn result(ui: &mut Ui, state: &StepState, hint: &str) {
             ),
         ),
     }
+}
+
+/// The step's own words minus advice that no longer holds: "note it now" once the pass has been
+/// hidden.
+fn without_stale_advice(detail: &str, pass_showing: bool) -> String {
+    if pass_showing {
+        return detail.to_string();
+    }
+    detail
+        .split_inclusive(". ")
+        .filter(|sentence| !sentence.to_lowercase().contains("note it now"))
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Step 4 on a real host: where the Windows 11 ISO is. The gallery image was retired in 2024, so

@@ -4,13 +4,20 @@
 use crate::command::{Command, Commands};
 use crate::export::ExportState;
 use crate::icons;
+use crate::theme::Tokens;
 use crate::widgets::{Alert, UiExt};
 use egui::{RichText, Ui};
 use hb_lab::session::LabState;
 use hb_lab::{Step, StepStatus};
 
 /// Renders the summary page.
-pub fn show(ui: &mut Ui, lab: &LabState, export: Option<&ExportState>, cmds: &mut Commands) {
+pub fn show(
+    ui: &mut Ui,
+    lab: &LabState,
+    export: Option<&ExportState>,
+    export_path: &mut String,
+    cmds: &mut Commands,
+) {
     ui.page_title("Summary");
     let done = Step::ALL
         .iter()
@@ -59,20 +66,20 @@ pub fn show(ui: &mut Ui, lab: &LabState, export: Option<&ExportState>, cmds: &mu
                     {
                         cmds.push(Command::Go(super::Page::Step(step)));
                     }
-                    ui.add(egui::Label::new(first_sentence(&state.detail)).truncate());
+                    ui.add(egui::Label::new(summary_line(lab, step, &state.detail)).truncate());
                     ui.end_row();
                 }
             });
     });
     ui.add_space(8.0);
-    export_result(ui, export);
+    export_result(ui, export, export_path, cmds);
     ui.horizontal(|ui| {
         let exporting = export == Some(&ExportState::Running);
         if ui
             .add_enabled(
                 !exporting,
                 egui::Button::new((
-                    icons::EXPORT.image(14.0, ui.visuals().text_color(), ""),
+                    icons::EXPORT.image(Tokens::of(ui.ctx()).icon_size * 0.8, ui.visuals().text_color(), ""),
                     "Export report",
                 )),
             )
@@ -91,7 +98,7 @@ pub fn show(ui: &mut Ui, lab: &LabState, export: Option<&ExportState>, cmds: &mu
             .add_enabled(
                 !lab.busy() && lab.connection == hb_lab::session::Connection::Connected,
                 egui::Button::new((
-                    icons::RESET.image(14.0, ui.visuals().text_color(), ""),
+                    icons::RESET.image(Tokens::of(ui.ctx()).icon_size * 0.8, ui.visuals().text_color(), ""),
                     "Reset lab",
                 )),
             )
@@ -104,7 +111,12 @@ pub fn show(ui: &mut Ui, lab: &LabState, export: Option<&ExportState>, cmds: &mu
     });
 }
 
-fn export_result(ui: &mut Ui, export: Option<&ExportState>) {
+fn export_result(
+    ui: &mut Ui,
+    export: Option<&ExportState>,
+    export_path: &mut String,
+    cmds: &mut Commands,
+) {
     match export {
         Some(ExportState::Saved { html, json }) => {
             Alert::success().show_text(
@@ -116,10 +128,33 @@ fn export_result(ui: &mut Ui, export: Option<&ExportState>) {
         }
         Some(ExportState::Failed(why)) => {
             Alert::error().show_text(ui, "The report was not saved", Some(why));
+            save_here(ui, export_path, cmds);
             ui.add_space(8.0);
         }
-        Some(ExportState::Running | ExportState::Cancelled) | None => {}
+        Some(ExportState::Cancelled) => {
+            Alert::info().show_text(
+                ui,
+                "No file was chosen",
+                Some("The save dialog was closed, or none could open on this desktop. Save the report here instead, or export again."),
+            );
+            save_here(ui, export_path, cmds);
+            ui.add_space(8.0);
+        }
+        Some(ExportState::Running) | None => {}
     }
+}
+
+/// A step's line in the table: the first sentence of what it found, except that step 4's "at
+/// OOBE" is history once step 7 has signed the VM in.
+fn summary_line(lab: &LabState, step: Step, detail: &str) -> String {
+    if step == Step::LabVm
+        && lab.status(step) == StepStatus::Applied
+        && lab.status(Step::Bootstrap) == StepStatus::Applied
+    {
+        return "The VM was created at OOBE with a checkpoint there; step 7 then signed it in."
+            .into();
+    }
+    first_sentence(detail)
 }
 
 fn first_sentence(text: &str) -> String {
@@ -127,4 +162,24 @@ fn first_sentence(text: &str) -> String {
         Some(i) => text[..=i].to_string(),
         None => text.to_string(),
     }
+}
+
+/// A path field (pre-filled with the Documents folder) and "Save here", for when the save
+/// dialog gave no file.
+fn save_here(ui: &mut Ui, export_path: &mut String, cmds: &mut Commands) {
+    if export_path.is_empty() {
+        *export_path = crate::export::fallback_path().display().to_string();
+    }
+    ui.horizontal(|ui| {
+        let label = ui.label("Save the report as");
+        ui.add(egui::TextEdit::singleline(export_path).desired_width(ui.available_width() - 140.0))
+            .labelled_by(label.id);
+        let path = export_path.trim();
+        if ui
+            .add_enabled(!path.is_empty(), egui::Button::new("Save here"))
+            .clicked()
+        {
+            cmds.push(Command::ExportReport(Some(path.into())));
+        }
+    });
 }

@@ -14,6 +14,8 @@ pub enum TapView<'a> {
         code: &'a Secret,
         seconds_left: u32,
         masked: bool,
+        /// Seconds until the copied pass leaves the clipboard, after "Copy the pass".
+        copied_for: Option<u32>,
     },
     /// It was shown and is hidden now.
     Hidden,
@@ -26,6 +28,7 @@ pub fn show(ui: &mut Ui, view: TapView<'_>, cmds: &mut Commands) {
             code,
             seconds_left,
             masked,
+            copied_for,
         } => {
             Alert::info().show(ui, |ui| {
                 ui.label(RichText::new("Temporary Access Pass").strong());
@@ -41,7 +44,7 @@ pub fn show(ui: &mut Ui, view: TapView<'_>, cmds: &mut Commands) {
                     .selectable(false),
                 );
                 ui.label(format!(
-                    "Hidden in {seconds_left} s. Type it at the VM's sign-in screen as the password."
+                    "Hidden in {seconds_left} s. At the VM, type it where Windows asks for the Temporary Access Pass."
                 ));
                 ui.horizontal(|ui| {
                     if ui.icon_button(crate::icons::COPY, "Copy the pass").clicked() {
@@ -55,7 +58,16 @@ pub fn show(ui: &mut Ui, view: TapView<'_>, cmds: &mut Commands) {
                         cmds.push(Command::HideTap);
                     }
                 });
-                ui.muted_label("Copying puts it on the clipboard for 60 seconds, then clears it.");
+                match copied_for {
+                    Some(left) => {
+                        ui.success_label(format!("Copied — clears in {left} s"));
+                    }
+                    None => {
+                        ui.muted_label(
+                            "Copying puts it on the clipboard for 60 seconds, then clears it.",
+                        );
+                    }
+                }
             });
         }
         TapView::Hidden => {

@@ -1,6 +1,7 @@
 //! The welcome page: what the lab does, demo or real tenant, and the button that starts it.
 
 use crate::command::{Command, Commands};
+use crate::plain_words;
 use crate::widgets::{Alert, UiExt};
 use egui::{RichText, Ui};
 use hb_lab::session::{ConnectWait, Connection, ResetState};
@@ -26,6 +27,11 @@ pub struct WelcomeView<'a> {
     pub form: &'a mut WelcomeForm,
     /// How the last "Reset lab" ended, until dismissed.
     pub reset: Option<&'a ResetState>,
+    /// Whether the first check of every step still runs.
+    pub checking: bool,
+    /// Who is signed in, and to which tenant, once connected.
+    pub account: Option<&'a str>,
+    pub tenant: Option<&'a str>,
 }
 
 /// Renders the welcome page.
@@ -83,18 +89,30 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
             } else {
                 "name@yourdomain.com"
             };
-            ui.add(
-                egui::TextEdit::singleline(&mut view.form.lab_user)
-                    .hint_text(hint)
-                    .desired_width(320.0),
-            )
-            .labelled_by(label.id);
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut view.form.lab_user)
+                        .hint_text(hint)
+                        .desired_width(320.0),
+                )
+                .labelled_by(label.id);
+            // The complaint goes as soon as the name makes sense, not at the next start.
+            let typed = view.form.lab_user.trim();
+            if field.changed() && (typed.is_empty() || hb_lab::Upn::parse(typed).is_ok()) {
+                view.form.lab_user_error = None;
+            }
             if let Some(error) = &view.form.lab_user_error {
                 ui.error_label(error);
             }
         });
     });
     ui.add_space(8.0);
+    connection(ui, &view, cmds);
+}
+
+/// Where the connection stands, in words: not started, starting, connected as whom, or why it
+/// could not connect and what to do. The start button itself is the footer's main action.
+fn connection(ui: &mut Ui, view: &WelcomeView<'_>, cmds: &mut Commands) {
     let start_text = if view.demo {
         "Start the demo"
     } else {
@@ -102,9 +120,17 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
     };
     match view.connection {
         Connection::NotConnected => {
-            if ui.primary_button(start_text).clicked() {
-                cmds.push(Command::Connect);
-            }
+            Alert::info().show_text(
+                ui,
+                if view.demo {
+                    "The demo is not started yet"
+                } else {
+                    "Not signed in"
+                },
+                Some(&format!(
+                    "Press \"{start_text}\" at the bottom right (or PageDown). Nothing changes until you apply a step."
+                )),
+            );
         }
         Connection::Connecting { wait: None } => {
             ui.horizontal(|ui| {
@@ -121,16 +147,44 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
         }
         Connection::Connecting { wait: Some(wait) } => waiting(ui, wait, cmds),
         Connection::Connected => {
+            let who = match (view.account, view.tenant) {
+                (Some(account), Some(tenant)) => format!("Connected as {account} to {tenant}"),
+                (Some(account), None) => format!("Connected as {account}"),
+                (None, Some(tenant)) => format!("Connected to {tenant}"),
+                (None, None) => "Connected".to_string(),
+            };
             Alert::success().show_text(
                 ui,
-                "Connected. Press Next to begin with step 1.",
-                Some("Every step was checked; the list on the left shows where each one stands."),
+                who,
+                Some(if view.checking {
+                    "Checking where each step stands; the list on the left fills in as the checks finish."
+                } else {
+                    "Every step was checked; the list on the left shows where each one stands. Press Next to begin with step 1."
+                }),
             );
         }
         Connection::Failed(reason) => {
-            Alert::error().show_text(ui, "Could not start the lab", Some(reason));
-            if ui.primary_button("Try again").clicked() {
-                cmds.push(Command::Connect);
+            let plain = plain_words::for_people(reason);
+            let headline = if view.demo {
+                "The demo could not start"
+            } else if plain.unreachable {
+                "Cannot reach Microsoft"
+            } else {
+                "Could not sign in"
+            };
+            Alert::error().show_text(ui, headline, Some(&plain.text));
+            if !view.demo {
+                ui.add_space(6.0);
+                if ui
+                    .button("Use the demo instead")
+                    .on_hover_text(
+                        "A simulated tenant and Hyper-V host on this PC; nothing real changes",
+                    )
+                    .clicked()
+                {
+                    cmds.push(Command::UseDemo(true));
+                    cmds.push(Command::Connect);
+                }
             }
         }
         Connection::Cancelled => {
@@ -143,10 +197,6 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
                 },
                 Some("Nothing was changed. Start again when you are ready."),
             );
-            ui.add_space(6.0);
-            if ui.primary_button(start_text).clicked() {
-                cmds.push(Command::Connect);
-            }
         }
     }
 }

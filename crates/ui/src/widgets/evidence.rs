@@ -1,10 +1,11 @@
 //! The evidence card of a step page: state before and after, the equivalent Graph request or
-//! PowerShell (copyable, secrets masked), the admin center link, validation rows and the VM screen.
+//! PowerShell (copyable, secrets masked) and the admin center link. Requests read as a learner
+//! would send them: against Graph's public root, with this run's ids, wrapped at path boundaries.
 
 use super::UiExt;
 use crate::icons;
 use egui::{RichText, Ui};
-use hb_lab::{Evidence, Secret};
+use hb_lab::{Evidence, EvidenceIds, Secret, pasteable_powershell, wrap_url};
 
 /// Replaces every secret in `text` with its masked form; the one gate text passes before the screen
 /// or the clipboard.
@@ -22,8 +23,11 @@ pub struct EvidenceView<'a> {
     pub evidence: &'a Evidence,
     /// Secrets that must never appear in the card (the TAP).
     pub secrets: Vec<&'a Secret>,
-    /// The VM screen of host steps, when the host has one.
-    pub screen: Option<&'a egui::TextureHandle>,
+    /// This run's ids, for the requests' placeholders.
+    pub ids: &'a EvidenceIds,
+    /// Whether the shown state comes from an apply or revert; after a mere check there is no
+    /// "after", only the state now.
+    pub changed_by_us: bool,
 }
 
 impl EvidenceView<'_> {
@@ -40,20 +44,36 @@ impl EvidenceView<'_> {
                 });
             }
             if ev.before.is_some() || ev.after.is_some() {
-                egui::CollapsingHeader::new("State before and after")
-                    .default_open(true)
-                    .show(ui, |ui| {
-                        let shown: Vec<_> = [("Before", &ev.before), ("After", &ev.after)]
+                let (header, shown): (&str, Vec<_>) = if self.changed_by_us {
+                    (
+                        "State before and after",
+                        [("Before", &ev.before), ("After", &ev.after)]
                             .into_iter()
                             .filter_map(|(title, value)| value.as_ref().map(|v| (title, v)))
-                            .collect();
+                            .collect(),
+                    )
+                } else {
+                    (
+                        "State now",
+                        ev.after
+                            .as_ref()
+                            .or(ev.before.as_ref())
+                            .map(|v| ("Now", v))
+                            .into_iter()
+                            .collect(),
+                    )
+                };
+                egui::CollapsingHeader::new(header)
+                    .default_open(true)
+                    .show(ui, |ui| {
                         ui.columns(shown.len(), |cols| {
                             for (ui, (title, value)) in cols.iter_mut().zip(&shown) {
                                 ui.label(RichText::new(*title).strong());
-                                ui.code_block(
-                                    &format!("{} state", title.to_lowercase()),
-                                    &self.masked_json(value),
-                                );
+                                let what = match *title {
+                                    "Now" => "the state now".to_string(),
+                                    other => format!("{} state", other.to_lowercase()),
+                                };
+                                ui.code_block(&what, &self.masked_json(value));
                             }
                         });
                     });
@@ -66,35 +86,32 @@ impl EvidenceView<'_> {
                         } else {
                             format!("request {}", i + 1)
                         };
-                        ui.code_block(&what, &mask_secrets(&request.to_text(), &self.secrets));
+                        let copy = mask_secrets(&request.to_learner_text(self.ids), &self.secrets);
+                        let width = code_columns(ui);
+                        let url = request.learner_url(self.ids);
+                        let shown = copy.replacen(
+                            &url,
+                            &wrap_url(&url, width.saturating_sub(request.method.len() + 1))
+                                .join("\n    "),
+                            1,
+                        );
+                        ui.code_block_shown(&what, &copy, &shown);
                     }
                 });
             }
             if let Some(ps) = &ev.powershell {
                 egui::CollapsingHeader::new("Show the PowerShell").show(ui, |ui| {
-                    ui.code_block("PowerShell", &mask_secrets(ps, &self.secrets));
+                    ui.code_block(
+                        "PowerShell",
+                        &mask_secrets(&pasteable_powershell(ps), &self.secrets),
+                    );
                 });
-            }
-            if !ev.rows.is_empty() {
-                ui.section_title("Validation");
-                ui.validation_rows(&ev.rows);
-            }
-            if let Some(texture) = self.screen {
-                ui.section_title("The VM screen");
-                let width = ui.available_width().min(480.0);
-                ui.add(
-                    egui::Image::from_texture(texture)
-                        .max_width(width)
-                        .alt_text("The lab VM's screen"),
-                );
             }
             if ev.portal.is_none()
                 && ev.before.is_none()
                 && ev.after.is_none()
                 && ev.requests.is_empty()
                 && ev.powershell.is_none()
-                && ev.rows.is_empty()
-                && self.screen.is_none()
             {
                 ui.muted_label("No evidence yet: it appears after the first check.");
             }
@@ -105,4 +122,11 @@ impl EvidenceView<'_> {
         let text = serde_json::to_string_pretty(value).unwrap_or_default();
         mask_secrets(&text, &self.secrets)
     }
+}
+
+/// How many monospace characters fit on a line of a code block here.
+fn code_columns(ui: &Ui) -> usize {
+    let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let glyph = ui.ctx().fonts_mut(|f| f.glyph_width(&font, '0')).max(1.0);
+    ((ui.available_width() - 60.0) / glyph).max(20.0) as usize
 }

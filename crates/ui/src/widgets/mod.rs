@@ -182,6 +182,12 @@ pub trait UiExt {
 
     /// Monospace text in a framed block with a "Copy <what>" button. `text` must already be masked.
     fn code_block(&mut self, what: &str, text: &str) {
+        self.code_block_shown(what, text, text);
+    }
+
+    /// A code block that shows `shown` (e.g. with a long URL broken at path boundaries) and
+    /// copies `text`, the same thing in one piece. Both must already be masked.
+    fn code_block_shown(&mut self, what: &str, text: &str, shown: &str) {
         let tokens = self.tokens();
         let ui = self.ui();
         egui::Frame::new()
@@ -199,46 +205,102 @@ pub trait UiExt {
                     }
                 });
                 ui.horizontal_top(|ui| {
-                    ui.add(egui::Label::new(RichText::new(text).monospace()).wrap());
+                    ui.add(egui::Label::new(RichText::new(shown).monospace()).wrap());
                 });
             });
     }
 
-    /// One row per validation item: verdict icon, what was checked, what was found, what to do.
-    fn validation_rows(&mut self, rows: &[ValidationRow]) {
+    /// The lab VM's screen, as large as the page allows (never wider than the page, never
+    /// taller than about half the window), with a caption beneath saying what it shows.
+    fn vm_screen(&mut self, texture: &egui::TextureHandle, caption: Option<&str>) {
         let tokens = self.tokens();
         let ui = self.ui();
-        egui::Grid::new("validation_rows")
-            .striped(true)
-            .num_columns(3)
-            .spacing(egui::vec2(12.0, 8.0))
-            .show(ui, |ui| {
-                for row in rows {
-                    let (icon, color, word) = match row.state {
-                        ValidationState::Passed => (icons::SUCCESS, tokens.success.icon, "Passed"),
-                        ValidationState::Failed => (icons::ERROR, tokens.error.icon, "Failed"),
-                        ValidationState::Waiting => (icons::PENDING, tokens.muted, "Waiting"),
-                        ValidationState::CouldNotCheck => {
-                            (icons::WARNING, tokens.warning.icon, "Could not check")
-                        }
-                    };
-                    ui.add(icon.image(tokens.icon_size, color, format!("{}: {word}", row.label)));
-                    ui.label(RichText::new(&row.label).strong());
-                    ui.vertical(|ui| {
-                        ui.label(&row.detail);
-                        if matches!(
-                            row.state,
-                            ValidationState::Failed | ValidationState::CouldNotCheck
-                        ) && let Some(fix) = &row.fix
-                        {
-                            ui.label(
-                                RichText::new(format!("To fix: {fix}")).color(tokens.error.icon),
-                            );
-                        }
-                    });
-                    ui.end_row();
+        ui.card(|ui| {
+            ui.section_title("The VM screen");
+            let size = texture.size_vec2();
+            let max_height = (ui.ctx().content_rect().height() * 0.55).max(200.0);
+            let scale = (ui.available_width() / size.x).min(max_height / size.y);
+            ui.vertical_centered(|ui| {
+                ui.add(
+                    egui::Image::from_texture(texture)
+                        .fit_to_exact_size(size * scale)
+                        .alt_text("The lab VM's screen"),
+                );
+                if let Some(caption) = caption {
+                    ui.add_space(tokens.space_s);
+                    ui.label(RichText::new(caption).strong());
                 }
             });
+        });
+    }
+
+    /// The results of a validation list: one card per check, the verdict icon and what was
+    /// checked on one line, what was found at the full width beneath, and what to do when it
+    /// failed or still waits.
+    fn validation_cards(&mut self, rows: &[ValidationRow]) {
+        let tokens = self.tokens();
+        let ui = self.ui();
+        for row in rows {
+            let (icon, color, word, tone) = match row.state {
+                ValidationState::Passed => (
+                    icons::SUCCESS,
+                    tokens.success.icon,
+                    "Passed",
+                    tokens.success,
+                ),
+                ValidationState::Failed => {
+                    (icons::ERROR, tokens.error.icon, "Failed", tokens.error)
+                }
+                ValidationState::Waiting => (icons::PENDING, tokens.muted, "Waiting", tokens.info),
+                ValidationState::CouldNotCheck => (
+                    icons::WARNING,
+                    tokens.warning.icon,
+                    "Could not check",
+                    tokens.warning,
+                ),
+            };
+            egui::Frame::new()
+                .fill(tokens.card_fill)
+                .stroke(egui::Stroke::new(1.0, tone.stroke))
+                .corner_radius(tokens.radius)
+                .inner_margin(tokens.space_m)
+                .show(ui, |ui| {
+                    ui.set_width(ui.available_width());
+                    ui.horizontal(|ui| {
+                        ui.add(icon.image(
+                            tokens.icon_size,
+                            color,
+                            format!("{}: {word}", row.label),
+                        ));
+                        ui.add(egui::Label::new(RichText::new(&row.label).strong()).wrap());
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                            ui.label(RichText::new(word).color(color).strong());
+                        });
+                    });
+                    ui.add(egui::Label::new(row.detail.as_str()).wrap());
+                    if let Some(fix) = row
+                        .fix
+                        .as_ref()
+                        .filter(|_| row.state != ValidationState::Passed)
+                    {
+                        let what = if matches!(
+                            row.state,
+                            ValidationState::Failed | ValidationState::CouldNotCheck
+                        ) {
+                            "What to do"
+                        } else {
+                            "Meanwhile"
+                        };
+                        ui.add(
+                            egui::Label::new(
+                                RichText::new(format!("{what}: {fix}")).color(tone.text),
+                            )
+                            .wrap(),
+                        );
+                    }
+                });
+            ui.add_space(tokens.space_s);
+        }
     }
     /// A running job's progress: a spinner and the note in words (what a screen reader reads),
     /// then a bar when the job can tell how far it is.
