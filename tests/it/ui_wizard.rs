@@ -112,6 +112,7 @@ fn assert_checks_use_the_width(harness: &Harness<'_, HelloApp>, window: f32) {
                     ValidationState::Passed => "Passed",
                     ValidationState::Failed => "Failed",
                     ValidationState::Waiting => "Waiting",
+                    ValidationState::CouldNotCheck => "Could not check",
                 }
             ))
             .rect();

@@ -103,6 +103,7 @@ impl HelloApp {
         let lab = self.session.state();
         let demo = lab.kind.map_or(self.demo, |k| k == SessionKind::Demo);
         let tenant = lab.tenant_name.clone();
+        let demo_faults = self.demo_faults.clone();
         let account = lab
             .account
             .clone()
@@ -120,7 +121,7 @@ impl HelloApp {
                 );
                 ui.label(RichText::new("Hello Bootstrap").strong());
                 if demo {
-                    match &self.demo_faults {
+                    match &demo_faults {
                         Some(faults) => {
                             ui.badge("DEMO · FAULTS ON")
                                 .on_hover_text(format!("Injected faults: {faults}"));
