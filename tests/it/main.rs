@@ -28,6 +28,7 @@ mod host_emulated;
 mod host_powershell;
 mod host_steps;
 mod powershell_grammar;
+mod readiness;
 mod report_emulator;
 mod report_files;
 mod roles;

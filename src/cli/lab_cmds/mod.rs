@@ -64,6 +64,37 @@ async fn apply_user(env: &LabEnv, user: &Option<Upn>) -> Option<Upn> {
     Some(upn)
 }
 
+/// Tenant readiness (licences, enrollment restrictions, join policy, security defaults, MAM
+/// scope), printed before anything changes; `Err` names what would make OOBE fail.
+async fn readiness(env: &LabEnv, user: Option<&Upn>, print: bool) -> Result<(), String> {
+    let Some(graph) = &env.graph else {
+        return Ok(());
+    };
+    let session_user = env.session.lock().await.lab_user.clone();
+    let lab_user = user.cloned().or(session_user);
+    let rows = steps::readiness::check_readiness(graph, lab_user.as_ref()).await;
+    if print {
+        eprintln!("Tenant readiness:");
+        for line in steps::readiness::describe(&rows) {
+            eprintln!("{line}");
+        }
+    }
+    let blocking: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.state == steps::readiness::ReadinessState::NotReady)
+        .filter(|r| r.item != steps::readiness::ReadinessItem::SecurityDefaults)
+        .map(|r| r.item.label())
+        .collect();
+    if blocking.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the tenant is not ready for the lab: {}",
+            blocking.join("; ")
+        ))
+    }
+}
+
 async fn save_outcomes(env: &LabEnv, outcomes: &[Outcome]) {
     let mut session = env.session.lock().await;
     for o in outcomes {
@@ -101,6 +132,9 @@ pub async fn check(global: &GlobalArgs, args: &LabArgs) -> i32 {
     };
     let user = apply_user(&env, &args.user).await;
     eprintln!("Checking the lab on {} (read only)…", env.tenant_name);
+    if let Err(e) = readiness(&env, user.as_ref(), !args.json).await {
+        eprintln!("warning: {e}.");
+    }
     let mut outcomes = Vec::new();
     for step in Step::ALL {
         let ctx = env.context(StepOptions {
