@@ -229,6 +229,21 @@ fn run_refuses(change: Value, named: &[&str]) {
 }
 
 #[test]
+fn check_json_lists_the_readiness_rows() {
+    let out = Command::new(BIN)
+        .args(["check", "--demo", "--json"])
+        .env("HELLO_BOOTSTRAP_HOME", tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("check --json prints JSON");
+    let rows = doc["readiness"].as_array().expect("a readiness list");
+    // The demo session knows its lab user, so the licence row is there too.
+    assert_eq!(rows.len(), ReadinessItem::ALL.len(), "{rows:?}");
+    assert!(rows.iter().all(|r| r["state"] == "ready"), "{rows:?}");
+    assert_eq!(rows[0]["item"], "intune_plan");
+}
+
+#[test]
 fn run_names_a_tenant_without_an_intune_plan_before_any_change() {
     run_refuses(
         json!({"intunePlan": false}),
