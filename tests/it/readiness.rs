@@ -258,3 +258,49 @@ fn run_names_a_tenant_that_blocks_personal_windows_enrollment_before_any_change(
         &["personally owned Windows PC", "0x80180014"],
     );
 }
+
+/// The wizard's welcome page shows the rows once read, a failed one with the error OOBE would
+/// show and the page that fixes it.
+#[test]
+fn the_welcome_page_shows_whether_the_tenant_is_ready() {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use hello_bootstrap::lab::session::{Connection, LabState};
+    use hello_bootstrap::lab::session_file::SessionKind;
+    use hello_bootstrap::ui::{AppOptions, build_app};
+
+    let rows = [
+        ReadinessRow {
+            item: ReadinessItem::IntunePlan,
+            state: ReadinessState::Ready,
+            detail: "an enabled subscription carries INTUNE_A".into(),
+        },
+        ReadinessRow {
+            item: ReadinessItem::PersonalWindowsEnrollment,
+            state: ReadinessState::NotReady,
+            detail: "Windows enrollment of personally owned devices is blocked by: All users and all devices".into(),
+        },
+    ];
+    let options = AppOptions {
+        demo: true,
+        connector: std::sync::Arc::new(|_| Box::pin(async { Err("offline test".to_string()) })),
+        ..AppOptions::default()
+    };
+    let mut harness = Harness::builder()
+        .with_size([1180.0, 1400.0])
+        .build_eframe(move |cc| build_app(cc, options).expect("app builds"));
+    harness.state_mut().inject_state(LabState {
+        connection: Connection::Connected,
+        tenant_name: Some("Contoso Lab".into()),
+        account: Some("admin@contoso.example".into()),
+        kind: Some(SessionKind::Demo),
+        readiness: rows.iter().map(ReadinessRow::to_validation_row).collect(),
+        ..LabState::default()
+    });
+    harness.run();
+    harness.get_by_label("Is the tenant ready?");
+    harness.get_by_label("The tenant has a Microsoft Intune plan: Passed");
+    harness
+        .get_by_label("Enrollment restrictions let a personally owned Windows PC enroll: Failed");
+    harness.get_by_label_contains("0x80180014");
+}

@@ -254,6 +254,7 @@ impl HelloApp {
                         connection: &connection,
                         form: &mut self.saved.form,
                         reset: self.session.state().reset.as_ref(),
+                        readiness: &self.session.state().readiness,
                     },
                     &mut self.commands,
                 );
