@@ -435,6 +435,8 @@ fn a_helpdesk_administrator_is_stopped_before_step_five_changes_anything() {
                 "Policy.Read.All",
                 "Policy.ReadWrite.AuthenticationMethod",
                 "User.Read",
+                // Asked at every sign-in: without it Graph hides the roles' names and ids.
+                "RoleManagement.Read.Directory",
             ],
         )
         .expect("the seeded Helpdesk Administrator");

@@ -631,7 +631,11 @@ async fn whfb_configuration_is_listed_and_filtered_on_beta() {
 async fn me_and_roles_read_like_the_preflight_expects() {
     let emu = start(EmulatorConfig::default()).await;
     let token = emu
-        .mint_token("lee.gu@contosolab.onmicrosoft.com", &["User.Read"])
+        .mint_token(
+            "lee.gu@contosolab.onmicrosoft.com",
+            // With User.Read alone Graph lists roles with limited information (tests/it/roles.rs).
+            &["User.Read", "RoleManagement.Read.Directory"],
+        )
         .unwrap();
     let graph = graph_client(&emu.graph_url, token);
     let me = graph.get(ApiVersion::V1, "/me").await.unwrap();

@@ -30,6 +30,7 @@ mod host_powershell;
 mod host_steps;
 mod kvp;
 mod powershell_grammar;
+mod readiness;
 mod report_emulator;
 mod report_files;
 mod secrets_scan;

@@ -37,6 +37,18 @@ impl ControllerBackend {
 
 #[async_trait::async_trait]
 impl LabBackend for ControllerBackend {
+    async fn readiness(&self) -> Vec<hb_lab::ValidationRow> {
+        let Some(graph) = &self.graph else {
+            return Vec::new();
+        };
+        let lab_user = self.session.lock().await.lab_user.clone();
+        crate::readiness::check_readiness(graph, lab_user.as_ref())
+            .await
+            .iter()
+            .map(crate::readiness::ReadinessRow::to_validation_row)
+            .collect()
+    }
+
     fn info(&self) -> BackendInfo {
         self.info.clone()
     }

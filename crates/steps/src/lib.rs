@@ -8,6 +8,7 @@ mod lab_user;
 pub mod lab_vm;
 pub mod mdm_user_scope;
 pub mod policy;
+pub mod readiness;
 pub mod tap_issued;
 pub mod tap_policy;
 pub mod whfb_enrollment;

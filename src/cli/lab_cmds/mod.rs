@@ -85,6 +85,47 @@ async fn apply_user(env: &LabEnv, user: &Option<Upn>) -> Option<Upn> {
     Some(upn)
 }
 
+/// Tenant readiness (licences, enrollment restrictions, join policy, security defaults, MAM
+/// scope), printed before anything changes; `Err` names what would make OOBE fail.
+async fn readiness(env: &LabEnv, user: Option<&Upn>, print: bool) -> Result<(), String> {
+    readiness_rows(env, user, print).await.1
+}
+
+/// The readiness rows (empty without a tenant) and whether any would make OOBE fail.
+async fn readiness_rows(
+    env: &LabEnv,
+    user: Option<&Upn>,
+    print: bool,
+) -> (Vec<steps::readiness::ReadinessRow>, Result<(), String>) {
+    let Some(graph) = &env.graph else {
+        return (Vec::new(), Ok(()));
+    };
+    let session_user = env.session.lock().await.lab_user.clone();
+    let lab_user = user.cloned().or(session_user);
+    let rows = steps::readiness::check_readiness(graph, lab_user.as_ref()).await;
+    if print {
+        eprintln!("Tenant readiness:");
+        for line in steps::readiness::describe(&rows) {
+            eprintln!("{line}");
+        }
+    }
+    let blocking: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.state == steps::readiness::ReadinessState::NotReady)
+        .filter(|r| r.item != steps::readiness::ReadinessItem::SecurityDefaults)
+        .map(|r| r.item.label())
+        .collect();
+    let verdict = if blocking.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the tenant is not ready for the lab: {}",
+            blocking.join("; ")
+        ))
+    };
+    (rows, verdict)
+}
+
 async fn save_outcomes(env: &LabEnv, outcomes: &[Outcome]) {
     let mut session = env.session.lock().await;
     for o in outcomes {
@@ -122,6 +163,10 @@ pub async fn check(global: &GlobalArgs, args: &LabArgs) -> i32 {
     };
     let user = apply_user(&env, &args.user).await;
     eprintln!("Checking the lab on {} (read only)…", env.tenant_name);
+    let (ready_rows, verdict) = readiness_rows(&env, user.as_ref(), !args.json).await;
+    if let Err(e) = verdict {
+        eprintln!("warning: {e}.");
+    }
     let mut outcomes = Vec::new();
     for step in Step::ALL {
         let ctx = env.context(StepOptions {
@@ -139,7 +184,13 @@ pub async fn check(global: &GlobalArgs, args: &LabArgs) -> i32 {
     }
     save_outcomes(&env, &outcomes).await;
     if args.json {
-        print_document(&env, &outcomes, false);
+        let doc = json!({
+            "tenant": env.tenant_name,
+            "mode": match env.kind { SessionKind::Demo => "demo", SessionKind::Real => "real" },
+            "readiness": ready_rows,
+            "steps": outcomes.iter().map(|o| o.to_json(false)).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
     // A check succeeds when every step could be read; "not applied" is an answer, not a failure.
     if outcomes.iter().any(Outcome::is_bad_input) {

@@ -78,6 +78,13 @@ pub async fn run(global: &GlobalArgs, args: &RunArgs) -> i32 {
                 return EXIT_FAILED;
             }
         }
+        // A tenant that would make the VM's first start fail is named before step 1 changes it.
+        if selected.contains(&Step::Bootstrap)
+            && let Err(e) = readiness(&env, user.as_ref(), !args.lab.json).await
+        {
+            eprintln!("error: {e}. Nothing was changed.");
+            return EXIT_FAILED;
+        }
     }
     let (outcomes, times) = run_steps(&env, &selected, user, args, !args.lab.json).await;
     save_outcomes(&env, &outcomes).await;

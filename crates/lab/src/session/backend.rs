@@ -83,6 +83,13 @@ pub trait LabBackend: Send + Sync {
 
     /// The lab VM's screen now, when the host can capture it.
     async fn vm_screen(&self) -> Option<VmScreen>;
+
+    /// Whether the tenant is ready for the lab (licences, enrollment restrictions, join policy,
+    /// security defaults, MAM scope), read once after connecting for the welcome page; empty
+    /// when this backend has no tenant to read.
+    async fn readiness(&self) -> Vec<crate::ValidationRow> {
+        Vec::new()
+    }
 }
 
 /// A connected lab: where the steps run and who we are.

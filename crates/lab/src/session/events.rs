@@ -46,6 +46,8 @@ pub enum JobEvent {
     },
     /// What the session file remembered about each step (for resume), read after connecting.
     Remembered(BTreeMap<Step, StepStatus>),
+    /// The tenant's readiness rows, read after connecting.
+    Readiness(Vec<crate::ValidationRow>),
 }
 
 /// The sending half of the event channel: every send wakes the UI.

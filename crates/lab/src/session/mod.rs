@@ -271,6 +271,7 @@ impl Session {
                 }
             }
             JobEvent::Remembered(memo) => self.state.on_remembered(memo),
+            JobEvent::Readiness(rows) => self.state.readiness = rows,
             JobEvent::Screen(screen) => self.state.on_screen(screen),
             JobEvent::StepScreen(step, screen) => self.state.on_step_screen(step, screen),
             JobEvent::PageCaptured {
@@ -285,6 +286,14 @@ impl Session {
     fn adopt(&mut self, backend: Backend) {
         self.state.on_connected(&backend.info);
         persistence::read_memo(self.runner.runtime(), &backend, self.runner.events());
+        let lab = backend.lab.clone();
+        let events = self.runner.events().clone();
+        self.runner.runtime().spawn(async move {
+            let read = tokio::time::timeout(Duration::from_secs(60), lab.readiness()).await;
+            if let Ok(rows) = read {
+                events.send(JobEvent::Readiness(rows));
+            }
+        });
         self.backend = Some(backend);
         for step in Step::ALL {
             let _ = self.spawn(step, JobAction::Check, self.connect_inputs.clone());

@@ -125,6 +125,8 @@ pub struct StepCapture {
 #[derive(Clone, Debug, Default)]
 pub struct LabState {
     pub connection: Connection,
+    /// Whether the tenant is ready for the lab, one row per check (empty until read).
+    pub readiness: Vec<crate::ValidationRow>,
     pub tenant_name: Option<String>,
     pub account: Option<String>,
     pub kind: Option<SessionKind>,

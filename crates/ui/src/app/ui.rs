@@ -392,6 +392,7 @@ impl HelloApp {
                         checking: self.session.state().busy(),
                         account: account.as_deref(),
                         tenant: tenant.as_deref(),
+                        readiness: &self.session.state().readiness,
                     },
                     &mut self.commands,
                 );

@@ -32,6 +32,8 @@ pub struct WelcomeView<'a> {
     /// Who is signed in, and to which tenant, once connected.
     pub account: Option<&'a str>,
     pub tenant: Option<&'a str>,
+    /// Whether the tenant is ready for the lab (empty until read after connecting).
+    pub readiness: &'a [hb_lab::ValidationRow],
 }
 
 /// Renders the welcome page.
@@ -60,6 +62,13 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
         ui.muted_label("Every change is recorded first, so \"Revert\" puts back exactly what was there.");
     });
     ui.add_space(8.0);
+    if !view.readiness.is_empty() {
+        ui.card(|ui| {
+            ui.section_title("Is the tenant ready?");
+            ui.validation_rows(view.readiness);
+        });
+        ui.add_space(8.0);
+    }
     let connected = *view.connection == Connection::Connected;
     ui.card(|ui| {
         ui.section_title("Where the lab runs");
