@@ -65,7 +65,7 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
     if !view.readiness.is_empty() {
         ui.card(|ui| {
             ui.section_title("Is the tenant ready?");
-            ui.validation_rows(view.readiness);
+            ui.validation_cards(view.readiness);
         });
         ui.add_space(8.0);
     }
