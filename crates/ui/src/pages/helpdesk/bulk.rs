@@ -86,7 +86,9 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
                     for row in rows {
                         match &row.problem {
                             None => ui.label(format!("line {}: {}", row.line, row.upn)),
-                            Some(p) => ui.error_label(format!("line {}: {}: {p}", row.line, row.upn)),
+                            Some(p) => {
+                                ui.error_label(format!("line {}: {}: {p}", row.line, row.upn))
+                            }
                         };
                     }
                 });
@@ -103,7 +105,11 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
     );
     if page.bulk.running {
         let (done, total) = page.bulk.progress.unwrap_or((0, 0));
-        let fraction = if total == 0 { 0.0 } else { done as f32 / total as f32 };
+        let fraction = if total == 0 {
+            0.0
+        } else {
+            done as f32 / total as f32
+        };
         ui.add(egui::ProgressBar::new(fraction).text(format!("{done} of {total} users")));
     } else if ui.primary_button("Issue for the good rows").clicked()
         && let Some(bytes) = page.bulk.bytes.clone()
