@@ -199,5 +199,31 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
     assert_eq!(text, "Results: 2 of 3 issued", "{all:?}");
     harness.get_by_label_contains(&format!("line 2: {plain} — issued"));
     harness.get_by_label_contains("line 4: lab.user@contosolab.onmicrosoft.com — replaced");
+
+    // Export without the passes (the default): the file has every row and no code.
+    let out = home.path().join("results.csv");
+    harness.get_by_label("Export the results to").focus();
+    harness.run_steps(1);
+    harness
+        .get_by_label("Export the results to")
+        .type_text(&out.display().to_string());
+    harness.run_steps(2);
+    harness.get_by_label("Export results").click();
+    harness.run_steps(2);
+    harness.get_by_label(&format!("Results written to {}", out.display()));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("line,upn,status,reason,end\n"), "{text}");
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(text.contains(",skipped,"), "{text}");
+    let code_on_screen = all
+        .iter()
+        .find_map(|l| l.strip_prefix("line 4: lab.user@contosolab.onmicrosoft.com — replaced — "))
+        .and_then(|rest| rest.split(' ').next())
+        .expect("the replaced pass on screen")
+        .to_string();
+    assert!(
+        !text.contains(&code_on_screen),
+        "no pass in the file: {text}"
+    );
     rt.block_on(emulator.shutdown());
 }
