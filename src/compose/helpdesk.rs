@@ -6,8 +6,8 @@ use hb_helpdesk::outcome::window;
 use hb_helpdesk::{IssueEvent, IssueOptions, IssueOutcome, IssueStatus, Place, TapRequest};
 use hb_lab::Upn;
 use hb_ui::pages::helpdesk::{
-    BulkProgress, BulkRow, FoundUser, HelpdeskService, IssuedPass, PassChoice, Pending,
-    PreviewRow, Verdict,
+    BulkProgress, BulkRow, FoundUser, HelpdeskService, IssuedPass, PassChoice, Pending, PreviewRow,
+    Verdict,
 };
 
 /// [`HelpdeskService`] on a Graph client signed in for help-desk work.
@@ -53,7 +53,11 @@ fn describe(m: &hb_graph::models::TapMethod) -> String {
 }
 
 /// One user through the service; the one result.
-async fn one(graph: &GraphClient, upn: &str, options: IssueOptions) -> Result<IssueOutcome, String> {
+async fn one(
+    graph: &GraphClient,
+    upn: &str,
+    options: IssueOptions,
+) -> Result<IssueOutcome, String> {
     let upn = Upn::parse(upn)?;
     let request = TapRequest::new(upn, Place::Argument(1));
     let mut result = None;
@@ -129,7 +133,9 @@ impl HelpdeskService for GraphHelpdesk {
                     end: outcome.end,
                     usable_once: outcome.usable_once == Some(true),
                 }),
-                None => Err(outcome.reason.unwrap_or_else(|| "no pass was issued".into())),
+                None => Err(outcome
+                    .reason
+                    .unwrap_or_else(|| "no pass was issued".into())),
             }
         })
     }

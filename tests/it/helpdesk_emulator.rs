@@ -385,13 +385,7 @@ async fn an_authentication_administrator_with_only_helpdesk_scopes_issues_single
     let token = emulator
         .mint_token(
             "isaiah.langer@contosolab.onmicrosoft.com",
-            &[
-                "User.Read",
-                "User.Read.All",
-                "UserAuthenticationMethod.ReadWrite.All",
-                "RoleManagement.Read.Directory",
-                "Policy.Read.All",
-            ],
+            hello_bootstrap::helpdesk::HELPDESK_SCOPES,
         )
         .expect("a seeded Authentication Administrator");
     let graph = graph_client(&emulator.graph_url, token);

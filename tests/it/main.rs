@@ -24,6 +24,7 @@ mod emulator_steps;
 mod graph_api;
 mod graph_client;
 mod helpdesk_emulator;
+mod helpdesk_ui;
 mod host_demo_cli;
 mod host_emulated;
 mod host_powershell;

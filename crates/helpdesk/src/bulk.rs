@@ -108,6 +108,9 @@ pub async fn issue_taps(
     options: &IssueOptions,
     on_event: impl FnMut(IssueEvent),
 ) {
+    if requests.is_empty() {
+        return;
+    }
     let mut run = Run {
         requests,
         done: 0,

@@ -15,6 +15,23 @@ pub mod pace;
 pub mod policy;
 mod units;
 
+/// The delegated Graph permissions help-desk work needs, least privileged first, so a sign-in
+/// for it asks for these and nothing of the lab's: read users for search (`User.Read.All`,
+/// also another user's memberships), create and delete passes
+/// (`UserAuthenticationMethod.ReadWrite.All`), read directory roles in full so an administrator
+/// is recognised by template id (`RoleManagement.Read.Directory`; without it Graph returns
+/// roles with limited information and such users are refused unless allowed), the TAP policy's
+/// bounds and targets (`Policy.Read.All`; an Authentication Administrator holds no role that
+/// may read it, so it is optional and Graph then decides), and the signed-in account
+/// (`User.Read`).
+pub const HELPDESK_SCOPES: &[&str] = &[
+    "User.Read",
+    "User.Read.All",
+    "UserAuthenticationMethod.ReadWrite.All",
+    "RoleManagement.Read.Directory",
+    "Policy.Read.All",
+];
+
 pub use bulk::{IssueEvent, IssueOptions, issue_taps};
 pub use cli::{TapArgs, TapIssueArgs, run, run_cli};
 pub use csv_input::{CsvInput, RejectedRow, parse_csv};

@@ -1,6 +1,7 @@
 //! `/_emulator/` endpoints: never called by the Graph client; the emulated Hyper-V host and tests
 //! use them. `oobe-signin` is what happens when the lab user types the TAP at the VM's OOBE;
-//! `app-signin` is the user opening an app in Edge on the joined VM; `faults`, `requests`,
+//! `app-signin` is the user opening an app in Edge on the joined VM; `verify-tap` says whether a
+//! code is a user's valid pass (without using it up); `faults`, `lost-answers`, `requests`,
 //! `stats` and `reset` drive tests.
 
 mod app_signin;

@@ -15,13 +15,68 @@ pub(super) struct BulkState {
     running: bool,
     pub(super) progress: Option<(usize, usize)>,
     results: Option<Result<Vec<BulkRow>, String>>,
+    export_path: String,
+    export_passes: bool,
+    exported: Option<Result<String, String>>,
 }
 
 impl BulkState {
     pub(super) fn done(&mut self, r: Result<Vec<BulkRow>, String>) {
         self.running = false;
         self.results = Some(r);
+        self.exported = None;
     }
+}
+
+/// A CSV field, quoted when it holds a separator, a quote or a line break.
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// Writes the results as CSV to a new file only its owner may read; the passes only when asked.
+fn export(path: &str, rows: &[BulkRow], with_passes: bool) -> Result<String, String> {
+    let mut text = String::from("line,upn,status,reason,end");
+    text.push_str(if with_passes {
+        ",temporary_access_pass\n"
+    } else {
+        "\n"
+    });
+    for r in rows {
+        let line = r.line.map(|l| l.to_string()).unwrap_or_default();
+        text.push_str(&format!(
+            "{line},{},{},{},{}",
+            field(&r.upn),
+            r.status,
+            field(r.reason.as_deref().unwrap_or("")),
+            r.end.as_deref().unwrap_or("")
+        ));
+        if with_passes {
+            text.push(',');
+            text.push_str(&field(r.code.as_ref().map(|c| c.expose()).unwrap_or("")));
+        }
+        text.push('\n');
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!("{path} already exists: choose a new file name")
+        } else {
+            format!("cannot create {path}: {e}")
+        }
+    })?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .map_err(|e| format!("cannot write {path}: {e}"))?;
+    Ok(format!("Results written to {path}"))
 }
 
 fn load(page: &mut HelpdeskPage) {
@@ -86,7 +141,9 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
                     for row in rows {
                         match &row.problem {
                             None => ui.label(format!("line {}: {}", row.line, row.upn)),
-                            Some(p) => ui.error_label(format!("line {}: {}: {p}", row.line, row.upn)),
+                            Some(p) => {
+                                ui.error_label(format!("line {}: {}: {p}", row.line, row.upn))
+                            }
                         };
                     }
                 });
@@ -103,7 +160,11 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
     );
     if page.bulk.running {
         let (done, total) = page.bulk.progress.unwrap_or((0, 0));
-        let fraction = if total == 0 { 0.0 } else { done as f32 / total as f32 };
+        let fraction = if total == 0 {
+            0.0
+        } else {
+            done as f32 / total as f32
+        };
         ui.add(egui::ProgressBar::new(fraction).text(format!("{done} of {total} users")));
     } else if ui.primary_button("Issue for the good rows").clicked()
         && let Some(bytes) = page.bulk.bytes.clone()
@@ -148,6 +209,38 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
                         };
                     }
                 });
+            let mut write = false;
+            ui.horizontal(|ui| {
+                let label = ui.label("Export the results to");
+                ui.add(
+                    egui::TextEdit::singleline(&mut page.bulk.export_path)
+                        .desired_width(300.0)
+                        .hint_text("results.csv"),
+                )
+                .labelled_by(label.id);
+                write = ui.button("Export results").clicked();
+            });
+            ui.checkbox(
+                &mut page.bulk.export_passes,
+                "Include the passes in the file (readable only by you)",
+            );
+            if write {
+                let path = page.bulk.export_path.trim().to_string();
+                page.bulk.exported = Some(if path.is_empty() {
+                    Err("Type where the results go, e.g. results.csv".into())
+                } else {
+                    export(&path, rows, page.bulk.export_passes)
+                });
+            }
+            match &page.bulk.exported {
+                Some(Ok(done)) => {
+                    ui.success_label(done.clone());
+                }
+                Some(Err(e)) => {
+                    ui.error_label(e.clone());
+                }
+                None => {}
+            }
         }
     }
 }

@@ -9,8 +9,8 @@ pub mod service;
 mod single;
 
 pub use service::{
-    BulkProgress, BulkRow, FoundUser, HelpdeskService, IssuedPass, PassChoice, Pending,
-    PreviewRow, Verdict,
+    BulkProgress, BulkRow, FoundUser, HelpdeskService, IssuedPass, PassChoice, Pending, PreviewRow,
+    Verdict,
 };
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -47,6 +47,7 @@ pub struct HelpdeskPage {
     single: single::SingleState,
     bulk: bulk::BulkState,
     clipboard_clear_at: Option<f64>,
+    show_seconds: f64,
 }
 
 impl HelpdeskPage {
@@ -62,7 +63,14 @@ impl HelpdeskPage {
             single: Default::default(),
             bulk: Default::default(),
             clipboard_clear_at: None,
+            show_seconds: SHOW_SECONDS,
         }
+    }
+
+    /// Shows an issued pass for `seconds` instead of [`SHOW_SECONDS`] (demos, tests).
+    pub fn with_show_seconds(mut self, seconds: f64) -> Self {
+        self.show_seconds = seconds;
+        self
     }
 
     /// Runs `work` on the runtime; its reply wakes the UI.
@@ -93,7 +101,7 @@ impl HelpdeskPage {
             match reply {
                 Reply::Found(id, r) => self.single.found(id, r),
                 Reply::Checked(upn, r) => self.single.checked(upn, r),
-                Reply::Issued(r) => self.single.issued(r, now),
+                Reply::Issued(r) => self.single.issued(r, now + self.show_seconds),
                 Reply::Progress(done, total) => self.bulk.progress = Some((done, total)),
                 Reply::BulkDone(r) => self.bulk.done(r),
             }

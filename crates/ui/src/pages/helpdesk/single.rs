@@ -46,11 +46,12 @@ impl SingleState {
         }
     }
 
-    pub(super) fn issued(&mut self, r: Result<IssuedPass, String>, now: f64) {
+    /// A pass arrived: shown until `hide_at` (app time).
+    pub(super) fn issued(&mut self, r: Result<IssuedPass, String>, hide_at: f64) {
         self.issuing = false;
         match r {
             Ok(pass) => {
-                self.shown = Some((pass, now + super::SHOW_SECONDS));
+                self.shown = Some((pass, hide_at));
                 self.hidden_note = false;
                 self.verdict = None;
             }
@@ -155,7 +156,11 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui, now: f64) {
                 .map(|p| format!(" — holds a pass: {p}"))
                 .unwrap_or_default()
         );
-        let selected = page.single.selected.as_ref().is_some_and(|s| s.upn == user.upn);
+        let selected = page
+            .single
+            .selected
+            .as_ref()
+            .is_some_and(|s| s.upn == user.upn);
         if ui.selectable_label(selected, text).clicked() {
             pick = Some(user.clone());
         }
@@ -250,7 +255,11 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui, now: f64) {
             ui.label("Issuing…");
         });
     } else if ui
-        .primary_button_enabled(ready && lifetime_ok, "Issue the pass", "Waiting for the checks")
+        .primary_button_enabled(
+            ready && lifetime_ok,
+            "Issue the pass",
+            "Waiting for the checks",
+        )
         .clicked()
     {
         page.single.issuing = true;
