@@ -64,7 +64,7 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
     let state = view.state;
     if let Some(running) = &state.running {
         ui.horizontal(|ui| {
-            ui.spinner();
+            ui.add(crate::widgets::Spinner::new());
             let note = running
                 .progress
                 .as_deref()

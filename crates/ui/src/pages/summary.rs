@@ -85,7 +85,7 @@ pub fn show(ui: &mut Ui, lab: &LabState, export: Option<&ExportState>, cmds: &mu
             cmds.push(Command::ExportReport(None));
         }
         if exporting {
-            ui.spinner();
+            ui.add(crate::widgets::Spinner::new());
         }
         if ui
             .add_enabled(
