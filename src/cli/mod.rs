@@ -57,6 +57,12 @@ pub fn main() -> i32 {
         None => {
             // The wizard owns its own runtime; this one is not needed.
             drop(runtime);
+            if global.fast {
+                eprintln!(
+                    "note: --fast is for `run`, `check` and `revert`; the wizard keeps the demo's \
+                     stage pace for presenters."
+                );
+            }
             hb_ui::run_app(hb_ui::AppOptions {
                 demo: global.demo || global.demo_reset,
                 presenter: global.presenter,
@@ -66,6 +72,8 @@ pub fn main() -> i32 {
                     crate::compose::DemoOptions {
                         reset: global.demo_reset,
                         latency_ms: 0,
+                        // The wizard keeps the stage pace; `--fast` is for scripted runs.
+                        host_time_scale: None,
                     },
                 ),
                 ..Default::default()

@@ -66,6 +66,9 @@ pub struct DemoOptions {
     pub reset: bool,
     /// Latency added to every emulated Graph call, to show progress on stage.
     pub latency_ms: u64,
+    /// The emulated host's time scale; `None` is the stage pace
+    /// ([`hb_host::emulated::DEMO_TIME_SCALE`]), `Some(0.0)` no waits at all (`--fast`).
+    pub host_time_scale: Option<f64>,
 }
 
 /// Files the demo keeps between runs, in the data and config directories.
@@ -133,7 +136,10 @@ impl LabEnv {
             .map_err(|e| EnvError::failure(e.to_string()))?;
         let emulator_root = url::Url::parse(&handle.graph_url)
             .map_err(|e| EnvError::failure(format!("the demo tenant's URL: {e}")))?;
-        let host = hb_host::EmulatedHost::demo(emulator_root)
+        let scale = options
+            .host_time_scale
+            .unwrap_or(hb_host::emulated::DEMO_TIME_SCALE);
+        let host = hb_host::EmulatedHost::demo_paced(emulator_root, scale)
             .map_err(|e| EnvError::failure(format!("cannot start the demo Hyper-V host: {e}")))?;
         let mut session = SessionFile::load(SessionKind::Demo).map_err(EnvError::failure)?;
         if session.lab_user.is_none() {

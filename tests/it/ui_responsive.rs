@@ -21,6 +21,7 @@ fn frames_stay_fast_while_slow_calls_run_and_idle_means_no_repaint() {
         DemoOptions {
             reset: false,
             latency_ms: 2000,
+            host_time_scale: None,
         },
     );
     let mut harness: Harness<'static, HelloApp> = Harness::builder()

@@ -42,6 +42,7 @@ async fn demo_environment(global: &GlobalArgs) -> Result<LabEnv, EnvError> {
     let env = LabEnv::demo(DemoOptions {
         reset: global.demo_reset,
         latency_ms: 0,
+        host_time_scale: global.fast.then_some(0.0),
     })
     .await?;
     eprintln!(
