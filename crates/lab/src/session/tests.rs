@@ -470,7 +470,17 @@ fn a_watched_vm_screen_wakes_the_ui_only_when_its_pixels_change() {
         JobInputs::default(),
     );
     wait_until(&mut session, settled);
-    let before = wakes.load(Ordering::SeqCst);
+    // Let the connect's last events (the checks, the session file's memo) land first.
+    let mut before = wakes.load(Ordering::SeqCst);
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        session.drain();
+        let now = wakes.load(Ordering::SeqCst);
+        if now == before {
+            break;
+        }
+        before = now;
+    }
     session.watch_screen(Some(Duration::from_millis(10)));
     wait_until(&mut session, |_| asked.load(Ordering::SeqCst) >= 6);
     session.drain();
