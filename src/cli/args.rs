@@ -25,6 +25,10 @@ pub struct GlobalArgs {
     /// Presenter mode: large text, clicker keys.
     #[arg(long, global = true)]
     pub presenter: bool,
+    /// Demo `run`/`check`/`revert`: the emulated Hyper-V host does not wait its stage-paced delays
+    /// (boot, reboot, the person at the VM), for scripted runs. The wizard keeps them.
+    #[arg(long, global = true)]
+    pub fast: bool,
     /// Microsoft Graph root without a version (default https://graph.microsoft.com).
     #[arg(long, global = true, value_name = "URL")]
     pub graph_url: Option<String>,

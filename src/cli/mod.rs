@@ -68,13 +68,23 @@ pub fn main() -> i32 {
         None => {
             // The wizard owns its own runtime; this one is not needed.
             drop(runtime);
+            if global.fast {
+                eprintln!(
+                    "note: --fast is for `run`, `check` and `revert`; the wizard keeps the demo's \
+                     stage pace for presenters."
+                );
+            }
             hb_ui::run_app(hb_ui::AppOptions {
                 demo: global.demo || global.demo_reset,
                 presenter: global.presenter,
                 auto_connect: global.demo || global.demo_reset,
                 connector: crate::compose::lab_connector(
                     lab_cmds::real_options(&global),
-                    lab_cmds::demo_options(&global),
+                    crate::compose::DemoOptions {
+                        // The wizard keeps the stage pace; `--fast` is for scripted runs.
+                        host_time_scale: None,
+                        ..lab_cmds::demo_options(&global)
+                    },
                 ),
                 demo_faults: lab_cmds::demo_fault_summary(&global),
                 ..Default::default()

@@ -72,6 +72,9 @@ pub struct DemoOptions {
     pub faults: Vec<hb_emulator::FaultRule>,
     /// Seed of the injected faults and delays (`--seed`); the demo tenant's ids stay the same.
     pub fault_seed: Option<u64>,
+    /// The emulated host's time scale; `None` is the stage pace
+    /// ([`hb_host::emulated::DEMO_TIME_SCALE`]), `Some(0.0)` no waits at all (`--fast`).
+    pub host_time_scale: Option<f64>,
 }
 
 impl DemoOptions {
@@ -172,7 +175,10 @@ impl LabEnv {
             .map_err(|e| EnvError::failure(e.to_string()))?;
         let emulator_root = url::Url::parse(&handle.graph_url)
             .map_err(|e| EnvError::failure(format!("the demo tenant's URL: {e}")))?;
-        let host = hb_host::EmulatedHost::demo(emulator_root)
+        let scale = options
+            .host_time_scale
+            .unwrap_or(hb_host::emulated::DEMO_TIME_SCALE);
+        let host = hb_host::EmulatedHost::demo_paced(emulator_root, scale)
             .map_err(|e| EnvError::failure(format!("cannot start the demo Hyper-V host: {e}")))?;
         let mut session = SessionFile::load(SessionKind::Demo).map_err(EnvError::failure)?;
         if let Some(notice) = &session.notice {

@@ -125,7 +125,8 @@ fn a_finished_steps_page_is_captured_but_never_step_six() {
         .clone()
         .unwrap();
     assert_eq!((page.width, page.height), (1180, 820));
-    assert_eq!(page.rgba.len(), 1180 * 820 * 4);
+    let decoded = image_size(&page.png);
+    assert_eq!(decoded, (1180, 820), "the page is kept as PNG bytes");
     assert!(
         harness.state().lab().captures[&Step::TapIssued]
             .page
@@ -181,4 +182,12 @@ fn when_no_save_dialog_gives_a_file_the_summary_offers_a_path_in_documents() {
         harness.state().commands,
         vec![hello_bootstrap::ui::Command::ExportReport(Some(expected))]
     );
+}
+
+/// Width and height from a PNG's IHDR chunk (right after the 8-byte signature).
+fn image_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&png[12..16], b"IHDR");
+    let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
 }

@@ -43,13 +43,11 @@ impl ReportData {
 fn attach_images(entry: &mut StepEntry, capture: &StepCapture) -> Result<(), ReportError> {
     let n = entry.step.number();
     if let Some(page) = &capture.page {
-        entry.page_image = Some(CapturedImage::from_rgba(
+        entry.page_image = Some(CapturedImage::new(
             format!("step-{n}-page.png"),
             format!("The wizard's page for step {n} when it finished"),
-            page.width as u32,
-            page.height as u32,
-            page.rgba.to_vec(),
-        )?);
+            page.png.to_vec(),
+        ));
     }
     if let Some(vm) = &capture.vm {
         entry.vm_image = Some(CapturedImage::from_rgba(
@@ -104,7 +102,9 @@ mod tests {
                 page: Some(CaptureFrame {
                     width: 3,
                     height: 2,
-                    rgba: frame(3, 2),
+                    png: crate::rgba_to_png(3, 2, frame(3, 2).to_vec())
+                        .unwrap()
+                        .into(),
                 }),
                 vm: Some(VmScreen {
                     width: 4,
@@ -148,10 +148,11 @@ mod tests {
         lab.captures.insert(
             Step::Bootstrap,
             StepCapture {
-                page: Some(CaptureFrame {
+                vm: Some(VmScreen {
                     width: 10,
                     height: 10,
                     rgba: frame(1, 1),
+                    captured_at: Utc::now(),
                 }),
                 ..StepCapture::default()
             },

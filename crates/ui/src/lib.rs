@@ -4,6 +4,7 @@
 pub mod app;
 pub mod command;
 pub mod export;
+pub mod first_frame;
 pub mod icons;
 pub mod page_capture;
 pub mod pages;

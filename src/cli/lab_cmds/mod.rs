@@ -52,6 +52,7 @@ pub fn demo_options(global: &GlobalArgs) -> DemoOptions {
             .map(|f| f.rules.clone())
             .unwrap_or_default(),
         fault_seed: global.faults.seed,
+        host_time_scale: global.fast.then_some(0.0),
     }
 }
 

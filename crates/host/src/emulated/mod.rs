@@ -99,9 +99,15 @@ impl EmulatedHost {
     /// the wrong-TAP hook when [`WRONG_TAP_ENV`] is set. Step 3 asks to restart the PC and reopen
     /// Hello Bootstrap; in the demo, reopening it is that restart.
     pub fn demo(emulator_root: Url) -> Result<EmulatedHost, HostError> {
+        Self::demo_paced(emulator_root, DEMO_TIME_SCALE)
+    }
+
+    /// [`EmulatedHost::demo`] at another time scale: 0 for a scripted run (`--fast`) that should
+    /// not sit through the stage-paced waits a presenter wants.
+    pub fn demo_paced(emulator_root: Url, time_scale: f64) -> Result<EmulatedHost, HostError> {
         let mut host = Self::new(EmulatedHostConfig {
             state_file: Some(hb_lab::paths::demo_host_file()),
-            time_scale: DEMO_TIME_SCALE,
+            time_scale,
             emulator_root: Some(emulator_root),
         })?;
         host.update_now(|s| {

@@ -61,6 +61,8 @@ pub struct Session {
     connecting: Option<(ConnectId, CancellationToken)>,
     next_attempt: u64,
     state: LabState,
+    /// The running VM screen watcher ([`Session::watch_screen`]) and how often it looks.
+    screen_watch: Option<(Duration, CancellationToken)>,
 }
 
 impl Session {
@@ -77,6 +79,7 @@ impl Session {
             connecting: None,
             next_attempt: 1,
             state: LabState::default(),
+            screen_watch: None,
         }
     }
 
@@ -208,6 +211,50 @@ impl Session {
         self.capture_screen_for(None);
     }
 
+    /// Keeps the VM's screen live while `every` is `Some`: a watcher on the runtime looks that
+    /// often and sends a frame only when its pixels differ from the last one sent, so a page
+    /// showing a still VM screen gets no events and repaints nothing. `None` stops it. Calling it
+    /// again with the same value is free, so the UI may call it every frame.
+    pub fn watch_screen(&mut self, every: Option<Duration>) {
+        let every = every.filter(|_| self.backend.is_some());
+        if self.screen_watch.as_ref().map(|(d, _)| *d) == every {
+            return;
+        }
+        if let Some((_, stop)) = self.screen_watch.take() {
+            stop.cancel();
+        }
+        let (Some(every), Some(backend)) = (every, &self.backend) else {
+            return;
+        };
+        let stop = CancellationToken::new();
+        let lab = backend.lab.clone();
+        let events = self.runner.events().clone();
+        let stopped = stop.clone();
+        self.runner.runtime().spawn(async move {
+            let mut last: Option<(usize, usize, Arc<[u8]>)> = None;
+            loop {
+                let shot = tokio::select! {
+                    _ = stopped.cancelled() => return,
+                    shot = tokio::time::timeout(Duration::from_secs(20), lab.vm_screen()) => shot,
+                };
+                if let Ok(Some(screen)) = shot {
+                    let same = last.as_ref().is_some_and(|(w, h, px)| {
+                        (*w, *h) == (screen.width, screen.height) && **px == *screen.rgba
+                    });
+                    if !same {
+                        last = Some((screen.width, screen.height, screen.rgba.clone()));
+                        events.send(JobEvent::Screen(screen));
+                    }
+                }
+                tokio::select! {
+                    _ = stopped.cancelled() => return,
+                    _ = tokio::time::sleep(every) => {}
+                }
+            }
+        });
+        self.screen_watch = Some((every, stop));
+    }
+
     /// Records the step the wizard shows, in the session file (for resume across the CLI too).
     pub fn remember_current_step(&self, step: Option<Step>) {
         if let Some(backend) = &self.backend {
@@ -295,6 +342,10 @@ impl Session {
             }
         });
         self.backend = Some(backend);
+        // A watcher of the previous lab's VM must not feed this one's screen.
+        if let Some((_, stop)) = self.screen_watch.take() {
+            stop.cancel();
+        }
         for step in Step::ALL {
             let _ = self.spawn(step, JobAction::Check, self.connect_inputs.clone());
         }
@@ -361,6 +412,9 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        if let Some((_, stop)) = self.screen_watch.take() {
+            stop.cancel();
+        }
         self.runner.cancel_all();
     }
 }

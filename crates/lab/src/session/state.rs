@@ -95,12 +95,14 @@ pub struct VmScreen {
     pub captured_at: DateTime<Utc>,
 }
 
-/// A still frame of RGBA pixels (row-major) kept for the lab report, such as the wizard page.
+/// A still frame kept for the lab report, such as the wizard page: PNG bytes, not raw pixels,
+/// because a session keeps one per finished step (a raw 1280-wide page is ~3.7 MB, its PNG a
+/// few tens of kB).
 #[derive(Clone, PartialEq)]
 pub struct CaptureFrame {
     pub width: usize,
     pub height: usize,
-    pub rgba: Arc<[u8]>,
+    pub png: Arc<[u8]>,
 }
 
 impl std::fmt::Debug for CaptureFrame {

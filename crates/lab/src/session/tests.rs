@@ -409,3 +409,105 @@ fn cancelling_a_browser_wait_says_so_at_once_ignores_the_late_result_and_can_sta
     );
     wait_until(&mut session, settled);
 }
+
+/// A lab whose VM screen is whatever `pixels` holds; it counts how often it was asked.
+struct Screens {
+    file: Arc<tokio::sync::Mutex<SessionFile>>,
+    pixels: Arc<Mutex<Vec<u8>>>,
+    asked: Arc<AtomicUsize>,
+}
+
+#[async_trait::async_trait]
+impl LabBackend for Screens {
+    fn info(&self) -> BackendInfo {
+        Slow::default().info()
+    }
+    fn session_file(&self) -> Arc<tokio::sync::Mutex<SessionFile>> {
+        self.file.clone()
+    }
+    async fn run(
+        &self,
+        step: Step,
+        _action: JobAction,
+        _options: StepOptions,
+        _progress: ProgressSink,
+        _cancel: CancellationToken,
+    ) -> Result<StepReport, StepError> {
+        Ok(StepReport::new(step, StepStatus::Applied, "done"))
+    }
+    async fn vm_screen(&self) -> Option<VmScreen> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        Some(VmScreen {
+            width: 1,
+            height: 1,
+            rgba: self.pixels.lock().unwrap().clone().into(),
+            captured_at: chrono::Utc::now(),
+        })
+    }
+}
+
+#[test]
+fn a_watched_vm_screen_wakes_the_ui_only_when_its_pixels_change() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let pixels = Arc::new(Mutex::new(vec![1, 2, 3, 255]));
+    let asked = Arc::new(AtomicUsize::new(0));
+    let wakes = Arc::new(AtomicUsize::new(0));
+    let w = wakes.clone();
+    let mut session = Session::new(
+        rt.handle().clone(),
+        Arc::new(move || {
+            w.fetch_add(1, Ordering::SeqCst);
+        }),
+    );
+    let backend = Backend::new(Arc::new(Screens {
+        file: Arc::default(),
+        pixels: pixels.clone(),
+        asked: asked.clone(),
+    }))
+    .ephemeral();
+    session.connect(
+        |_| Box::pin(async move { Ok(backend) }),
+        JobInputs::default(),
+    );
+    wait_until(&mut session, settled);
+    // Let the connect's last events (the checks, the session file's memo) land first.
+    let mut before = wakes.load(Ordering::SeqCst);
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        session.drain();
+        let now = wakes.load(Ordering::SeqCst);
+        if now == before {
+            break;
+        }
+        before = now;
+    }
+    session.watch_screen(Some(Duration::from_millis(10)));
+    wait_until(&mut session, |_| asked.load(Ordering::SeqCst) >= 6);
+    session.drain();
+    assert_eq!(
+        wakes.load(Ordering::SeqCst) - before,
+        1,
+        "six looks at a still screen send it once"
+    );
+    assert_eq!(
+        session.state().vm_screen.as_ref().map(|s| s.rgba.to_vec()),
+        Some(vec![1, 2, 3, 255])
+    );
+
+    *pixels.lock().unwrap() = vec![9, 9, 9, 255];
+    wait_until(&mut session, |s| {
+        s.vm_screen
+            .as_ref()
+            .is_some_and(|v| *v.rgba == [9, 9, 9, 255])
+    });
+    assert_eq!(wakes.load(Ordering::SeqCst) - before, 2);
+
+    session.watch_screen(None);
+    std::thread::sleep(Duration::from_millis(50));
+    let stopped_at = asked.load(Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        asked.load(Ordering::SeqCst) <= stopped_at + 1,
+        "a stopped watcher looks no more"
+    );
+}

@@ -17,7 +17,7 @@ impl HelloApp {
         self.receive_export();
         self.capture_finished_pages(ctx);
         self.update_screen_texture(ctx);
-        self.live_screen(ctx);
+        self.live_screen();
         self.tap_timers(ctx);
         self.advance_when_done();
         self.replay_after_revert();
@@ -30,27 +30,16 @@ impl HelloApp {
         ctx.input(|i| i.time)
     }
 
-    /// Keeps the VM screen live on the pages that show it (steps 4 and 7): a fresh capture every few
-    /// seconds while such a page is open and a VM exists; other pages ask for no frames.
-    fn live_screen(&mut self, ctx: &egui::Context) {
-        let Page::Step(step) = self.saved.page else {
-            return;
-        };
+    /// Keeps the VM screen live on the pages that show it (steps 4 and 7) while a VM exists: the
+    /// session's watcher looks every few seconds on the runtime and wakes the UI only when the
+    /// pixels changed, so a still screen costs no frames; other pages stop it.
+    fn live_screen(&mut self) {
         let lab = self.session.state();
-        if !matches!(step, Step::LabVm | Step::Bootstrap)
-            || lab.connection != Connection::Connected
-            || lab.vm_screen.is_none()
-        {
-            return;
-        }
-        let now = Self::now(ctx);
-        if now >= self.next_screen_at {
-            self.next_screen_at = now + LIVE_SCREEN_SECS;
-            self.session.capture_screen();
-        }
-        ctx.request_repaint_after(Duration::from_secs_f64(
-            (self.next_screen_at - now).max(0.1),
-        ));
+        let shows_screen = matches!(self.saved.page, Page::Step(Step::LabVm | Step::Bootstrap))
+            && lab.connection == Connection::Connected
+            && lab.vm_screen.is_some();
+        self.session
+            .watch_screen(shows_screen.then(|| Duration::from_secs_f64(LIVE_SCREEN_SECS)));
     }
 
     /// Picks up how a running export ended.
@@ -183,7 +172,9 @@ impl HelloApp {
         }
     }
 
-    /// Starts and ends the TAP countdown and clears the clipboard when its time is up.
+    /// Starts and ends the TAP countdown and clears the clipboard when its time is up. The
+    /// countdown wakes the UI once a second only while step 6's page shows it; elsewhere nothing
+    /// ticks, and the page reads the time left when it is opened again.
     fn tap_timers(&mut self, ctx: &egui::Context) {
         let now = Self::now(ctx);
         let issued = self.session.state().tap.as_ref().map(|t| t.issued_at);
@@ -194,7 +185,7 @@ impl HelloApp {
         if let Some(until) = self.tap.shown_until {
             if now >= until {
                 self.tap.shown_until = None;
-            } else {
+            } else if self.saved.page == Page::Step(Step::TapIssued) {
                 ctx.request_repaint_after(Duration::from_secs_f64((until - now).clamp(0.05, 1.0)));
             }
         }

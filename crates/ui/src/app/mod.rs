@@ -81,8 +81,6 @@ pub struct HelloApp {
     text_scale: f32,
     /// The VM screen as a texture, with the capture time it was made from.
     screen_texture: Option<(DateTime<Utc>, egui::TextureHandle)>,
-    /// When the open host step page next fetches the VM's screen (app time, seconds).
-    next_screen_at: f64,
     /// The apply whose page was last sent for capture, so each finished apply is captured once.
     page_captured: std::collections::HashMap<Step, DateTime<Utc>>,
     /// Where "Export report" writes without asking ([`super::AppOptions::export_path`]).
@@ -93,6 +91,8 @@ pub struct HelloApp {
     export_inbox: Option<std::sync::mpsc::Receiver<ExportState>>,
     /// What pages, dialogs and keys asked for this frame; applied at the end of `ui`.
     commands: Commands,
+    /// Reports the first painted frame for the start-up benchmark.
+    first_frame: crate::first_frame::FirstFrameProbe,
 }
 
 impl HelloApp {
@@ -144,13 +144,13 @@ impl HelloApp {
             text_scale: 0.0,
             replay_sign_in: false,
             screen_texture: None,
-            next_screen_at: 0.0,
             page_captured: Default::default(),
             export_path: options.export_path.clone(),
             export: None,
             export_field: String::new(),
             export_inbox: None,
             commands: Vec::new(),
+            first_frame: Default::default(),
         };
         if resumed.is_some() || options.auto_connect {
             app.connect();
@@ -197,6 +197,7 @@ impl HelloApp {
 
 impl eframe::App for HelloApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.first_frame.tick(ctx);
         self.frame_logic(ctx);
     }
 

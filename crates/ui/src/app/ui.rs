@@ -226,7 +226,7 @@ impl HelloApp {
                 if !compact {
                     match page.step() {
                         Some(step) if lab.step(step).running.is_some() => {
-                            ui.add(egui::Spinner::new().size(tokens.icon_size));
+                            ui.add(crate::widgets::Spinner::new().size(tokens.icon_size));
                         }
                         Some(step) => {
                             ui.status_icon(lab.status(step));

@@ -84,7 +84,7 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
     let state = view.state;
     if let Some(running) = &state.running {
         ui.horizontal(|ui| {
-            ui.spinner();
+            ui.add(crate::widgets::Spinner::new());
             ui.label(running.note());
             if ui.button("Cancel").clicked() {
                 cmds.push(Command::Cancel(step));

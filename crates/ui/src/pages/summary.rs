@@ -92,7 +92,7 @@ pub fn show(
             cmds.push(Command::ExportReport(None));
         }
         if exporting {
-            ui.spinner();
+            ui.add(crate::widgets::Spinner::new());
         }
         if ui
             .add_enabled(

@@ -143,7 +143,7 @@ fn connection(ui: &mut Ui, view: &WelcomeView<'_>, cmds: &mut Commands) {
         }
         Connection::Connecting { wait: None } => {
             ui.horizontal(|ui| {
-                ui.spinner();
+                ui.add(crate::widgets::Spinner::new());
                 ui.label(if view.demo {
                     "Starting the demo tenant and the emulated Hyper-V host…"
                 } else {

@@ -3,9 +3,11 @@
 mod alert;
 mod evidence;
 mod reset_rows;
+mod spinner;
 
 pub use alert::{Alert, AlertKind, AlertText};
 pub use evidence::{EvidenceView, mask_secrets};
+pub use spinner::Spinner;
 
 use crate::icons::{self, Icon};
 use crate::theme::{TITLE_STYLE, Tokens};
@@ -308,7 +310,7 @@ pub trait UiExt {
         let ui = self.ui();
         let response = ui
             .horizontal_wrapped(|ui| {
-                ui.spinner();
+                ui.add(Spinner::new());
                 ui.label(running.note())
             })
             .inner;
