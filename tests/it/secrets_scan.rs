@@ -79,6 +79,8 @@ fn no_secret_reaches_a_log_a_file_or_the_report_at_trace_level() {
             "tap",
             "issue",
             "--demo",
+            // Both hold a privileged role, which the help desk refuses unless told.
+            "--allow-privileged",
             "lee.gu@contosolab.onmicrosoft.com",
             "alex.wilber@contosolab.onmicrosoft.com",
         ],

@@ -210,6 +210,8 @@ async fn a_previous_runs_sign_in_and_key_do_not_pass() {
         .restore_checkpoint(DEFAULT_VM_NAME, OOBE_CHECKPOINT)
         .await
         .unwrap();
+    // A restored checkpoint comes back saved, as Hyper-V brings it; the VM runs again at OOBE.
+    lab.host.start_vm(DEFAULT_VM_NAME).await.unwrap();
     *lab.session.lock().await = SessionFile::default();
     let keys = auth_methods::list_whfb(lab.graph.as_ref(), &lab_upn(&lab.emu))
         .await
