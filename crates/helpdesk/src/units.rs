@@ -25,7 +25,9 @@ pub(crate) struct Unit {
 /// Whether an error means "the answer did not arrive" (the request may have been applied).
 pub(crate) fn answer_lost(e: &GraphError) -> bool {
     match e {
-        GraphError::Network { .. } | GraphError::Decode { .. } => true,
+        GraphError::Network { .. }
+        | GraphError::Decode { .. }
+        | GraphError::OutcomeUnknown { .. } => true,
         GraphError::Api(api) => matches!(api.status, 500 | 502 | 503 | 504),
         _ => false,
     }
