@@ -35,3 +35,4 @@ mod ui_reset;
 mod ui_responsive;
 mod ui_snapshots;
 mod ui_walk;
+mod worker_session;

@@ -1,12 +1,14 @@
-//! The real Hyper-V host: Windows PowerShell 5.1 driving the Hyper-V module and WMI. Scripts are
-//! fixed constants; every untrusted value travels as JSON on stdin. The runner and this host
-//! compile everywhere so tests can drive them with a fake `powershell`; on Windows
-//! [`PowerShellHost::system`] uses the real one.
+//! The real Hyper-V host: Windows PowerShell 5.1 driving the Hyper-V module and WMI through one
+//! long-lived worker process. Scripts are fixed constants; every untrusted value travels as JSON
+//! data beside them. The runner and this host compile everywhere so tests can drive them with a
+//! fake `powershell`; on Windows [`PowerShellHost::system`] uses the real one.
 
 pub mod protocol;
 pub mod runner;
 pub mod scripts;
+pub mod worker;
 
+pub use protocol::RequestKind;
 pub use runner::PowerShellRunner;
 
 use super::{
