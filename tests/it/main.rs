@@ -15,6 +15,7 @@ mod auth_oidc;
 mod auth_refusals;
 mod cli_lab;
 mod cli_report;
+mod cli_wizard_exe;
 mod dsregcmd;
 mod emulator_oobe;
 mod emulator_persistence;

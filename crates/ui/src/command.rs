@@ -22,6 +22,8 @@ pub enum Command {
     Cancel(Step),
     /// Demo only: restart the emulated PC to finish enabling Hyper-V.
     RestartDemoPc(Step),
+    /// Start the app again as administrator on this step (a real host's steps need it).
+    RestartAsAdmin(Step),
     /// Fetch the VM's screen again.
     RefreshScreen,
     /// "I did this another way": re-check, and move on only if the check says applied.

@@ -21,6 +21,11 @@ use std::sync::Arc;
 /// through which the connector reports waits on the person and learns of Cancel.
 pub type Connector = Arc<dyn Fn(ConnectRequest) -> Connecting + Send + Sync>;
 
+/// Starts this app again as administrator, reopening on the given step (Windows: ShellExecute
+/// with the `runas` verb); `Ok` once the elevated copy is on its way, so this one can close.
+/// Set only where the app runs without elevation and a real host's steps need it.
+pub type RestartAsAdmin = Arc<dyn Fn(hb_lab::Step) -> Result<(), String> + Send + Sync>;
+
 /// How the wizard starts.
 #[derive(Clone)]
 pub struct AppOptions {
@@ -36,6 +41,10 @@ pub struct AppOptions {
     pub connector: Connector,
     /// Where "Export report" writes, instead of asking with a save dialog (tests, scripted demos).
     pub export_path: Option<std::path::PathBuf>,
+    /// Open on this step (`--resume-step`: after a restart as administrator or a reboot).
+    pub start_step: Option<hb_lab::Step>,
+    /// Offers "Restart as administrator" on the host steps' pages when set.
+    pub restart_as_admin: Option<RestartAsAdmin>,
 }
 
 impl Default for AppOptions {
@@ -47,6 +56,8 @@ impl Default for AppOptions {
             tap_display_secs: 60,
             connector: unwired_connector(),
             export_path: None,
+            start_step: None,
+            restart_as_admin: None,
         }
     }
 }

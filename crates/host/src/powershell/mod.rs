@@ -24,12 +24,17 @@ use tokio_util::sync::CancellationToken;
 /// Thumbnail size requested from Hyper-V (4:3, like the OOBE console at 1024x768).
 pub const THUMBNAIL: (u32, u32) = (640, 480);
 
+/// Called when enabling Hyper-V leaves Windows waiting for a restart, before the step asks
+/// for it: the app registers its reopening after the restart there.
+pub type OnRestartNeeded = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 /// A Hyper-V host driven through PowerShell.
 pub struct PowerShellHost {
     runner: PowerShellRunner,
     cancel: CancellationToken,
     /// A guest account for PowerShell Direct (`dsregcmd /status`); none exists at OOBE.
     guest: Option<(String, Secret)>,
+    on_restart_needed: Option<OnRestartNeeded>,
 }
 
 impl PowerShellHost {
@@ -39,7 +44,14 @@ impl PowerShellHost {
             runner,
             cancel: CancellationToken::new(),
             guest: None,
+            on_restart_needed: None,
         }
+    }
+
+    /// Runs `hook` each time enabling Hyper-V needs a restart to finish.
+    pub fn on_restart_needed(mut self, hook: OnRestartNeeded) -> PowerShellHost {
+        self.on_restart_needed = Some(hook);
+        self
     }
 
     /// The host on this Windows PC.
@@ -106,7 +118,11 @@ impl HyperVHost for PowerShellHost {
 
     async fn enable_feature(&self) -> Result<bool, HostError> {
         let v = self.run(scripts::ENABLE_FEATURE, json!({})).await?;
-        Ok(v["restart_needed"].as_bool().unwrap_or(true))
+        let restart_needed = v["restart_needed"].as_bool().unwrap_or(true);
+        if restart_needed && let Some(hook) = &self.on_restart_needed {
+            hook();
+        }
+        Ok(restart_needed)
     }
 
     async fn restart_needed(&self) -> Result<bool, HostError> {

@@ -57,6 +57,14 @@ impl HelloApp {
             Command::Revert(step) => self.start(step, JobAction::Revert),
             Command::Cancel(step) => self.session.cancel(step),
             Command::RestartDemoPc(step) => self.start(step, JobAction::RestartDemoPc),
+            Command::RestartAsAdmin(step) => {
+                if let Some(restart) = &self.restart_as_admin {
+                    match restart(step) {
+                        Ok(()) => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+                        Err(e) => self.restart_as_admin_error = Some(e),
+                    }
+                }
+            }
             Command::RefreshScreen => self.session.capture_screen(),
             Command::DidItAnotherWay(step) => {
                 self.pending_advance = Some(step);

@@ -77,6 +77,10 @@ pub struct HelloApp {
     export_inbox: Option<std::sync::mpsc::Receiver<ExportState>>,
     /// What pages, dialogs and keys asked for this frame; applied at the end of `ui`.
     commands: Commands,
+    /// "Restart as administrator" ([`super::AppOptions::restart_as_admin`]).
+    restart_as_admin: Option<super::RestartAsAdmin>,
+    /// Why the last restart as administrator did not happen (declined, failed).
+    restart_as_admin_error: Option<String>,
 }
 
 impl HelloApp {
@@ -108,6 +112,9 @@ impl HelloApp {
             saved.demo.unwrap_or(false)
         };
         theme::apply_style(ctx, saved.presenter);
+        if let Some(step) = options.start_step {
+            saved.page = Page::Step(step);
+        }
         let resumed = (saved.page != Page::Welcome).then_some(saved.page);
         let mut app = HelloApp {
             runtime: Some(runtime),
@@ -128,6 +135,8 @@ impl HelloApp {
             export: None,
             export_inbox: None,
             commands: Vec::new(),
+            restart_as_admin: options.restart_as_admin.clone(),
+            restart_as_admin_error: None,
         };
         if resumed.is_some() || options.auto_connect {
             app.connect();
