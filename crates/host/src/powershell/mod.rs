@@ -60,7 +60,7 @@ impl PowerShellHost {
         Self::new(PowerShellRunner::system())
     }
 
-    /// Kills any running script when `cancel` fires (e.g. the wizard's Cancel).
+    /// Stops the running request when `cancel` fires (e.g. the wizard's Cancel).
     pub fn with_cancel(mut self, cancel: CancellationToken) -> PowerShellHost {
         self.cancel = cancel;
         self
