@@ -1,9 +1,8 @@
-// Release builds on Windows are GUI programs (no console window behind the wizard); the command
-// line attaches to the terminal it was started from.
-#![cfg_attr(all(windows, not(debug_assertions)), windows_subsystem = "windows")]
+// `hello-bootstrap.exe`: the command line, a console-subsystem program on Windows, so cmd and
+// PowerShell wait for it, its output never interleaves with the prompt, and `%ERRORLEVEL%` /
+// `$LASTEXITCODE` hold its exit code. Without a subcommand it opens the wizard too; the Start
+// menu shortcut starts `hello-bootstrap-wizard.exe` (src/bin/), which has no console window.
 
 fn main() {
-    #[cfg(windows)]
-    hello_bootstrap::cli::attach_parent_console();
     std::process::exit(hello_bootstrap::cli::main());
 }

@@ -9,8 +9,30 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    #[command(flatten)]
+    pub wizard: WizardArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `hello-bootstrap-wizard.exe`: the wizard's options only (a GUI program has no console for
+/// subcommands' output).
+#[derive(Debug, Parser)]
+#[command(name = "hello-bootstrap-wizard", version, about, long_about = None)]
+pub struct WizardCli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(flatten)]
+    pub wizard: WizardArgs,
+}
+
+/// How the wizard opens.
+#[derive(Debug, Args, Clone, Default)]
+pub struct WizardArgs {
+    /// Open the wizard on step N (1-7): used when it relaunches itself as administrator and
+    /// when Windows reopens it after the Hyper-V restart.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=7))]
+    pub resume_step: Option<u8>,
 }
 
 /// Options every command takes.

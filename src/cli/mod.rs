@@ -74,34 +74,54 @@ pub fn main() -> i32 {
                      stage pace for presenters."
                 );
             }
-            hb_ui::run_app(hb_ui::AppOptions {
-                demo: global.demo || global.demo_reset,
-                presenter: global.presenter,
-                auto_connect: global.demo || global.demo_reset,
-                connector: crate::compose::lab_connector(
-                    lab_cmds::real_options(&global),
-                    crate::compose::DemoOptions {
-                        // The wizard keeps the stage pace; `--fast` is for scripted runs.
-                        host_time_scale: None,
-                        ..lab_cmds::demo_options(&global)
-                    },
-                ),
-                demo_faults: lab_cmds::demo_fault_summary(&global),
-                ..Default::default()
-            })
+            open_wizard(&global, &cli.wizard)
         }
     }
 }
 
-/// Lets a GUI-subsystem build print to the terminal it was started from (no-op when started from
-/// the Start menu, or when output is redirected to a file or pipe).
-#[cfg(windows)]
-pub fn attach_parent_console() {
-    use windows_sys::Win32::System::Console::{ATTACH_PARENT_PROCESS, AttachConsole};
-    // SAFETY: AttachConsole takes a process id and has no memory-safety preconditions.
-    unsafe {
-        AttachConsole(ATTACH_PARENT_PROCESS);
-    }
+/// The wizard executable's entry: the global options only, no subcommands (it has no console
+/// to print them to).
+pub fn wizard_main() -> i32 {
+    let cli = match args::WizardCli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    init_logging();
+    open_wizard(&cli.global, &cli.wizard)
+}
+
+/// Opens the wizard window with the global options and runs it until it is closed.
+fn open_wizard(global: &args::GlobalArgs, wizard: &args::WizardArgs) -> i32 {
+    #[cfg(windows)]
+    let restart_as_admin: Option<hb_ui::RestartAsAdmin> =
+        (!crate::compose::elevation::is_elevated()).then(|| {
+            std::sync::Arc::new(|step: hb_lab::Step| {
+                crate::compose::elevation::restart_as_admin(step.number())
+            }) as hb_ui::RestartAsAdmin
+        });
+    #[cfg(not(windows))]
+    let restart_as_admin = None;
+    hb_ui::run_app(hb_ui::AppOptions {
+        start_step: wizard.resume_step.and_then(hb_lab::Step::from_number),
+        restart_as_admin,
+        demo: global.demo || global.demo_reset,
+        presenter: global.presenter,
+        auto_connect: global.demo || global.demo_reset,
+        connector: crate::compose::lab_connector(
+            lab_cmds::real_options(global),
+            crate::compose::DemoOptions {
+                // The wizard keeps the stage pace; `--fast` is for scripted runs.
+                host_time_scale: None,
+                ..lab_cmds::demo_options(global)
+            },
+        ),
+        demo_faults: lab_cmds::demo_fault_summary(global),
+        ..Default::default()
+    })
 }
 
 /// Third-party log targets that print secrets at some level (keyring-core's debug lines show the

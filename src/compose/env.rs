@@ -114,7 +114,21 @@ pub fn demo_files() -> Vec<std::path::PathBuf> {
 fn system_host() -> Option<Arc<dyn HyperVHost>> {
     #[cfg(windows)]
     {
-        Some(Arc::new(hb_host::powershell::PowerShellHost::system()))
+        use super::elevation;
+        if !elevation::is_elevated() {
+            let exe = std::env::current_exe().unwrap_or_default();
+            let args: Vec<_> = std::env::args_os().skip(1).collect();
+            let command = elevation::command_line(&exe, args.iter().map(|a| a.as_os_str()));
+            eprintln!("{}", elevation::rerun_elevated_hint(&command));
+        }
+        let host =
+            hb_host::powershell::PowerShellHost::system().on_restart_needed(Arc::new(|| {
+                match elevation::register_resume(Step::HypervFeature.number()) {
+                    Ok(command) => eprintln!("{}", elevation::resume_notice(&command)),
+                    Err(e) => eprintln!("{e}"),
+                }
+            }));
+        Some(Arc::new(host))
     }
     #[cfg(not(windows))]
     {

@@ -2,6 +2,7 @@
 //! the in-process emulator and the emulated host) and hands the wizard and the command line the
 //! same step controllers on them.
 
+pub mod elevation;
 pub mod env;
 pub mod helpdesk;
 

@@ -1,11 +1,11 @@
 //! The PowerShell host's safety and process handling, with a fake `powershell` (a shell script in
-//! tests/fake_powershell/) standing in for Windows PowerShell: hostile names travel as data and
-//! never change the command line; exit codes, stderr, timeouts, cancellation and unreadable
-//! output each give a typed error.
+//! tests/fake_powershell/ that speaks the worker's JSON-lines protocol) standing in for Windows
+//! PowerShell: hostile names travel as data and never change the command line or the script;
+//! failures, crashes, timeouts, cancellation and stray output each give a typed error.
 
 #![cfg(unix)]
 
-use hello_bootstrap::host::powershell::protocol::{FIXED_ARGS, command_args, encode_command};
+use hello_bootstrap::host::powershell::protocol::{WORKER_ARGS, worker_args, worker_script_text};
 use hello_bootstrap::host::powershell::{PowerShellHost, PowerShellRunner, scripts};
 use hello_bootstrap::host::{
     HostError, HyperVHost, InstallMedia, KeyboardText, Pace, VmSpec, VmState,
@@ -22,6 +22,15 @@ fn fake() -> PathBuf {
 
 fn runner(timeout: Duration) -> PowerShellRunner {
     PowerShellRunner::new(fake(), timeout)
+}
+
+/// The command line the fake must have been started with.
+fn expected_args(r: &PowerShellRunner) -> String {
+    worker_args(&r.worker_script)
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Values that would break out of, or change, a script that spliced them into its text: quotes,
@@ -56,8 +65,8 @@ fn hostile_iso_paths() -> Vec<String> {
     ]
 }
 
-/// Runs `script` through the fake with `input` and checks that the process got exactly the
-/// fixed command line and exactly `input`, as UTF-8 bytes on stdin.
+/// Runs `script` through the fake with `input` and checks that the worker got exactly the
+/// fixed command line and exactly `input`, as UTF-8 bytes on its stdin.
 async fn assert_arrives_as_data(
     r: &PowerShellRunner,
     name: &str,
@@ -70,12 +79,12 @@ async fn assert_arrives_as_data(
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(
         out["args"],
-        Value::String(command_args(script).join(" ")),
+        Value::String(expected_args(r)),
         "{name}: the command line changed for {input}"
     );
     assert_eq!(out["input"], input, "{name}: the value was damaged");
     assert_eq!(
-        out["stdin_bytes"].as_u64(),
+        out["input_bytes"].as_u64(),
         Some(input.to_string().len() as u64),
         "{name}: stdin is not the UTF-8 of the JSON document"
     );
@@ -117,7 +126,7 @@ async fn a_hostile_vm_spec_arrives_as_data_and_the_script_stays_the_same() {
             .unwrap();
         assert_eq!(out["input"], input, "damaged: {name:?} {iso:?}");
         assert_eq!(
-            out["stdin_bytes"].as_u64(),
+            out["input_bytes"].as_u64(),
             Some(input.to_string().len() as u64)
         );
         command_lines.insert(out["args"].as_str().unwrap().to_string());
@@ -129,12 +138,10 @@ async fn a_hostile_vm_spec_arrives_as_data_and_the_script_stays_the_same() {
         );
         assert!(!scripts::CREATE_VM.contains(iso.as_str()), "{iso:?}");
     }
-    // Whatever the values, the process saw one and the same command line: the fixed script.
+    // Whatever the values, one worker with one and the same command line answered them all.
     assert_eq!(command_lines.len(), 1, "{command_lines:?}");
-    assert_eq!(
-        command_lines.into_iter().next().unwrap(),
-        command_args(scripts::CREATE_VM).join(" ")
-    );
+    assert_eq!(command_lines.into_iter().next().unwrap(), expected_args(&r));
+    assert_eq!(r.workers_started(), 1);
 }
 
 #[test]
@@ -170,13 +177,14 @@ fn scripts_are_fixed_text_that_never_splices_or_wildcards() {
         ] {
             assert!(!script.contains(banned), "{name} contains {banned:?}");
         }
-        // The encoded argument is a pure function of the fixed script.
-        assert_eq!(encode_command(script), encode_command(script));
-        assert_eq!(
-            command_args(script)[..FIXED_ARGS.len()],
-            FIXED_ARGS.map(String::from)
-        );
+        // What the worker runs is the fixed script without its one-shot stdin reading.
+        let text = worker_script_text(script).unwrap_or_else(|| panic!("{name}"));
+        assert!(!text.contains("OpenStandardInput"), "{name}");
     }
+    // The worker starts from the shipped file, never from a script on its command line.
+    assert_eq!(WORKER_ARGS[WORKER_ARGS.len() - 1], "-File");
+    assert!(!WORKER_ARGS.contains(&"-EncodedCommand"));
+    assert!(!WORKER_ARGS.contains(&"Bypass"));
     // VMs are found by exact name only.
     assert!(scripts::GET_VM.contains("Where-Object Name -eq ([string]$in.name)"));
     assert!(scripts::RESTORE_CHECKPOINT.contains("Where-Object Name -eq ([string]$in.name)"));
@@ -184,7 +192,13 @@ fn scripts_are_fixed_text_that_never_splices_or_wildcards() {
 
 #[test]
 fn the_system_powershell_is_the_one_in_system32() {
-    let program = PowerShellRunner::system().program.display().to_string();
+    let system = PowerShellRunner::system();
+    assert_eq!(
+        system.worker_script.file_name().unwrap(),
+        "hb-worker.ps1",
+        "{system:?}"
+    );
+    let program = system.program.display().to_string();
     assert!(
         program.ends_with(r"\System32\WindowsPowerShell\v1.0\powershell.exe"),
         "{program}"
@@ -206,7 +220,7 @@ async fn an_answer_with_ok_false_becomes_a_typed_error() {
         .await
         .unwrap_err();
     assert_eq!(err, HostError::NotElevated);
-    assert!(err.to_string().contains("Hyper-V Administrators"));
+    assert!(err.to_string().contains("as administrator"), "{err}");
 }
 
 #[tokio::test]
@@ -233,19 +247,32 @@ async fn a_crash_reports_its_exit_code_and_stderr() {
 }
 
 #[tokio::test]
-async fn output_without_a_json_answer_is_a_parse_error() {
-    let err = runner(Duration::from_secs(20))
+async fn a_crashed_worker_is_restarted_for_the_next_request() {
+    let r = runner(Duration::from_secs(20));
+    let cancel = CancellationToken::new();
+    let first = r.run(scripts::LIST_VMS, &json!({}), &cancel).await.unwrap();
+    assert!(
+        r.run(scripts::LIST_VMS, &json!({ "fake": "crash" }), &cancel)
+            .await
+            .is_err()
+    );
+    let second = r.run(scripts::LIST_VMS, &json!({}), &cancel).await.unwrap();
+    assert_ne!(first["pid"], second["pid"], "the crashed worker answered");
+    assert_eq!(second["served"], 1, "{second}");
+    assert_eq!(r.workers_started(), 2);
+}
+
+#[tokio::test]
+async fn stray_output_lines_are_skipped_for_the_answer() {
+    let out = runner(Duration::from_secs(20))
         .run(
             scripts::LIST_VMS,
-            &json!({ "fake": "garbage" }),
+            &json!({ "fake": "noise" }),
             &CancellationToken::new(),
         )
         .await
-        .unwrap_err();
-    match err {
-        HostError::Parse { excerpt, .. } => assert_eq!(excerpt, "WARNING: the module is old"),
-        other => panic!("expected a parse error, got {other:?}"),
-    }
+        .unwrap();
+    assert_eq!(out["input"], json!({ "fake": "noise" }));
 }
 
 fn process_is_gone(pid: u32) -> bool {
@@ -268,64 +295,60 @@ async fn wait_gone(pid: u32) -> bool {
     false
 }
 
-async fn read_pid(file: &std::path::Path) -> u32 {
-    for _ in 0..50 {
-        if let Ok(text) = std::fs::read_to_string(file)
-            && let Ok(pid) = text.trim().parse()
-        {
-            return pid;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the fake never wrote its pid");
+/// The fake's process id, from an ordinary answer.
+async fn worker_pid(r: &PowerShellRunner) -> u32 {
+    let out = r
+        .run(scripts::LIST_VMS, &json!({}), &CancellationToken::new())
+        .await
+        .unwrap();
+    out["pid"].as_u64().expect("the fake reports its pid") as u32
 }
 
 #[tokio::test]
-async fn a_timeout_kills_the_child() {
-    let dir = tempfile::tempdir().unwrap();
-    let pid_file = dir.path().join("pid");
+async fn a_timeout_kills_the_worker_and_the_next_request_gets_a_new_one() {
+    let r = runner(Duration::from_millis(800));
+    let first = worker_pid(&r).await;
     let started = Instant::now();
-    let err = runner(Duration::from_millis(800))
+    let err = r
         .run(
             scripts::LIST_VMS,
-            &json!({ "fake": "hang", "pid_file": pid_file }),
+            &json!({ "fake": "hang" }),
             &CancellationToken::new(),
         )
         .await
         .unwrap_err();
     assert!(matches!(err, HostError::Timeout { .. }), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(20));
-    let pid = read_pid(&pid_file).await;
     assert!(
-        wait_gone(pid).await,
-        "process {pid} still runs after the timeout"
+        wait_gone(first).await,
+        "worker {first} still runs after the timeout"
     );
+    let second = worker_pid(&r).await;
+    assert_ne!(first, second);
+    assert_eq!(r.workers_started(), 2);
 }
 
 #[tokio::test]
-async fn cancellation_kills_the_child() {
-    let dir = tempfile::tempdir().unwrap();
-    let pid_file = dir.path().join("pid");
+async fn cancellation_stops_the_request_and_the_worker_comes_back() {
+    let r = runner(Duration::from_secs(60));
+    let first = worker_pid(&r).await;
     let cancel = CancellationToken::new();
     let trigger = cancel.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(500)).await;
         trigger.cancel();
     });
-    let err = runner(Duration::from_secs(60))
-        .run(
-            scripts::LIST_VMS,
-            &json!({ "fake": "hang", "pid_file": pid_file }),
-            &cancel,
-        )
+    let err = r
+        .run(scripts::LIST_VMS, &json!({ "fake": "hang" }), &cancel)
         .await
         .unwrap_err();
     assert_eq!(err, HostError::Cancelled);
-    let pid = read_pid(&pid_file).await;
+    // The fake ignores the stop (it sleeps), so after the grace period it was killed.
     assert!(
-        wait_gone(pid).await,
-        "process {pid} still runs after cancellation"
+        wait_gone(first).await,
+        "worker {first} still runs after cancellation"
     );
+    assert_ne!(worker_pid(&r).await, first);
 }
 
 #[tokio::test]

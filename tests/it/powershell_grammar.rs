@@ -398,7 +398,16 @@ fn every_script_and_evidence_snippet_parses() {
     for (name, script) in all_scripts() {
         problems.extend(syntax_problems(name, script));
         checked += 1;
+        // What the long-lived worker actually runs for it.
+        let worker_text = hello_bootstrap::host::powershell::protocol::worker_script_text(script)
+            .unwrap_or_else(|| panic!("{name} has no worker form"));
+        problems.extend(syntax_problems(&format!("{name} (worker)"), &worker_text));
     }
+    problems.extend(syntax_problems(
+        "hb-worker.ps1",
+        hello_bootstrap::host::powershell::runner::WORKER_SCRIPT,
+    ));
+    checked += 1;
     for (name, ps) in evidence_snippets(StepOptions::default())
         .into_iter()
         .chain(evidence_snippets(hostile_options()))
@@ -421,6 +430,10 @@ fn every_hyper_v_cmdlet_is_module_qualified() {
     for (name, text) in all_scripts()
         .iter()
         .map(|(n, s)| (n.to_string(), s.to_string()))
+        .chain(std::iter::once((
+            "hb-worker.ps1".to_string(),
+            hello_bootstrap::host::powershell::runner::WORKER_SCRIPT.to_string(),
+        )))
         .chain(evidence_snippets(StepOptions::default()))
     {
         let (found, seen) = module_calls(&name, &text);

@@ -303,6 +303,8 @@ struct StepPageState {
     state: StepState,
     commands: Vec<Command>,
     iso: String,
+    /// The app runs unelevated on a real host (offers "Restart as administrator").
+    unelevated: bool,
 }
 
 fn step_page_harness(step: Step, state: StepState) -> Harness<'static, StepPageState> {
@@ -325,6 +327,7 @@ fn step_page_harness(step: Step, state: StepState) -> Harness<'static, StepPageS
                     caption: None,
                     ids: &EvidenceIds::default(),
                     iso_path: (s.step == Step::LabVm).then_some(&mut s.iso),
+                    restart_as_admin: s.unelevated.then_some(None),
                 };
                 hello_bootstrap::ui::pages::step::show(ui, view, &mut s.commands);
             },
@@ -333,8 +336,38 @@ fn step_page_harness(step: Step, state: StepState) -> Harness<'static, StepPageS
                 state,
                 commands: vec![],
                 iso: String::new(),
+                unelevated: false,
             },
         )
+}
+
+#[test]
+fn an_unelevated_app_offers_restart_as_administrator_on_host_steps_only() {
+    let mut harness = step_page_harness(Step::HypervFeature, StepState::default());
+    harness.state_mut().unelevated = true;
+    harness.run();
+    harness.get_by_label("This step needs administrator rights");
+    harness
+        .get_by_role_and_label(Role::Button, "Restart as administrator")
+        .click();
+    harness.run();
+    assert_eq!(
+        harness.state().commands,
+        vec![Command::RestartAsAdmin(Step::HypervFeature)]
+    );
+    // A cloud step needs no elevation: no such offer there.
+    let mut cloud = step_page_harness(Step::TapPolicy, StepState::default());
+    cloud.state_mut().unelevated = true;
+    cloud.run();
+    assert!(cloud.query_by_label("Restart as administrator").is_none());
+    // An elevated app (or the demo) never offers it.
+    let mut elevated = step_page_harness(Step::HypervFeature, StepState::default());
+    elevated.run();
+    assert!(
+        elevated
+            .query_by_label("Restart as administrator")
+            .is_none()
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum HostError {
     #[error(
-        "Hyper-V needs more rights: run Hello Bootstrap as administrator or join the local Hyper-V Administrators group (then sign out and in)"
+        "Hyper-V needs administrator rights: in the wizard choose Restart as administrator; on the command line run the same command again from a terminal opened as administrator"
     )]
     NotElevated,
     #[error(

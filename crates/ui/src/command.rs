@@ -22,6 +22,8 @@ pub enum Command {
     Cancel(Step),
     /// Demo only: restart the emulated PC to finish enabling Hyper-V.
     RestartDemoPc(Step),
+    /// Start the app again as administrator on this step (a real host's steps need it).
+    RestartAsAdmin(Step),
     /// Fetch the VM's screen again.
     RefreshScreen,
     /// Demo step 7: revert to the OOBE checkpoint, then sign in again, to watch it once more.

@@ -23,6 +23,11 @@ use std::sync::Arc;
 /// through which the connector reports waits on the person and learns of Cancel.
 pub type Connector = Arc<dyn Fn(ConnectRequest) -> Connecting + Send + Sync>;
 
+/// Starts this app again as administrator, reopening on the given step (Windows: ShellExecute
+/// with the `runas` verb); `Ok` once the elevated copy is on its way, so this one can close.
+/// Set only where the app runs without elevation and a real host's steps need it.
+pub type RestartAsAdmin = Arc<dyn Fn(hb_lab::Step) -> Result<(), String> + Send + Sync>;
+
 /// How the wizard starts.
 #[derive(Clone)]
 pub struct AppOptions {
@@ -41,6 +46,10 @@ pub struct AppOptions {
     /// The demo's injected faults and latency in words (`--faults`, `--latency`), shown on the
     /// DEMO badge so nobody mistakes a failure they asked for for a bug.
     pub demo_faults: Option<String>,
+    /// Open on this step (`--resume-step`: after a restart as administrator or a reboot).
+    pub start_step: Option<hb_lab::Step>,
+    /// Offers "Restart as administrator" on the host steps' pages when set.
+    pub restart_as_admin: Option<RestartAsAdmin>,
 }
 
 impl Default for AppOptions {
@@ -53,6 +62,8 @@ impl Default for AppOptions {
             connector: unwired_connector(),
             export_path: None,
             demo_faults: None,
+            start_step: None,
+            restart_as_admin: None,
         }
     }
 }

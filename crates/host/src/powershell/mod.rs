@@ -1,12 +1,14 @@
-//! The real Hyper-V host: Windows PowerShell 5.1 driving the Hyper-V module and WMI. Scripts are
-//! fixed constants; every untrusted value travels as JSON on stdin. The runner and this host
-//! compile everywhere so tests can drive them with a fake `powershell`; on Windows
-//! [`PowerShellHost::system`] uses the real one.
+//! The real Hyper-V host: Windows PowerShell 5.1 driving the Hyper-V module and WMI through one
+//! long-lived worker process. Scripts are fixed constants; every untrusted value travels as JSON
+//! data beside them. The runner and this host compile everywhere so tests can drive them with a
+//! fake `powershell`; on Windows [`PowerShellHost::system`] uses the real one.
 
 pub mod protocol;
 pub mod runner;
 pub mod scripts;
+pub mod worker;
 
+pub use protocol::RequestKind;
 pub use runner::PowerShellRunner;
 
 use super::{
@@ -28,6 +30,9 @@ pub const THUMBNAIL: (u32, u32) = (640, 480);
 pub const BOOT_KEY_PRESSES: u32 = 15;
 /// Milliseconds between boot-prompt key presses.
 pub const BOOT_KEY_INTERVAL_MS: u32 = 1000;
+/// Called when enabling Hyper-V leaves Windows waiting for a restart, before the step asks
+/// for it: the app registers its reopening after the restart there.
+pub type OnRestartNeeded = std::sync::Arc<dyn Fn() + Send + Sync>;
 
 /// A Hyper-V host driven through PowerShell.
 pub struct PowerShellHost {
@@ -35,6 +40,7 @@ pub struct PowerShellHost {
     cancel: CancellationToken,
     /// A guest account for PowerShell Direct (`dsregcmd /status`); none exists at OOBE.
     guest: Option<(String, Secret)>,
+    on_restart_needed: Option<OnRestartNeeded>,
 }
 
 impl PowerShellHost {
@@ -44,7 +50,14 @@ impl PowerShellHost {
             runner,
             cancel: CancellationToken::new(),
             guest: None,
+            on_restart_needed: None,
         }
+    }
+
+    /// Runs `hook` each time enabling Hyper-V needs a restart to finish.
+    pub fn on_restart_needed(mut self, hook: OnRestartNeeded) -> PowerShellHost {
+        self.on_restart_needed = Some(hook);
+        self
     }
 
     /// The host on this Windows PC.
@@ -53,7 +66,7 @@ impl PowerShellHost {
         Self::new(PowerShellRunner::system())
     }
 
-    /// Kills any running script when `cancel` fires (e.g. the wizard's Cancel).
+    /// Stops the running request when `cancel` fires (e.g. the wizard's Cancel).
     pub fn with_cancel(mut self, cancel: CancellationToken) -> PowerShellHost {
         self.cancel = cancel;
         self
@@ -111,7 +124,11 @@ impl HyperVHost for PowerShellHost {
 
     async fn enable_feature(&self) -> Result<bool, HostError> {
         let v = self.run(scripts::ENABLE_FEATURE, json!({})).await?;
-        Ok(v["restart_needed"].as_bool().unwrap_or(true))
+        let restart_needed = v["restart_needed"].as_bool().unwrap_or(true);
+        if restart_needed && let Some(hook) = &self.on_restart_needed {
+            hook();
+        }
+        Ok(restart_needed)
     }
 
     async fn restart_needed(&self) -> Result<bool, HostError> {

@@ -1,93 +1,148 @@
-//! How we talk to `powershell.exe`: the fixed command line with the script as `-EncodedCommand`
-//! (base64 of UTF-16LE), the input as one JSON document on stdin, and the one-line JSON answer
-//! `{ok:true,data}` / `{ok:false,code,error}` on stdout.
+//! How we talk to the PowerShell worker (`hb-worker.ps1`): one fixed command line that starts the
+//! shipped script with `-File`, then JSON lines both ways, UTF-8 on both sides. A request carries
+//! a fixed script from [`super::scripts`] and, apart from it, the untrusted values as `input`; an
+//! answer is `{id,ok:true,data}` or `{id,ok:false,code,error}`.
 
 use crate::HostError;
-use base64::Engine;
+use serde::Serialize;
 use serde_json::Value;
+use std::ffi::OsString;
+use std::path::Path;
 
-/// The arguments before the encoded script: no logo, no profile, no prompts, no policy surprises.
-pub const FIXED_ARGS: [&str; 6] = [
+/// The arguments before the worker script's path. `RemoteSigned` runs our unsigned script
+/// installed from the MSI (a local file, not one marked as downloaded) without switching
+/// script checks off for anything else; a machine policy set by Group Policy still wins.
+pub const WORKER_ARGS: [&str; 6] = [
     "-NoLogo",
     "-NoProfile",
     "-NonInteractive",
     "-ExecutionPolicy",
-    "Bypass",
-    "-EncodedCommand",
+    "RemoteSigned",
+    "-File",
 ];
 
-/// The script as `-EncodedCommand` wants it: base64 of its UTF-16LE bytes.
-pub fn encode_command(script: &str) -> String {
-    let bytes: Vec<u8> = script.encode_utf16().flat_map(u16::to_le_bytes).collect();
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// The whole command line after the program name; it depends on the script only.
-pub fn command_args(script: &str) -> Vec<String> {
-    FIXED_ARGS
+/// The whole command line after the program name: it depends on where the worker script is only.
+pub fn worker_args(worker_script: &Path) -> Vec<OsString> {
+    WORKER_ARGS
         .iter()
-        .map(|a| a.to_string())
-        .chain(std::iter::once(encode_command(script)))
+        .map(OsString::from)
+        .chain(std::iter::once(worker_script.as_os_str().to_owned()))
         .collect()
 }
 
-/// The stdin document carrying every untrusted value.
-pub fn stdin_payload(input: &Value) -> String {
-    // serde_json escapes quotes, control characters and line breaks, so ConvertFrom-Json reads
-    // back exactly what we sent.
-    input.to_string()
+/// Which lane of the worker a request runs in. Each lane has one request in flight at most and a
+/// runspace of its own, so a ten-minute feature install never holds up the VM screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RequestKind {
+    /// The VM console's thumbnail, polled while the VM screen is open.
+    Screen,
+    /// Read-only questions (state, lists) asked while the person watches.
+    Poll,
+    /// Everything that changes the host, one after another.
+    Change,
 }
 
-/// Turns what the process produced into the script's `data`, or a typed error.
-pub fn parse_output(
-    stdout: &[u8],
-    stderr: &[u8],
-    exit_code: Option<i32>,
-) -> Result<Value, HostError> {
-    let stdout = String::from_utf8_lossy(stdout);
-    let stdout = stdout.trim_start_matches('\u{feff}');
-    let answer = stdout
-        .lines()
-        .rev()
-        .map(str::trim)
-        .filter(|l| l.starts_with('{'))
-        .find_map(|l| {
-            serde_json::from_str::<Value>(l)
-                .ok()
-                .filter(|v| v.get("ok").is_some_and(Value::is_boolean))
-        });
-    let Some(answer) = answer else {
-        let stderr = summarise_stderr(stderr);
-        if exit_code != Some(0) {
-            return Err(classify(
-                "Failed",
-                if stderr.is_empty() {
-                    "PowerShell printed nothing on stderr".to_string()
-                } else {
-                    stderr
-                },
-                exit_code,
-            ));
+impl RequestKind {
+    /// Every kind, in lane order.
+    pub const ALL: [RequestKind; 3] = [RequestKind::Screen, RequestKind::Poll, RequestKind::Change];
+
+    /// The lane's index in [`RequestKind::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            RequestKind::Screen => 0,
+            RequestKind::Poll => 1,
+            RequestKind::Change => 2,
         }
-        let first = stdout
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("(no output)");
-        return Err(HostError::Parse {
-            reason: "no JSON answer line {\"ok\":…} on stdout".into(),
-            excerpt: first.chars().take(200).collect(),
-        });
-    };
-    if answer["ok"] == Value::Bool(true) {
-        return Ok(answer.get("data").cloned().unwrap_or(Value::Null));
+    }
+
+    /// Whether a second identical request may join the one in flight instead of running again:
+    /// true for read-only lanes, never for changes.
+    pub fn joins_in_flight(self) -> bool {
+        self != RequestKind::Change
+    }
+}
+
+/// The first line of the fixed scripts' shared tail: everything from here on reads stdin and
+/// wraps the body in the one-shot epilogue, which the worker does for itself.
+const STDIN_PROLOGUE: &str = "try {\n  $stdin = [System.IO.StreamReader]::new([Console]::OpenStandardInput(), [System.Text.UTF8Encoding]::new($false))\n  $in = $stdin.ReadToEnd() | ConvertFrom-Json\n  $result = & {\n";
+/// Where a fixed script's body ends and its one-shot epilogue begins.
+const EPILOGUE: &str = "\n  }\n  $out = [ordered]@{ ok = $true; data = $result }";
+
+/// What the worker runs for one of the fixed scripts: its helper functions, then its body in a
+/// scope of its own, without the one-shot stdin reading and `exit`. `None` for text that is not
+/// one of [`super::scripts`]' scripts (a unit test walks them all).
+pub fn worker_script_text(script: &str) -> Option<String> {
+    let (helpers, rest) = script.split_once(STDIN_PROLOGUE)?;
+    let (body, _) = rest.rsplit_once(EPILOGUE)?;
+    Some(format!("{helpers}& {{\n{body}\n}}\n"))
+}
+
+/// One request line.
+#[derive(Serialize)]
+pub struct Request<'a> {
+    pub id: u64,
+    pub kind: RequestKind,
+    pub script: &'a str,
+    /// Last, so the values come after every fixed part of the line.
+    pub input: &'a Value,
+}
+
+/// Asks the worker to stop the pipeline running request `id`.
+#[derive(Serialize)]
+pub struct Stop {
+    pub id: u64,
+    pub stop: bool,
+}
+
+/// A line to send: compact JSON (serde_json escapes line breaks, so a value never ends the line
+/// early) and a newline.
+pub fn line(message: &impl Serialize) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec(message).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Reads one stdout line of the worker: the request id and its outcome, or `None` for a line
+/// that is not an answer (a stray warning).
+pub fn parse_answer(line: &str) -> Option<(u64, Result<Value, HostError>)> {
+    let line = line.trim_start_matches('\u{feff}').trim();
+    if !line.starts_with('{') {
+        return None;
+    }
+    let answer: Value = serde_json::from_str(line).ok()?;
+    let id = answer.get("id")?.as_u64()?;
+    let ok = answer.get("ok")?.as_bool()?;
+    if ok {
+        return Some((id, Ok(answer.get("data").cloned().unwrap_or(Value::Null))));
     }
     let code = answer["code"].as_str().unwrap_or("Failed");
     let message = answer["error"]
         .as_str()
         .unwrap_or("unknown error")
         .to_string();
-    Err(classify(code, message, exit_code))
+    Some((id, Err(classify(code, message, None))))
+}
+
+/// Why the worker process ended before answering, from its exit code and the last stderr lines.
+pub fn worker_ended(exit_code: Option<i32>, stderr: &[String]) -> HostError {
+    let stderr = summarise_stderr(stderr);
+    let lower = stderr.to_ascii_lowercase();
+    if lower.contains("is not digitally signed") || lower.contains("running scripts is disabled") {
+        return HostError::PowerShell {
+            exit_code,
+            message: format!(
+                "{stderr} (a Group Policy execution policy forbids the worker script hb-worker.ps1: ask your administrator to allow RemoteSigned scripts)"
+            ),
+        };
+    }
+    if stderr.is_empty() {
+        return HostError::PowerShell {
+            exit_code,
+            message: "the PowerShell worker stopped and printed nothing on stderr".into(),
+        };
+    }
+    classify("Failed", stderr, exit_code)
 }
 
 /// Maps the script's failure code (and well-known Windows messages) to a typed error.
@@ -102,6 +157,7 @@ fn classify(code: &str, message: String, exit_code: Option<i32>) -> HostError {
             vm: String::new(),
             name: message,
         },
+        "Stopped" => HostError::Cancelled,
         _ if lower.contains("requires elevation")
             || lower.contains("do not have the required permission")
             || lower.contains("access is denied") =>
@@ -123,11 +179,10 @@ fn classify(code: &str, message: String, exit_code: Option<i32>) -> HostError {
 }
 
 /// The first meaningful stderr lines, trimmed to a readable size.
-fn summarise_stderr(stderr: &[u8]) -> String {
-    let text = String::from_utf8_lossy(stderr);
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
+fn summarise_stderr(lines: &[String]) -> String {
+    let lines: Vec<&str> = lines
+        .iter()
+        .map(|l| l.trim())
         .filter(|l| !l.is_empty())
         .take(4)
         .collect();
@@ -155,74 +210,71 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn encoded_command_is_utf16le_base64() {
-        // "a" in UTF-16LE is 61 00.
-        assert_eq!(encode_command("a"), "YQA=");
-        let args = command_args(r"Hyper-V\Get-VM");
-        assert_eq!(&args[..6], &FIXED_ARGS.map(String::from));
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(&args[6])
-            .unwrap();
-        let units: Vec<u16> = decoded
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        assert_eq!(String::from_utf16(&units).unwrap(), r"Hyper-V\Get-VM");
+    fn every_fixed_script_becomes_worker_text_without_stdin_or_exit() {
+        for (name, script) in super::super::scripts::ALL {
+            let text = worker_script_text(script).unwrap_or_else(|| panic!("{name}"));
+            assert!(!text.contains("OpenStandardInput"), "{name}");
+            assert!(!text.contains("exit $exitCode"), "{name}");
+            assert!(text.contains("function Fail("), "{name} lost its helpers");
+            assert!(text.trim_end().ends_with('}'), "{name}");
+        }
+        assert_eq!(worker_script_text("Hyper-V\\Get-VM"), None);
+    }
+
+    #[test]
+    fn requests_are_one_line_with_the_values_last() {
+        let input = json!({ "name": "a\nb\"c José" });
+        let bytes = line(&Request {
+            id: 3,
+            kind: RequestKind::Screen,
+            script: "x\ny",
+            input: &input,
+        });
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(text.matches('\n').count(), 1, "{text}");
+        assert!(text.starts_with(r#"{"id":3,"kind":"screen","script":"x\ny","input":{"#));
+        assert!(text.contains("José"), "UTF-8, not escaped: {text}");
     }
 
     #[test]
     fn answers_map_to_data_or_typed_errors() {
         assert_eq!(
-            parse_output(
-                b"WARNING: x\r\n{\"ok\":true,\"data\":{\"a\":1}}\r\n",
-                b"",
-                Some(0)
-            )
-            .unwrap(),
-            json!({"a": 1})
+            parse_answer("\u{feff}{\"id\":1,\"ok\":true,\"data\":{\"a\":1}}\r"),
+            Some((1, Ok(json!({"a": 1}))))
         );
         assert_eq!(
-            parse_output(
-                br#"{"ok":false,"code":"NotElevated","error":"x"}"#,
-                b"",
-                Some(1)
-            )
-            .unwrap_err(),
-            HostError::NotElevated
+            parse_answer(r#"{"id":2,"ok":false,"code":"NotElevated","error":"x"}"#),
+            Some((2, Err(HostError::NotElevated)))
         );
         assert_eq!(
-            parse_output(
-                br#"{"ok":false,"code":"VmNotFound","error":"Lab"}"#,
-                b"",
-                Some(1)
-            )
-            .unwrap_err(),
-            HostError::VmNotFound { name: "Lab".into() }
+            parse_answer(r#"{"id":2,"ok":false,"code":"VmNotFound","error":"Lab"}"#),
+            Some((2, Err(HostError::VmNotFound { name: "Lab".into() })))
         );
-        assert!(matches!(
-            parse_output(
-                br#"{"ok":false,"code":"Failed","error":"The operation requires elevation."}"#,
-                b"",
-                Some(1)
-            )
-            .unwrap_err(),
-            HostError::NotElevated
-        ));
-        assert!(matches!(
-            parse_output(br#"{"ok":false,"code":"EditionUnsupported","error":"Windows Home (Core)"}"#, b"", Some(1)).unwrap_err(),
-            HostError::EditionUnsupported { edition } if edition.contains("Home")
-        ));
-        match parse_output(b"", b"line one\n\nline two\n", Some(5)).unwrap_err() {
+        assert_eq!(
+            parse_answer(
+                r#"{"id":4,"ok":false,"code":"Failed","error":"The operation requires elevation."}"#
+            ),
+            Some((4, Err(HostError::NotElevated)))
+        );
+        assert_eq!(
+            parse_answer(r#"{"id":5,"ok":false,"code":"Stopped","error":"stopped"}"#),
+            Some((5, Err(HostError::Cancelled)))
+        );
+        assert_eq!(parse_answer("WARNING: the module is old"), None);
+        assert_eq!(parse_answer("{not json"), None);
+        assert_eq!(parse_answer(r#"{"ok":true}"#), None);
+        match worker_ended(Some(5), &["line one".into(), "".into(), "line two".into()]) {
             HostError::PowerShell { exit_code, message } => {
                 assert_eq!(exit_code, Some(5));
                 assert_eq!(message, "line one line two");
             }
             other => panic!("unexpected {other:?}"),
         }
-        assert!(matches!(
-            parse_output(b"hello\n{not json", b"", Some(0)).unwrap_err(),
-            HostError::Parse { excerpt, .. } if excerpt == "hello"
-        ));
+        let policy = worker_ended(
+            Some(1),
+            &["File C:\\x\\hb-worker.ps1 cannot be loaded because running scripts is disabled on this system.".into()],
+        );
+        assert!(policy.to_string().contains("Group Policy"), "{policy}");
     }
 
     #[test]

@@ -61,6 +61,14 @@ impl HelloApp {
                 self.replay_sign_in = true;
                 self.start(Step::Bootstrap, JobAction::Revert);
             }
+            Command::RestartAsAdmin(step) => {
+                if let Some(restart) = &self.restart_as_admin {
+                    match restart(step) {
+                        Ok(()) => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+                        Err(e) => self.restart_as_admin_error = Some(e),
+                    }
+                }
+            }
             Command::RefreshScreen => self.session.capture_screen(),
             Command::DidItAnotherWay(step) => {
                 self.pending_advance = Some(Page::Step(step));

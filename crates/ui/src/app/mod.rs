@@ -93,6 +93,10 @@ pub struct HelloApp {
     commands: Commands,
     /// Reports the first painted frame for the start-up benchmark.
     first_frame: crate::first_frame::FirstFrameProbe,
+    /// "Restart as administrator" ([`super::AppOptions::restart_as_admin`]).
+    restart_as_admin: Option<super::RestartAsAdmin>,
+    /// Why the last restart as administrator did not happen (declined, failed).
+    restart_as_admin_error: Option<String>,
 }
 
 impl HelloApp {
@@ -124,6 +128,9 @@ impl HelloApp {
             saved.demo.unwrap_or(false)
         };
         theme::apply_style(ctx, saved.presenter);
+        if let Some(step) = options.start_step {
+            saved.page = Page::Step(step);
+        }
         let resumed = (saved.page != Page::Welcome).then_some(saved.page);
         let mut app = HelloApp {
             runtime: Some(runtime),
@@ -151,6 +158,8 @@ impl HelloApp {
             export_inbox: None,
             commands: Vec::new(),
             first_frame: Default::default(),
+            restart_as_admin: options.restart_as_admin.clone(),
+            restart_as_admin_error: None,
         };
         if resumed.is_some() || options.auto_connect {
             app.connect();

@@ -433,6 +433,9 @@ impl HelloApp {
                     ids: &ids,
                     iso_path: (step == Step::LabVm && lab.kind != Some(SessionKind::Demo))
                         .then_some(&mut iso_path),
+                    restart_as_admin: (self.restart_as_admin.is_some()
+                        && lab.kind != Some(SessionKind::Demo))
+                    .then_some(self.restart_as_admin_error.as_deref()),
                 };
                 let mut commands = Vec::new();
                 pages::step::show(ui, view, &mut commands);

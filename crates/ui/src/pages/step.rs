@@ -29,6 +29,9 @@ pub struct StepPageView<'a> {
     pub ids: &'a EvidenceIds,
     /// Step 4 on a real host: the Windows 11 ISO path being typed.
     pub iso_path: Option<&'a mut String>,
+    /// The app runs without elevation on a real host: offer "Restart as administrator", with
+    /// why the last attempt did not happen, if it did not.
+    pub restart_as_admin: Option<Option<&'a str>>,
 }
 
 /// Renders a step page. The page's main action (Apply, "Restart the demo PC") is the footer's
@@ -48,6 +51,10 @@ pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
         iso_field(ui, iso);
     }
     ui.add_space(8.0);
+    if let Some(last_error) = view.restart_as_admin.filter(|_| step.is_host_step()) {
+        restart_as_admin(ui, step, last_error, cmds);
+        ui.add_space(8.0);
+    }
     actions(ui, &view, cmds);
     ui.add_space(8.0);
     let pass_showing = matches!(view.tap, Some(TapView::Showing { .. }));
@@ -138,6 +145,24 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
             cmds.push(Command::Revert(step));
         }
     });
+}
+
+/// Host steps change Windows itself and need an administrator's token, which this copy of the
+/// app does not hold.
+fn restart_as_admin(ui: &mut Ui, step: Step, last_error: Option<&str>, cmds: &mut Commands) {
+    let detail = "Hyper-V and the lab VM need an elevated app. Windows asks you to confirm, \
+                  then the wizard reopens on this step; what you did so far is kept.";
+    Alert::warning().show_text(ui, "This step needs administrator rights", Some(detail));
+    if ui
+        .button("Restart as administrator")
+        .on_hover_text("Windows shows its User Account Control prompt")
+        .clicked()
+    {
+        cmds.push(Command::RestartAsAdmin(step));
+    }
+    if let Some(error) = last_error {
+        Alert::error().show_text(ui, "The wizard did not restart", Some(error));
+    }
 }
 
 /// The step's outcome in one alert: a heading that matches what happened and what the step
