@@ -27,6 +27,7 @@ mod host_demo_cli;
 mod host_emulated;
 mod host_powershell;
 mod host_steps;
+mod hostile_input;
 mod powershell_grammar;
 mod report_emulator;
 mod report_files;

@@ -10,7 +10,8 @@ use std::io::Write;
 pub(super) fn report_bad_input(err: &mut dyn Write, errors: &[InputError]) -> i32 {
     let _ = writeln!(err, "Nothing was issued. Fix the input and run again:");
     for e in errors {
-        let _ = writeln!(err, "  {e}");
+        // A message quotes the cell it is about: control and bidi characters shown escaped.
+        let _ = writeln!(err, "  {}", hb_lab::escape::for_display(&e.to_string()));
     }
     EXIT_BAD_INPUT
 }
@@ -73,11 +74,12 @@ pub(super) fn print_outcomes(
 ) {
     let issued = outcomes.iter().filter(|o| o.status.is_issued()).count();
     for o in outcomes.iter().filter(|o| !o.status.is_issued()) {
+        // The UPN and the reason may quote a CSV cell: control and bidi characters shown escaped.
         let _ = writeln!(
             err,
             "{}: {}",
-            o.upn,
-            o.error.as_deref().unwrap_or("no pass issued")
+            hb_lab::escape::for_display(&o.upn.to_string()),
+            hb_lab::escape::for_display(o.error.as_deref().unwrap_or("no pass issued"))
         );
     }
     let _ = writeln!(
@@ -100,7 +102,7 @@ pub(super) fn print_outcomes(
                 let _ = writeln!(
                     out,
                     "{}\t{}\t{} min\tstarts {}",
-                    o.upn,
+                    hb_lab::escape::csv_cell(&hb_lab::escape::for_display(&o.upn.to_string())),
                     tap.expose(),
                     o.lifetime_in_minutes
                         .map(|m| m.to_string())
