@@ -12,8 +12,11 @@ use hello_bootstrap::lab::session_file::SessionFile;
 use proptest::prelude::*;
 use std::path::PathBuf;
 
-/// The fuzz targets by name, each as the one call its `fuzz/fuzz_targets/<name>.rs` makes.
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+/// One fuzz target: its name and the one call its `fuzz/fuzz_targets/<name>.rs` makes.
+type Target = (&'static str, fn(&[u8]));
+
+/// The fuzz targets by name.
+const TARGETS: &[Target] = &[
     ("dsregcmd", |d| {
         let _ = dsregcmd::parse_bytes(d);
     }),
@@ -48,7 +51,7 @@ fn files_of(kind: &str, target: &str) -> Vec<Vec<u8>> {
         .join(target);
     crate::common::files_under(&dir)
         .into_iter()
-        .filter(|p| !p.file_name().is_some_and(|n| n == ".gitkeep"))
+        .filter(|p| p.file_name().is_none_or(|n| n != ".gitkeep"))
         .map(|p| std::fs::read(p).unwrap())
         .collect()
 }

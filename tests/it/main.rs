@@ -21,6 +21,7 @@ mod dsregcmd;
 mod emulator_oobe;
 mod emulator_persistence;
 mod emulator_steps;
+mod faults_client;
 mod graph_api;
 mod graph_client;
 mod helpdesk_emulator;
