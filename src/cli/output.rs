@@ -89,5 +89,9 @@ pub fn print_human(outcome: &Outcome) {
         step.number(),
         step.title()
     );
-    eprintln!("       {}", outcome.detail());
+    // Details quote names from outside (UPNs, VM names, Graph's messages): shown escaped.
+    eprintln!(
+        "       {}",
+        hb_lab::escape::for_display_lines(&outcome.detail())
+    );
 }

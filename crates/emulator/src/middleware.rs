@@ -105,11 +105,12 @@ pub(crate) async fn envelope(
         Some(rule) => {
             pause(delay).await;
             let applied = next.run(request).await;
-            return if rule.kind == FaultKind::Reset {
+            // Logged below like any call: the request log shows what reached the tenant.
+            if rule.kind == FaultKind::Reset {
                 reset_connection(applied)
             } else {
                 malformed(applied).await
-            };
+            }
         }
         None => {
             pause(delay).await;

@@ -19,6 +19,9 @@ pub struct GraphClient {
     tokens: Arc<dyn TokenSource>,
 }
 
+/// Retries of a call whose connection was refused (nothing listening, DNS, a proxy down).
+const REFUSED_RETRIES: u32 = 2;
+
 /// The user agent naming the app and its version.
 pub const USER_AGENT: &str = concat!("hello-bootstrap/", env!("CARGO_PKG_VERSION"));
 
@@ -325,7 +328,13 @@ impl GraphClient {
                 Ok(answer) => answer,
                 Err((reason, never_sent)) => {
                     // A refused connection never carried the request; anything else might have.
-                    if (never_sent || repeatable) && attempt < self.config.max_retries {
+                    // Nothing listening rarely heals in seconds, so it gets fewer tries.
+                    let budget = if never_sent && !maybe_applied {
+                        self.config.max_retries.min(REFUSED_RETRIES)
+                    } else {
+                        self.config.max_retries
+                    };
+                    if (never_sent || repeatable) && attempt < budget {
                         maybe_applied |= !never_sent;
                         self.wait_to_retry(attempt, None, &reason).await;
                         attempt += 1;

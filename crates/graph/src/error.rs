@@ -23,7 +23,7 @@ pub enum GraphError {
     /// Could not reach Graph at all, or its answers kept getting lost (`reason` says how often
     /// and whether anything changed).
     #[error(
-        "no answer from Microsoft Graph at {url}: {reason}. Check the network or --graph-url, then try again."
+        "cannot reach Microsoft Graph at {url}: {reason}. Check the network or --graph-url, then try again."
     )]
     Network { url: String, reason: String },
     /// A POST went out but its answer was lost, so whether Graph applied it is not known; it

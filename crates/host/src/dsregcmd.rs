@@ -154,6 +154,9 @@ pub fn parse(text: &str) -> Result<DsregStatus, DsregError> {
         return Err(DsregError::Empty);
     }
     let mut sections: Vec<DsregSection> = Vec::new();
+    // The last section's keys, lower-cased: a repeated key is found in constant time, so the
+    // parse stays linear in the input however many distinct keys a crafted file holds.
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     // Whether the previous line was a key line (a wrapped value may follow it).
     let mut after_key = false;
     for raw in text.lines() {
@@ -172,6 +175,7 @@ pub fn parse(text: &str) -> Result<DsregStatus, DsregError> {
                 name: name.to_string(),
                 entries: Vec::new(),
             });
+            seen.clear();
             after_key = false;
             continue;
         }
@@ -187,7 +191,7 @@ pub fn parse(text: &str) -> Result<DsregStatus, DsregError> {
                 });
             }
             let section = sections.last_mut().expect("a section was just ensured");
-            if section.get(key).is_none() {
+            if seen.insert(key.to_ascii_lowercase()) {
                 section.entries.push((key.to_string(), value.to_string()));
             }
             after_key = true;

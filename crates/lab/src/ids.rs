@@ -27,7 +27,7 @@ const ALLOWED: &str = "a user principal name allows only the letters A-Z and a-z
 fn shown(c: char) -> String {
     match c {
         ' ' => "a space".into(),
-        c if c.is_control() || c.is_whitespace() => {
+        c if c.is_control() || c.is_whitespace() || crate::escape::is_hostile(c) => {
             format!("the invisible character U+{:04X}", c as u32)
         }
         c if !c.is_ascii() => format!("'{c}' (accented and non-ASCII letters are not allowed)"),
@@ -47,7 +47,9 @@ impl Upn {
                 "is empty: give the user's sign-in name, e.g. adele.vance@contoso.com".into(),
             );
         }
-        let shown_s = s.escape_debug().to_string();
+        // Quoted values are escaped (a bidi mark must not reorder the message) and cut (a
+        // 10 kB paste must not flood it).
+        let shown_s = crate::escape::for_display_short(s, 80);
         if let Some(c) = s
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || LOCAL_SYMBOLS.contains(*c) || *c == '@'))
@@ -106,13 +108,13 @@ impl Upn {
         }
         if local.len() > UPN_MAX_LOCAL_LEN {
             return Err(format!(
-                "'{s}' has {} characters before the '@'; Entra allows at most {UPN_MAX_LOCAL_LEN}",
+                "'{shown_s}' has {} characters before the '@'; Entra allows at most {UPN_MAX_LOCAL_LEN}",
                 local.len()
             ));
         }
         if domain.len() > UPN_MAX_DOMAIN_LEN {
             return Err(format!(
-                "'{s}' has {} characters after the '@'; Entra allows at most {UPN_MAX_DOMAIN_LEN}",
+                "'{shown_s}' has {} characters after the '@'; Entra allows at most {UPN_MAX_DOMAIN_LEN}",
                 domain.len()
             ));
         }

@@ -1,6 +1,7 @@
 //! The lab domain: the seven steps, their controllers' contract, the evidence they show, the change
 //! journal that makes revert exact, and the session file that makes resume possible.
 
+pub mod escape;
 pub mod evidence;
 pub mod ids;
 pub mod journal;

@@ -35,7 +35,10 @@ pub(super) async fn add_faults(
         FaultsBody::Rules { rules } => rules,
         FaultsBody::One(rule) => vec![rule],
     };
-    if let Some(bad) = rules.iter().find(|r| !(400..=599).contains(&r.status)) {
+    if let Some(bad) = rules
+        .iter()
+        .find(|r| r.kind == crate::config::FaultKind::Status && !(400..=599).contains(&r.status))
+    {
         return Err(fail(
             StatusCode::BAD_REQUEST,
             "BadRequest",

@@ -18,7 +18,8 @@ pub(super) fn usage_error(
 ) -> i32 {
     let _ = writeln!(err, "Nothing was issued. Fix the command and run again:");
     for e in errors {
-        let _ = writeln!(err, "  {e}");
+        // A message quotes the cell it is about: control and bidi characters shown escaped.
+        let _ = writeln!(err, "  {}", hb_lab::escape::for_display(&e.to_string()));
     }
     if json {
         let doc = json!({
@@ -48,7 +49,8 @@ pub(super) fn json_outcome(o: &IssueOutcome, with_tap: bool) -> Value {
 fn pass_line(o: &IssueOutcome) -> String {
     format!(
         "{}\t{}\tvalid {} to {}\t{}",
-        o.upn,
+        // A UPN may come from a CSV cell: a formula prefix neutralised, hostile characters escaped.
+        hb_lab::escape::csv_cell(&hb_lab::escape::for_display(&o.upn)),
         o.tap.as_ref().map(|t| t.expose()).unwrap_or_default(),
         o.start.as_deref().unwrap_or("now"),
         o.end.as_deref().unwrap_or("?"),
@@ -60,10 +62,12 @@ fn pass_line(o: &IssueOutcome) -> String {
     )
 }
 
+/// Who a result is for, as the terminal shows it: control and bidi characters escaped.
 fn who(o: &IssueOutcome) -> String {
+    let upn = hb_lab::escape::for_display(&o.upn);
     match o.line {
-        Some(line) => format!("line {line}: {}", o.upn),
-        None => o.upn.clone(),
+        Some(line) => format!("line {line}: {upn}"),
+        None => upn.into_owned(),
     }
 }
 
@@ -157,7 +161,7 @@ impl<'a> Sink<'a> {
                 self.total,
                 who(&o),
                 o.status.id(),
-                o.reason.as_deref().unwrap_or("")
+                hb_lab::escape::for_display(o.reason.as_deref().unwrap_or(""))
             );
         }
         self.outcomes.push(o);
