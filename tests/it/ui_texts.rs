@@ -61,6 +61,7 @@ fn page_with_tap(
                     caption: None,
                     ids: &ids,
                     iso_path: None,
+                    restart_as_admin: None,
                 };
                 hello_bootstrap::ui::pages::step::show(ui, view, &mut s.commands);
             },
