@@ -395,13 +395,18 @@ fn hostile_options() -> StepOptions {
 fn every_script_and_evidence_snippet_parses() {
     let mut checked = 0;
     let mut problems = Vec::new();
-    for (name, script) in all_scripts() {
+    for (name, script) in scripts::ALL {
         problems.extend(syntax_problems(name, script));
         checked += 1;
         // What the long-lived worker actually runs for it.
         let worker_text = hello_bootstrap::host::powershell::protocol::worker_script_text(script)
             .unwrap_or_else(|| panic!("{name} has no worker form"));
         problems.extend(syntax_problems(&format!("{name} (worker)"), &worker_text));
+    }
+    // The guest reporter runs inside the VM, not in the host's worker.
+    for (name, script) in hello_bootstrap::host::reporter::all_scripts() {
+        problems.extend(syntax_problems(name, script));
+        checked += 1;
     }
     problems.extend(syntax_problems(
         "hb-worker.ps1",

@@ -168,7 +168,13 @@ impl LabState {
 
     /// A new frame of the VM's screen.
     pub(super) fn on_screen(&mut self, screen: VmScreen) {
-        self.vm_screen = Some(screen);
+        // A job's closing capture of a still screen changes nothing the UI shows.
+        let same = self.vm_screen.as_ref().is_some_and(|s| {
+            (s.width, s.height) == (screen.width, screen.height) && s.rgba == screen.rgba
+        });
+        if !same {
+            self.vm_screen = Some(screen);
+        }
     }
 
     /// The VM's screen when a host step's apply finished: the report keeps it for that step.
