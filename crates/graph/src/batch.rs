@@ -20,6 +20,18 @@ pub struct BatchRequest {
 }
 
 impl BatchRequest {
+    /// This request as an item of a `$batch` body, under the id its answer comes back with.
+    fn item(&self, id: usize) -> Value {
+        let mut item = json!({ "id": id.to_string(), "method": self.method, "url": self.url });
+        if let Some(body) = &self.body {
+            item["body"] = body.clone();
+            item["headers"] = json!({ "Content-Type": "application/json" });
+        }
+        item
+    }
+}
+
+impl BatchRequest {
     /// A GET of a fixed relative URL such as `/users?$top=5`.
     pub fn get(url: impl Into<String>) -> Self {
         BatchRequest {
@@ -114,14 +126,7 @@ pub async fn send_chunk(
     let items: Vec<Value> = requests
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            let mut item = json!({ "id": i.to_string(), "method": r.method, "url": r.url });
-            if let Some(body) = &r.body {
-                item["body"] = body.clone();
-                item["headers"] = json!({ "Content-Type": "application/json" });
-            }
-            item
-        })
+        .map(|(i, r)| r.item(i))
         .collect();
     let reply = client
         .send(Method::POST, &url, Some(&json!({ "requests": items })))
@@ -182,19 +187,7 @@ pub(crate) async fn run(
         let mut pending: Vec<usize> = (0..chunk.len()).collect();
         let mut attempt = 0;
         while !pending.is_empty() {
-            let items: Vec<Value> = pending
-                .iter()
-                .map(|&i| {
-                    let r = &chunk[i];
-                    let mut item =
-                        json!({ "id": (offset + i).to_string(), "method": r.method, "url": r.url });
-                    if let Some(body) = &r.body {
-                        item["body"] = body.clone();
-                        item["headers"] = json!({ "Content-Type": "application/json" });
-                    }
-                    item
-                })
-                .collect();
+            let items: Vec<Value> = pending.iter().map(|&i| chunk[i].item(offset + i)).collect();
             let reply = client
                 .send(Method::POST, &url, Some(&json!({ "requests": items })))
                 .await?

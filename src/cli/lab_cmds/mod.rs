@@ -241,15 +241,20 @@ pub async fn revert(global: &GlobalArgs, args: &LabArgs) -> i32 {
     }
 }
 
+/// The Graph connection the help-desk commands share; `Err` is the exit code after saying why.
+async fn helpdesk_graph(global: &GlobalArgs) -> Result<std::sync::Arc<hb_graph::GraphClient>, i32> {
+    let env = environment(global).await.map_err(env_failure)?;
+    env.graph.clone().ok_or_else(|| {
+        eprintln!("error: no Microsoft Graph connection");
+        EXIT_FAILED
+    })
+}
+
 /// `tap issue`: the help desk's TAPs for one user or a CSV of users.
 pub async fn tap_issue(global: &GlobalArgs, args: &hb_helpdesk::cli::TapIssueArgs) -> i32 {
-    let env = match environment(global).await {
-        Ok(env) => env,
-        Err(e) => return env_failure(e),
-    };
-    let Some(graph) = env.graph.clone() else {
-        eprintln!("error: no Microsoft Graph connection");
-        return EXIT_FAILED;
+    let graph = match helpdesk_graph(global).await {
+        Ok(graph) => graph,
+        Err(code) => return code,
     };
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
@@ -258,26 +263,18 @@ pub async fn tap_issue(global: &GlobalArgs, args: &hb_helpdesk::cli::TapIssueArg
 
 /// `tap list UPN`: a user's pass, never its code.
 pub async fn tap_list(global: &GlobalArgs, args: &hb_helpdesk::cli::TapListArgs) -> i32 {
-    let env = match environment(global).await {
-        Ok(env) => env,
-        Err(e) => return env_failure(e),
-    };
-    let Some(graph) = env.graph.clone() else {
-        eprintln!("error: no Microsoft Graph connection");
-        return EXIT_FAILED;
+    let graph = match helpdesk_graph(global).await {
+        Ok(graph) => graph,
+        Err(code) => return code,
     };
     hb_helpdesk::cli::run_list(args, &graph, &mut std::io::stdout(), &mut std::io::stderr()).await
 }
 
 /// `tap revoke UPN`: deletes a user's pass.
 pub async fn tap_revoke(global: &GlobalArgs, args: &hb_helpdesk::cli::TapRevokeArgs) -> i32 {
-    let env = match environment(global).await {
-        Ok(env) => env,
-        Err(e) => return env_failure(e),
-    };
-    let Some(graph) = env.graph.clone() else {
-        eprintln!("error: no Microsoft Graph connection");
-        return EXIT_FAILED;
+    let graph = match helpdesk_graph(global).await {
+        Ok(graph) => graph,
+        Err(code) => return code,
     };
     hb_helpdesk::cli::run_revoke(args, &graph, &mut std::io::stdout(), &mut std::io::stderr()).await
 }
