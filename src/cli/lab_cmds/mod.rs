@@ -241,19 +241,26 @@ pub async fn revert(global: &GlobalArgs, args: &LabArgs) -> i32 {
     }
 }
 
-/// The Graph connection the help-desk commands share; `Err` is the exit code after saying why.
-async fn helpdesk_graph(global: &GlobalArgs) -> Result<std::sync::Arc<hb_graph::GraphClient>, i32> {
+/// The lab environment and its Graph connection, which the help-desk commands share; `Err` is
+/// the exit code after saying why. The environment is returned too: in demo mode it owns the
+/// emulated cloud, which must outlive every call.
+async fn helpdesk_graph(
+    global: &GlobalArgs,
+) -> Result<(LabEnv, std::sync::Arc<hb_graph::GraphClient>), i32> {
     let env = environment(global).await.map_err(env_failure)?;
-    env.graph.clone().ok_or_else(|| {
-        eprintln!("error: no Microsoft Graph connection");
-        EXIT_FAILED
-    })
+    match env.graph.clone() {
+        Some(graph) => Ok((env, graph)),
+        None => {
+            eprintln!("error: no Microsoft Graph connection");
+            Err(EXIT_FAILED)
+        }
+    }
 }
 
 /// `tap issue`: the help desk's TAPs for one user or a CSV of users.
 pub async fn tap_issue(global: &GlobalArgs, args: &hb_helpdesk::cli::TapIssueArgs) -> i32 {
-    let graph = match helpdesk_graph(global).await {
-        Ok(graph) => graph,
+    let (_env, graph) = match helpdesk_graph(global).await {
+        Ok(connected) => connected,
         Err(code) => return code,
     };
     let mut out = std::io::stdout();
@@ -263,8 +270,8 @@ pub async fn tap_issue(global: &GlobalArgs, args: &hb_helpdesk::cli::TapIssueArg
 
 /// `tap list UPN`: a user's pass, never its code.
 pub async fn tap_list(global: &GlobalArgs, args: &hb_helpdesk::cli::TapListArgs) -> i32 {
-    let graph = match helpdesk_graph(global).await {
-        Ok(graph) => graph,
+    let (_env, graph) = match helpdesk_graph(global).await {
+        Ok(connected) => connected,
         Err(code) => return code,
     };
     hb_helpdesk::cli::run_list(args, &graph, &mut std::io::stdout(), &mut std::io::stderr()).await
@@ -272,8 +279,8 @@ pub async fn tap_list(global: &GlobalArgs, args: &hb_helpdesk::cli::TapListArgs)
 
 /// `tap revoke UPN`: deletes a user's pass.
 pub async fn tap_revoke(global: &GlobalArgs, args: &hb_helpdesk::cli::TapRevokeArgs) -> i32 {
-    let graph = match helpdesk_graph(global).await {
-        Ok(graph) => graph,
+    let (_env, graph) = match helpdesk_graph(global).await {
+        Ok(connected) => connected,
         Err(code) => return code,
     };
     hb_helpdesk::cli::run_revoke(args, &graph, &mut std::io::stdout(), &mut std::io::stderr()).await
