@@ -185,6 +185,7 @@ fn when_no_save_dialog_gives_a_file_the_summary_offers_a_path_in_documents() {
 }
 
 /// Width and height from a PNG's IHDR chunk (right after the 8-byte signature).
+#[cfg(feature = "snapshots")]
 fn image_size(png: &[u8]) -> (u32, u32) {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
     assert_eq!(&png[12..16], b"IHDR");
