@@ -6,7 +6,9 @@ use crate::error::GraphErr;
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
-/// `$select`: keeps only the named properties.
+/// `$select`: keeps only the named properties, and an item's `@odata.type`, which is an
+/// annotation rather than a property: in a collection of a base type (`directoryObject`
+/// memberships, group members) Graph names each item's derived type whatever `$select` says.
 pub fn select(item: Value, query: &GraphQuery) -> Value {
     let Some(fields) = query.get("select") else {
         return item;
@@ -19,7 +21,9 @@ pub fn select(item: Value, query: &GraphQuery) -> Value {
     match item {
         Value::Object(map) => Value::Object(
             map.into_iter()
-                .filter(|(k, _)| wanted.iter().any(|w| w.eq_ignore_ascii_case(k)))
+                .filter(|(k, _)| {
+                    k == "@odata.type" || wanted.iter().any(|w| w.eq_ignore_ascii_case(k))
+                })
                 .collect::<Map<_, _>>(),
         ),
         other => other,

@@ -126,7 +126,7 @@ async fn list_members(
             t.group(&id).map(|g| {
                 g.members
                     .iter()
-                    .filter_map(|m| t.user(m.as_str()).map(|u| u.to_graph()))
+                    .filter_map(|m| t.user(m.as_str()).map(|u| u.to_directory_object()))
                     .collect::<Vec<_>>()
             })
         })

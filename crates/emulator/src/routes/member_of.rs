@@ -90,15 +90,8 @@ async fn user_memberships(
         })
         .ok_or_else(|| GraphErr::directory_not_found(&id))?;
     items.extend(role_items(&state, &caller, &id)?);
-    // Items of a directoryObject collection keep their `@odata.type` under `$select` (that is
-    // how a caller tells a group from a role), so `$select` is applied here, not by the pager.
     let query = GraphQuery::parse(raw.as_deref());
-    let items = items
-        .into_iter()
-        .map(|item| keep_type(crate::odata::select(item.clone(), &query), &item))
-        .collect();
-    let rest = GraphQuery::parse(Some(&without_select(raw.as_deref())));
-    ROLES.page(&state, version, &rest, items)
+    ROLES.page(&state, version, &query, items)
 }
 
 /// `GET /users/{id}/memberOf/microsoft.graph.directoryRole` (and transitive): roles only.
@@ -136,21 +129,4 @@ fn role_items(state: &SharedState, caller: &Caller, id: &str) -> Result<Vec<Valu
             }
         })
         .collect())
-}
-
-fn keep_type(mut selected: Value, full: &Value) -> Value {
-    if let (Value::Object(map), Some(t)) = (&mut selected, full.get("@odata.type")) {
-        map.insert("@odata.type".into(), t.clone());
-    }
-    selected
-}
-
-fn without_select(raw: Option<&str>) -> String {
-    let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        if !k.trim_start_matches('$').eq_ignore_ascii_case("select") {
-            out.append_pair(&k, &v);
-        }
-    }
-    out.finish()
 }
