@@ -65,6 +65,47 @@ pub struct GlobalArgs {
     pub client_id: Option<String>,
     #[command(flatten)]
     pub faults: FaultArgs,
+    #[command(flatten)]
+    pub propagation: PropagationArgs,
+}
+
+/// Replication lags of the emulated cloud (`emulator`, and any command with `--demo`), so the
+/// waiting a real tenant makes step 7 do can be rehearsed and tested.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PropagationArgs {
+    /// A new device (with its Intune managed device and Windows Hello key) shows in Graph only
+    /// after this long: seconds like 30, or 1500ms, 30s, 2m.
+    #[arg(long, global = true, value_name = "DELAY", value_parser = parse_device_delay)]
+    pub device_delay: Option<std::time::Duration>,
+    /// A new sign-in shows in the sign-in logs only after this long.
+    #[arg(long, global = true, value_name = "DELAY", value_parser = parse_sign_in_delay)]
+    pub sign_in_delay: Option<std::time::Duration>,
+    /// A new Temporary Access Pass is accepted at the VM's OOBE only after this long.
+    #[arg(long, global = true, value_name = "DELAY", value_parser = parse_tap_delay)]
+    pub tap_delay: Option<std::time::Duration>,
+}
+
+impl PropagationArgs {
+    /// The emulator's delays (none unless asked for).
+    pub fn delays(&self) -> hb_emulator::Propagation {
+        hb_emulator::Propagation::from_flags(
+            self.device_delay.unwrap_or_default(),
+            self.sign_in_delay.unwrap_or_default(),
+            self.tap_delay.unwrap_or_default(),
+        )
+    }
+}
+
+fn parse_device_delay(text: &str) -> Result<std::time::Duration, String> {
+    hb_emulator::parse_delay("--device-delay", text)
+}
+
+fn parse_sign_in_delay(text: &str) -> Result<std::time::Duration, String> {
+    hb_emulator::parse_delay("--sign-in-delay", text)
+}
+
+fn parse_tap_delay(text: &str) -> Result<std::time::Duration, String> {
+    hb_emulator::parse_delay("--tap-delay", text)
 }
 
 /// Faults and latency of the emulated cloud (`emulator`, and any command with `--demo`), to see
@@ -181,6 +222,11 @@ pub struct RunArgs {
     /// Make the TAP usable once (step 6).
     #[arg(long)]
     pub tap_once: bool,
+    /// Step 6: when the lab user already holds a Temporary Access Pass this lab did not issue
+    /// (its code cannot be shown), replace it with a new one. Whoever holds the old pass can no
+    /// longer sign in with it.
+    #[arg(long)]
+    pub replace_tap: bool,
     /// Windows 11 ISO for the lab VM (step 4).
     #[arg(long, value_name = "FILE")]
     pub iso: Option<PathBuf>,

@@ -75,6 +75,9 @@ pub struct DemoOptions {
     /// The emulated host's time scale; `None` is the stage pace
     /// ([`hb_host::emulated::DEMO_TIME_SCALE`]), `Some(0.0)` no waits at all (`--fast`).
     pub host_time_scale: Option<f64>,
+    /// Replication lags of the emulated cloud (`--device-delay`, `--sign-in-delay`,
+    /// `--tap-delay`).
+    pub propagation: hb_emulator::Propagation,
 }
 
 impl DemoOptions {
@@ -160,6 +163,7 @@ impl LabEnv {
             faults: options.faults.clone(),
             fault_seed: options.fault_seed,
             state_file: Some(paths::demo_tenant_file()),
+            propagation: options.propagation,
             ..Default::default()
         };
         let handle = hb_emulator::Emulator::start(config)
@@ -333,17 +337,19 @@ impl LabEnv {
 
     /// The session's backend: the shipped controllers on this environment.
     pub fn into_backend(self) -> Backend {
-        Backend::new(Arc::new(ControllerBackend {
-            info: BackendInfo {
-                tenant_name: self.tenant_name,
-                account: self.account,
-                kind: self.kind,
+        Backend::new(Arc::new(super::revert_roles::RoleCheckedBackend::new(
+            ControllerBackend {
+                info: BackendInfo {
+                    tenant_name: self.tenant_name,
+                    account: self.account,
+                    kind: self.kind,
+                },
+                graph: self.graph,
+                host: self.host,
+                session: self.session,
+                keepalive: self.keepalive,
             },
-            graph: self.graph,
-            host: self.host,
-            session: self.session,
-            keepalive: self.keepalive,
-        }))
+        )))
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod elevation;
 pub mod env;
 pub mod helpdesk;
+pub mod revert_roles;
 
 pub use env::{DemoOptions, EnvError, LabEnv, RealOptions};
 

@@ -179,6 +179,56 @@ pub fn role_needs(step: Step) -> &'static [RoleNeed] {
     }
 }
 
+/// What undoing each step does that needs a role, least privileged first, from the "Permissions"
+/// section of each delete or update call. Checked before a revert starts (the wizard's "Reset
+/// lab" and `revert`), so a revert the account may not do is refused before it changes anything.
+pub fn revert_role_needs(step: Step) -> &'static [RoleNeed] {
+    match step {
+        // Undoing steps 1, 2 and 5 writes the same objects the step wrote.
+        Step::MdmUserScope | Step::WhfbEnrollment | Step::TapPolicy => role_needs(step),
+        Step::HypervFeature | Step::LabVm => &[],
+        // "Delete temporaryAccessPassAuthenticationMethod": Authentication Administrator for a
+        // non-admin (the lab user), Privileged Authentication Administrator.
+        Step::TapIssued => {
+            const {
+                &[need(
+                    "delete the lab user's Temporary Access Pass",
+                    &[
+                        "Authentication Administrator",
+                        "Privileged Authentication Administrator",
+                    ],
+                )]
+            }
+        }
+        Step::Bootstrap => {
+            const {
+                &[
+                    // "Delete device": Cloud Device Administrator, Intune Administrator,
+                    // Windows 365 Administrator.
+                    need(
+                        "delete the lab VM's Entra device",
+                        &["Cloud Device Administrator", "Intune Administrator"],
+                    ),
+                    // "Delete managedDevice": Intune Administrator.
+                    need(
+                        "delete the lab VM's Intune managed device",
+                        &["Intune Administrator"],
+                    ),
+                    // "Delete windowsHelloForBusinessAuthenticationMethod": Authentication
+                    // Administrator, Privileged Authentication Administrator.
+                    need(
+                        "delete the lab user's Windows Hello for Business key",
+                        &[
+                            "Authentication Administrator",
+                            "Privileged Authentication Administrator",
+                        ],
+                    ),
+                ]
+            }
+        }
+    }
+}
+
 /// A role's name: the one our table has for its template id, else what Graph calls it.
 fn role_name(role: DirectoryRole) -> Option<String> {
     let known = role
@@ -211,13 +261,18 @@ pub struct Identity {
     /// name): the token may not read directory roles, so which roles are held is unknown.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub roles_unreadable: bool,
+    /// Roles the account may activate in Privileged Identity Management but has not: they allow
+    /// nothing yet, and a refusal names them ("activate it in PIM"). Empty when Graph would not
+    /// list eligibilities to this sign-in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub eligible_roles: Vec<String>,
 }
 
 /// Why a step may not run with this sign-in.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum PreflightError {
     /// The account lacks every role that would allow the step.
-    #[error("step {} needs {} (you have: {})", .step.number(), role_text(.needed), have_text(.have))]
+    #[error("step {} needs {} (you have: {}){}", .step.number(), role_text(.needed), have_text(.have), eligible_text(.eligible))]
     MissingRole {
         /// The step that cannot run.
         step: Step,
@@ -225,6 +280,24 @@ pub enum PreflightError {
         needed: Vec<&'static str>,
         /// The roles the account holds.
         have: Vec<String>,
+        /// Roles the account could activate in PIM that would do.
+        eligible: Vec<String>,
+    },
+    /// The account may not undo what a step changed; nothing was reverted.
+    #[error("reverting step {} needs {} to {} (you have: {}); the revert asks for the permission{} {} when it starts{}", .step.number(), role_text(.needed), .action, have_text(.have), if .permissions.len() == 1 { "" } else { "s" }, .permissions.join(", "), eligible_text(.eligible))]
+    MissingRevertRole {
+        /// The step whose revert cannot run.
+        step: Step,
+        /// What the revert does that the account may not.
+        action: &'static str,
+        /// Any one of these roles would do.
+        needed: Vec<&'static str>,
+        /// The roles the account holds.
+        have: Vec<String>,
+        /// The delegated permissions the revert uses (asked for incrementally).
+        permissions: Vec<&'static str>,
+        /// Roles the account could activate in PIM that would do.
+        eligible: Vec<String>,
     },
     /// The token lacks a permission the step uses.
     #[error("step {} needs the permission {}; sign in again to consent", .step.number(), .permission)]
@@ -262,6 +335,17 @@ fn role_text(needed: &[&str]) -> String {
     }
 }
 
+fn eligible_text(eligible: &[String]) -> String {
+    match eligible {
+        [] => String::new(),
+        [one] => format!("; you are eligible for {one}: activate it in PIM, then Check again"),
+        many => format!(
+            "; you are eligible for {}: activate one in PIM, then Check again",
+            many.join(", ")
+        ),
+    }
+}
+
 fn have_text(have: &[String]) -> String {
     if have.is_empty() {
         "no directory role".into()
@@ -294,6 +378,13 @@ impl Identity {
         };
         roles.sort();
         roles.dedup();
+        let mut eligible_roles: Vec<String> = eligible_roles(graph, &me.id)
+            .await
+            .into_iter()
+            .filter(|r| !roles.contains(r))
+            .collect();
+        eligible_roles.sort();
+        eligible_roles.dedup();
         let account = me.upn().map_err(|reason| GraphError::Decode {
             status: 200,
             url: graph.url_of(&hb_graph::GraphPath::v1().seg("me")),
@@ -311,6 +402,7 @@ impl Identity {
             roles,
             scopes,
             roles_unreadable,
+            eligible_roles,
         })
     }
 
@@ -318,10 +410,15 @@ impl Identity {
     /// `step` does that it may not do now; `None` when nothing is missing. When no single role
     /// covers every missing action, each action's least privileged role is named.
     pub fn missing_roles(&self, step: Step) -> Option<Vec<&'static str>> {
+        self.missing_of(role_needs(step))
+    }
+
+    /// [`Identity::missing_roles`] for any list of needs.
+    fn missing_of(&self, needs: &'static [RoleNeed]) -> Option<Vec<&'static str>> {
         if self.has_role(GLOBAL_ADMINISTRATOR) {
             return None;
         }
-        let unmet: Vec<&RoleNeed> = role_needs(step)
+        let unmet: Vec<&RoleNeed> = needs
             .iter()
             .filter(|n| !n.roles.iter().any(|r| self.has_role(r)))
             .collect();
@@ -341,6 +438,52 @@ impl Identity {
         }
     }
 
+    /// The PIM-eligible roles among `needed` (Global Administrator always counts).
+    fn eligible_among(&self, needed: &[&'static str]) -> Vec<String> {
+        self.eligible_roles
+            .iter()
+            .filter(|e| {
+                e.eq_ignore_ascii_case(GLOBAL_ADMINISTRATOR)
+                    || needed.iter().any(|n| n.eq_ignore_ascii_case(e))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Checks the roles undoing `step` needs (no network): the first action the account may
+    /// not do is named with its least privileged roles and the permissions the revert uses.
+    pub fn check_revert(&self, step: Step) -> Result<(), PreflightError> {
+        let needs = revert_role_needs(step);
+        if self.has_role(GLOBAL_ADMINISTRATOR) {
+            return Ok(());
+        }
+        let Some(unmet) = needs
+            .iter()
+            .find(|n| !n.roles.iter().any(|r| self.has_role(r)))
+        else {
+            return Ok(());
+        };
+        if self.roles_unreadable {
+            return Err(PreflightError::RolesUnreadable {
+                account: self.account.clone(),
+                permission: ROLE_READ_PERMISSION,
+            });
+        }
+        let needed = unmet.roles.to_vec();
+        Err(PreflightError::MissingRevertRole {
+            step,
+            action: unmet.action,
+            eligible: self.eligible_among(&needed),
+            needed,
+            have: self.roles.clone(),
+            permissions: super::scopes::scopes_for_action(step, hb_lab::session::JobAction::Revert)
+                .iter()
+                .copied()
+                .filter(|s| s.contains("ReadWrite") || s.contains("AccessAsUser"))
+                .collect(),
+        })
+    }
+
     /// Whether the account holds a role (case-insensitive).
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r.eq_ignore_ascii_case(role))
@@ -357,6 +500,7 @@ impl Identity {
             }
             return Err(PreflightError::MissingRole {
                 step,
+                eligible: self.eligible_among(&needed),
                 needed,
                 have: self.roles.clone(),
             });
@@ -413,6 +557,46 @@ async fn assigned_roles(graph: &GraphClient, user: &UserId) -> Option<Vec<String
     )
 }
 
+/// The roles the account may activate in PIM (tenant-wide eligibilities, by template id); empty
+/// when Graph refuses the read (it needs a role-reading role as well as the permission).
+async fn eligible_roles(graph: &GraphClient, user: &UserId) -> Vec<String> {
+    let id = user.as_str();
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Vec::new();
+    }
+    match directory::role_eligibilities(graph, user).await {
+        Ok(items) => items
+            .into_iter()
+            .filter(|e| e.directory_scope_id.as_deref().is_none_or(|s| s == "/"))
+            .map(|e| {
+                template_name(&e.role_definition_id)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("custom role {}", e.role_definition_id))
+            })
+            .collect(),
+        Err(e) => {
+            tracing::debug!(error = %e, "PIM eligibilities are not readable to this sign-in");
+            Vec::new()
+        }
+    }
+}
+
+/// Preflight of a revert: who is signed in and whether they may undo each of `steps`, before
+/// anything is reverted. Sends only GET requests.
+pub async fn preflight_revert(
+    graph: &GraphClient,
+    scopes: Option<Vec<String>>,
+    steps: &[Step],
+) -> Result<Identity, PreflightError> {
+    let identity = Identity::fetch(graph, scopes)
+        .await
+        .map_err(PreflightError::Graph)?;
+    for step in steps {
+        identity.check_revert(*step)?;
+    }
+    Ok(identity)
+}
+
 /// Runs preflight for `steps`: identity, roles and permissions, then the tenant's licence for
 /// sign-in logs when step 7 is among them. Sends only GET requests.
 pub async fn preflight(
@@ -463,6 +647,7 @@ mod tests {
             roles: roles.iter().map(|r| r.to_string()).collect(),
             scopes: scopes.map(|s| s.iter().map(|x| x.to_string()).collect()),
             roles_unreadable: false,
+            eligible_roles: Vec::new(),
         }
     }
 
@@ -520,5 +705,57 @@ mod tests {
         let helpdesk = identity(&["Authentication Administrator"], None);
         assert!(helpdesk.check(Step::TapIssued).is_ok());
         assert!(helpdesk.check(Step::WhfbEnrollment).is_err());
+    }
+
+    #[test]
+    fn a_pim_eligible_role_that_would_do_is_named_with_how_to_activate_it() {
+        let mut helpdesk = identity(&["Helpdesk Administrator"], None);
+        helpdesk.eligible_roles = vec![
+            "Authentication Administrator".into(),
+            "Reports Reader".into(),
+        ];
+        let e = helpdesk.check(Step::TapIssued).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "step 6 needs one of the roles Authentication Administrator, Privileged Authentication Administrator (you have: Helpdesk Administrator); you are eligible for Authentication Administrator: activate it in PIM, then Check again"
+        );
+        // An eligibility that would not help is not offered as the fix.
+        let e = helpdesk.check(Step::TapPolicy).unwrap_err();
+        assert!(!e.to_string().contains("eligible"), "{e}");
+    }
+
+    #[test]
+    fn a_revert_the_account_may_not_do_names_the_role_and_the_permissions() {
+        let reader = identity(&["Global Reader"], None);
+        let e = reader.check_revert(Step::Bootstrap).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "reverting step 7 needs one of the roles Cloud Device Administrator, Intune Administrator to delete the lab VM's Entra device (you have: Global Reader); the revert asks for the permissions Directory.AccessAsUser.All, DeviceManagementManagedDevices.ReadWrite.All, UserAuthenticationMethod.ReadWrite.All when it starts"
+        );
+        let intune = identity(&["Intune Administrator"], None);
+        let e = intune.check_revert(Step::Bootstrap).unwrap_err();
+        assert!(
+            e.to_string().starts_with("reverting step 7 needs one of the roles Authentication Administrator, Privileged Authentication Administrator to delete the lab user's Windows Hello for Business key"),
+            "{e}"
+        );
+        let both = identity(
+            &["Intune Administrator", "Authentication Administrator"],
+            None,
+        );
+        assert!(both.check_revert(Step::Bootstrap).is_ok());
+        assert!(
+            identity(&["Global Administrator"], None)
+                .check_revert(Step::Bootstrap)
+                .is_ok()
+        );
+        assert!(reader.check_revert(Step::LabVm).is_ok());
+        let e = identity(&["Helpdesk Administrator"], None)
+            .check_revert(Step::TapIssued)
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("UserAuthenticationMethod.ReadWrite.All"),
+            "{e}"
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod control;
+pub mod delay;
 pub mod error;
 pub mod faults;
 pub mod groups;
@@ -32,6 +33,7 @@ pub mod tls;
 pub mod tokens;
 
 pub use config::{EmulatorConfig, FaultKind, FaultRule, Propagation, parse_latency};
+pub use delay::parse_delay;
 pub use faults::FaultStats;
 pub use server::{Emulator, EmulatorHandle};
 pub use state::{EmulatorState, SharedState, TenantState};

@@ -122,6 +122,29 @@ pub const RULES: &[Rule] = &[
         scopes: &[ROLE_MANAGEMENT_READ, DIRECTORY_READ_ALL, ROLE_MANAGEMENT_RW],
         who: Who::Roles(&[DirectoryReaders, GlobalReader, PrivilegedRoleAdministrator]),
     },
+    // "List roleEligibilityScheduleInstances" (v1.0 and beta): least privileged
+    // RoleEligibilitySchedule.Read.Directory, then RoleEligibilitySchedule.ReadWrite.Directory,
+    // RoleManagement.Read.All, RoleManagement.Read.Directory, RoleManagement.ReadWrite.Directory;
+    // in delegated scenarios the caller also needs a role of "rbac-pim-entra-roles-apis" for
+    // reads: Global Reader, Security Operator, Security Reader, Security Administrator or
+    // Privileged Role Administrator.
+    Rule {
+        method: "GET",
+        template: "roleManagement/directory/roleEligibilityScheduleInstances",
+        scopes: &[
+            ROLE_ELIGIBILITY_READ,
+            ROLE_MANAGEMENT_READ_ALL,
+            ROLE_MANAGEMENT_READ,
+            ROLE_MANAGEMENT_RW,
+        ],
+        who: Who::Roles(&[
+            GlobalReader,
+            SecurityOperator,
+            SecurityReader,
+            SecurityAdministrator,
+            PrivilegedRoleAdministrator,
+        ]),
+    },
     // "List directoryRoles": RoleManagement.Read.Directory, Directory.Read.All; any member
     // ("rbac-directory-role-apis-read" lists the User role).
     Rule {

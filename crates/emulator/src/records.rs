@@ -145,6 +145,11 @@ pub struct UserRecord {
     pub created: DateTime<Utc>,
     #[serde(default)]
     pub roles: Vec<DirectoryRole>,
+    /// Roles the user is eligible for in Privileged Identity Management but has not activated:
+    /// they show in `roleEligibilityScheduleInstances`, never in role assignments, and allow
+    /// nothing until activated.
+    #[serde(default)]
+    pub eligible_roles: Vec<DirectoryRole>,
     #[serde(default)]
     pub tap: Option<TapRecord>,
     #[serde(default)]
@@ -179,10 +184,11 @@ impl UserRecord {
     }
 
     /// The Graph `user` object (default property set plus `accountEnabled`, which we always
-    /// return so `$filter=accountEnabled eq false` reads naturally).
+    /// return so `$filter=accountEnabled eq false` reads naturally). No `@odata.type`: Graph
+    /// annotates an item only where the collection's declared type is a base type ("List
+    /// users" and "Get user" answer without it; "List group members" carries it).
     pub fn to_graph(&self) -> Value {
         serde_json::json!({
-            "@odata.type": "#microsoft.graph.user",
             "id": self.id,
             "userPrincipalName": self.user_principal_name,
             "displayName": self.display_name,
@@ -199,6 +205,16 @@ impl UserRecord {
             "officeLocation": null,
             "preferredLanguage": "en-US",
         })
+    }
+
+    /// The user as an item of a `directoryObject` collection (group members), where Graph
+    /// names each item's type so a caller can tell users from other objects.
+    pub fn to_directory_object(&self) -> Value {
+        let mut json = self.to_graph();
+        if let Value::Object(map) = &mut json {
+            map.insert("@odata.type".into(), "#microsoft.graph.user".into());
+        }
+        json
     }
 
     /// Admin targets need Privileged Authentication Administrator for a TAP.

@@ -140,6 +140,35 @@ impl DirectoryRole {
     }
 }
 
+impl DirectoryRole {
+    /// One `unifiedRoleEligibilityScheduleInstance`: `principal_id` may activate this role
+    /// tenant-wide in PIM ("unifiedRoleEligibilityScheduleInstance resource type", v1.0; the
+    /// "filterByCurrentUser" example answer has these properties). `since` is when the
+    /// eligibility began; it has no end (a permanent eligibility).
+    pub fn to_eligibility(
+        self,
+        tenant_id: &str,
+        principal_id: &str,
+        since: &str,
+    ) -> serde_json::Value {
+        let schedule = role_object_id(
+            tenant_id,
+            &format!("eligible/{}/{principal_id}", self.template_id()),
+        );
+        serde_json::json!({
+            "id": format!("{schedule}-1-e"),
+            "principalId": principal_id,
+            "roleDefinitionId": self.template_id(),
+            "directoryScopeId": "/",
+            "appScopeId": null,
+            "startDateTime": since,
+            "endDateTime": null,
+            "memberType": "Direct",
+            "roleEligibilityScheduleId": schedule,
+        })
+    }
+}
+
 fn role_object_id(tenant_id: &str, template_id: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(format!("{tenant_id}/{template_id}").as_bytes());

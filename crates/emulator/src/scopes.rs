@@ -29,6 +29,11 @@ pub const DIRECTORY_READ_ALL: &str = "Directory.Read.All";
 /// Read directory roles and role assignments ("List directoryRoles", "List
 /// transitiveRoleAssignments": the least privileged delegated permission).
 pub const ROLE_MANAGEMENT_READ: &str = "RoleManagement.Read.Directory";
+/// Read PIM role eligibilities, the least privileged delegated permission of "List
+/// roleEligibilityScheduleInstances" (v1.0).
+pub const ROLE_ELIGIBILITY_READ: &str = "RoleEligibilitySchedule.Read.Directory";
+/// Read all RBAC providers' roles (a higher privileged alternative for eligibility reads).
+pub const ROLE_MANAGEMENT_READ_ALL: &str = "RoleManagement.Read.All";
 /// Read and write directory RBAC (a higher privileged alternative for reads).
 pub const ROLE_MANAGEMENT_RW: &str = "RoleManagement.ReadWrite.Directory";
 /// Read the tenant's licences (`subscribedSkus`, `licenseDetails`): "List subscribedSkus".
@@ -95,6 +100,8 @@ pub const KNOWN_SCOPES: &[&str] = &[
     USER_READ,
     ROLE_MANAGEMENT_READ,
     ROLE_MANAGEMENT_RW,
+    ROLE_ELIGIBILITY_READ,
+    ROLE_MANAGEMENT_READ_ALL,
     LICENSE_READ,
     ORGANIZATION_READ,
     POLICY_READ_DEVICE_CONFIGURATION,

@@ -4,6 +4,7 @@
 
 mod poll;
 mod sign_in;
+mod tap_replication;
 mod validation;
 
 pub use validation::{MFA_BY_CLAIM, MFA_EXPLANATION, Observed, is_mfa_by_claim};

@@ -48,7 +48,7 @@ fn someone_elses(user: &Upn) -> StepReport {
         STEP,
         StepStatus::NeedsAction,
         format!(
-            "{user} already has a Temporary Access Pass that this lab did not issue, so its code cannot be shown here. Replace it with a new one (step 6's replace option), or delete it in the Entra admin center and apply step 6 again."
+            "{user} already has a Temporary Access Pass that this lab did not issue, so its code cannot be shown here. Replace it with a new one (\"Replace the existing pass\" on step 6, or `run --replace-tap`), or delete it in the Entra admin center and apply step 6 again."
         ),
     )
 }

@@ -53,6 +53,7 @@ pub fn demo_options(global: &GlobalArgs) -> DemoOptions {
             .unwrap_or_default(),
         fault_seed: global.faults.seed,
         host_time_scale: global.fast.then_some(0.0),
+        propagation: global.propagation.delays(),
     }
 }
 
@@ -69,6 +70,9 @@ async fn demo_environment(global: &GlobalArgs) -> Result<LabEnv, EnvError> {
     );
     if let Some(faults) = demo_fault_summary(global) {
         eprintln!("Demo faults on: {faults}.");
+    }
+    if let Some(delays) = global.propagation.delays().summary() {
+        eprintln!("Demo propagation delays on: {delays}.");
     }
     Ok(env)
 }
@@ -219,6 +223,15 @@ pub async fn revert(global: &GlobalArgs, args: &LabArgs) -> i32 {
     if journaled.is_empty() && !args.json {
         eprintln!("Nothing to revert: the journal records no change of ours.");
     }
+    // Each revert's roles are checked before the first one starts, so a revert this account
+    // may not finish is refused whole and the journal keeps every change to undo later.
+    if let Some(graph) = &env.graph
+        && !journaled.is_empty()
+        && let Err(e) = hb_auth::preflight::preflight_revert(graph, None, &journaled).await
+    {
+        eprintln!("error: {e}. Nothing was reverted; the journal still holds every change.");
+        return EXIT_FAILED;
+    }
     let mut outcomes = Vec::new();
     for step in journaled.into_iter().rev() {
         let ctx = env.context(StepOptions::default());
@@ -302,6 +315,7 @@ pub async fn emulator(global: &GlobalArgs, args: &EmulatorArgs) -> i32 {
         seed: flags.seed.unwrap_or(42),
         fault_seed: None,
         state_file: args.state.clone(),
+        propagation: global.propagation.delays(),
         ..Default::default()
     };
     let started = if args.tls {
@@ -341,6 +355,9 @@ pub async fn emulator(global: &GlobalArgs, args: &EmulatorArgs) -> i32 {
         "Emulating the tenant \"{}\" at {} (admin {}). Press Ctrl+C to stop.",
         handle.tenant_name, handle.graph_url, handle.admin_upn
     );
+    if let Some(delays) = global.propagation.delays().summary() {
+        eprintln!("Propagation delays on: {delays}.");
+    }
     let _ = tokio::signal::ctrl_c().await;
     handle.shutdown().await;
     EXIT_OK

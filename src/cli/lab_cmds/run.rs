@@ -170,6 +170,7 @@ pub async fn run_steps(
             tap_lifetime_minutes: args.tap_lifetime,
             tap_usable_once: args.tap_once.then_some(true),
             iso_path: args.iso.clone(),
+            tap_replace: args.replace_tap,
             ..StepOptions::default()
         };
         let ctx = env.context(options);

@@ -16,9 +16,14 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::Value;
 
-/// RBAC routes of one version (transitive assignments only on beta).
+/// RBAC routes of one version (transitive assignments only on beta; PIM eligibilities on both).
 pub fn routes(version: ApiVersion) -> Router<SharedState> {
-    let mut router = Router::new().route("/directoryRoles", get(directory_roles));
+    let mut router = Router::new()
+        .route("/directoryRoles", get(directory_roles))
+        .route(
+            "/roleManagement/directory/roleEligibilityScheduleInstances",
+            get(eligibility_instances),
+        );
     if version == ApiVersion::Beta {
         router = router.route(
             "/roleManagement/directory/transitiveRoleAssignments",
@@ -31,6 +36,10 @@ pub fn routes(version: ApiVersion) -> Router<SharedState> {
 const ASSIGNMENTS: Collection = Collection::directory(
     "/roleManagement/directory/transitiveRoleAssignments",
     "roleManagement/directory/transitiveRoleAssignments",
+);
+const ELIGIBILITIES: Collection = Collection::directory(
+    "/roleManagement/directory/roleEligibilityScheduleInstances",
+    "roleManagement/directory/roleEligibilityScheduleInstances",
 );
 const ROLES: Collection = Collection::directory("/directoryRoles", "directoryRoles");
 
@@ -79,6 +88,44 @@ async fn transitive_assignments(
         })
         .unwrap_or_default();
     ASSIGNMENTS.page(&state, version, &query, items)
+}
+
+/// "List roleEligibilityScheduleInstances" (v1.0, beta): every PIM eligibility, or one
+/// principal's with `$filter=principalId eq '{id}'` (the resource page: `principalId` supports
+/// `$filter` eq). Permission and role: [`crate::permissions`].
+async fn eligibility_instances(
+    State(state): State<SharedState>,
+    Extension(version): Extension<ApiVersion>,
+    _caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, GraphErr> {
+    let query = GraphQuery::parse(raw.as_deref());
+    let filter = query.get("filter").unwrap_or_default().to_string();
+    let principal = quoted_after(&filter, "principalId eq ");
+    if !filter.trim().is_empty() && principal.is_none() {
+        return Err(GraphErr::unsupported_query(
+            "roleEligibilityScheduleInstances supports $filter=principalId eq '{id}' here.",
+        ));
+    }
+    let tenant = state.tenant_id();
+    let items: Vec<Value> = state.read(|t| {
+        t.users
+            .iter()
+            .filter(|u| {
+                principal
+                    .as_deref()
+                    .is_none_or(|p| u.id.as_str().eq_ignore_ascii_case(p))
+            })
+            .flat_map(|u| {
+                let since = crate::state::graph_time(u.created);
+                u.eligible_roles
+                    .iter()
+                    .map(|r| r.to_eligibility(tenant.as_str(), u.id.as_str(), &since))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    });
+    ELIGIBILITIES.page(&state, version, &query, items)
 }
 
 fn quoted_after(filter: &str, prefix: &str) -> Option<String> {

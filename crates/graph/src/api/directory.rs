@@ -34,3 +34,31 @@ pub async fn my_directory_roles(graph: &GraphClient) -> Result<Vec<DirectoryRole
         })
         .collect())
 }
+
+/// One Privileged Identity Management eligibility: the principal may activate the role.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleEligibility {
+    /// For a built-in role, its template id (the same in every tenant).
+    pub role_definition_id: String,
+    /// `/` for a tenant-wide eligibility; an administrative unit's path otherwise.
+    #[serde(default)]
+    pub directory_scope_id: Option<String>,
+}
+
+/// `GET /roleManagement/directory/roleEligibilityScheduleInstances?$filter=principalId eq '…'`:
+/// the roles `user` may activate in PIM ("List roleEligibilityScheduleInstances", v1.0). Graph
+/// allows it to RoleEligibilitySchedule.Read.Directory (least privileged) or
+/// RoleManagement.Read.Directory, and, in delegated calls, only to Global Reader, Security
+/// Operator, Security Reader, Security Administrator or Privileged Role Administrator
+/// (learn.microsoft.com/graph/api/rbacapplication-list-roleeligibilityscheduleinstances), so a
+/// refusal is common and means "unknown", not "none".
+pub async fn role_eligibilities(
+    graph: &GraphClient,
+    user: &hb_lab::UserId,
+) -> Result<Vec<RoleEligibility>, GraphError> {
+    let path = GraphPath::v1()
+        .seg("roleManagement/directory/roleEligibilityScheduleInstances")
+        .query("$filter", format!("principalId eq '{}'", user.as_str()));
+    graph.list_at(&path).await
+}

@@ -31,7 +31,10 @@ pub(super) async fn sign_in(
                 host.type_text(vm, KeyboardText::Plain(""), true).await?
             }
             // The UPN was typed before; only the TAP is missing.
-            Some(GuestPage::Tap { .. }) => return type_tap(ctx, host, vm, tap).await,
+            Some(GuestPage::Tap { .. }) => {
+                type_tap(ctx, host, vm, tap).await?;
+                return super::tap_replication::retry_while_too_new(ctx, host, vm, upn, tap).await;
+            }
             Some(GuestPage::PinSetup { .. } | GuestPage::Desktop { .. }) => return Ok(()),
             Some(GuestPage::Off | GuestPage::NoBootDevice) => {
                 return Err(StepError::Precondition(format!(
@@ -61,7 +64,8 @@ pub(super) async fn sign_in(
         // Windows did not ask for the TAP (an unknown account, say): validation shows the page.
         return Ok(());
     }
-    type_tap(ctx, host, vm, tap).await
+    type_tap(ctx, host, vm, tap).await?;
+    super::tap_replication::retry_while_too_new(ctx, host, vm, upn, tap).await
 }
 
 /// Waits for the page that asks for the TAP; `false` when Windows showed another page instead.
