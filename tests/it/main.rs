@@ -42,6 +42,7 @@ mod report_files;
 mod roles;
 mod secrets_scan;
 mod step7_verdict;
+mod tenant_left;
 mod ui_evidence;
 mod ui_export;
 mod ui_pages;

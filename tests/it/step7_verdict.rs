@@ -557,3 +557,43 @@ async fn validation_waits_out_propagation_delays() {
         started.elapsed()
     );
 }
+
+/// A TAP typed at OOBE before Entra has replicated it is refused as not active yet; step 7
+/// says so, waits, signs in again and ends applied (the pass works once its delay is over).
+#[tokio::test]
+async fn the_sign_in_waits_out_a_pass_that_is_not_active_yet() {
+    let config = EmulatorConfig {
+        propagation: hello_bootstrap::emulator::Propagation {
+            tap: std::time::Duration::from_secs(3),
+            ..Default::default()
+        },
+        ..EmulatorConfig::default()
+    };
+    let home = private_home();
+    let emu = Emulator::start(config).await.unwrap();
+    let lab = Lab {
+        _home: home,
+        graph: Arc::new(admin_graph(&emu)),
+        host: Arc::new(EmulatedHost::for_tests(Some(
+            Url::parse(&emu.graph_url).unwrap(),
+        ))),
+        emu,
+        session: Arc::new(Mutex::new(SessionFile::default())),
+    };
+    let mut ctx = lab.ready_for_step_seven().await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+    ctx.progress = Some(tx);
+    let report = controller(Step::Bootstrap).apply(&ctx).await.unwrap();
+    assert_eq!(report.status, StepStatus::Applied, "{}", report.detail);
+    let mut messages = Vec::new();
+    while let Ok(p) = rx.try_recv() {
+        messages.push(p.message);
+    }
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("isn't active at the sign-in service yet")
+                && m.contains("attempt 2")),
+        "{messages:#?}"
+    );
+}
