@@ -536,3 +536,104 @@ fn the_emulators_delay_flags_hold_back_a_new_tap_and_a_new_device() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Step 6's page, rendered from the state a check of someone else's pass leaves.
+fn step_six_page(
+    state: hello_bootstrap::lab::session::StepState,
+) -> egui_kittest::Harness<
+    'static,
+    (
+        hello_bootstrap::lab::session::StepState,
+        Vec<hello_bootstrap::ui::Command>,
+    ),
+> {
+    egui_kittest::Harness::builder()
+        .with_size([900.0, 1000.0])
+        .with_context_setup(|ctx| hello_bootstrap::ui::theme::apply_style(ctx, false))
+        .build_ui_state(
+            |ui, (state, commands)| {
+                let view = hello_bootstrap::ui::pages::step::StepPageView {
+                    step: Step::TapIssued,
+                    state,
+                    connected: true,
+                    demo: false,
+                    tap: None,
+                    secrets: vec![],
+                    screen: None,
+                    caption: None,
+                    ids: &hello_bootstrap::lab::EvidenceIds::default(),
+                    iso_path: None,
+                    restart_as_admin: None,
+                };
+                hello_bootstrap::ui::pages::step::show(ui, view, commands);
+            },
+            (state, Vec::new()),
+        )
+}
+
+#[tokio::test]
+async fn step_six_page_offers_to_replace_someone_elses_pass_after_asking_once_more() {
+    use egui_kittest::kittest::Queryable;
+    use hello_bootstrap::lab::session::StepState;
+    use hello_bootstrap::ui::Command;
+    // The state comes from the real controller's check of a pass issued outside the lab.
+    let home = crate::step7_verdict::private_home();
+    let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let graph = Arc::new(admin_graph(&emu));
+    enable_tap_policy(&graph).await;
+    graph
+        .post(
+            hello_bootstrap::graph::ApiVersion::V1,
+            &format!(
+                "/users/{}/authentication/temporaryAccessPassMethods",
+                lab_upn(&emu)
+            ),
+            &json!({"lifetimeInMinutes": 60}),
+        )
+        .await
+        .unwrap();
+    let ctx = hello_bootstrap::steps::StepContext::new(
+        Some(graph),
+        None,
+        Arc::new(Mutex::new(SessionFile::default())),
+        SessionKind::Demo,
+        StepOptions {
+            lab_user: Some(lab_upn(&emu)),
+            ..StepOptions::default()
+        },
+    );
+    let report = hello_bootstrap::steps::controller(Step::TapIssued)
+        .check(&ctx)
+        .await
+        .unwrap();
+    let state = StepState {
+        status: report.status,
+        detail: report.detail.clone(),
+        evidence: report.evidence.clone(),
+        ..StepState::default()
+    };
+    let mut page = step_six_page(state);
+    page.run();
+    page.get_by_label("The lab user already has a pass this lab did not issue");
+    page.get_by_label("Replace the existing pass…").click();
+    page.run();
+    assert!(page.state().1.is_empty(), "nothing before the confirmation");
+    page.get_by_label("Keep the existing pass").click();
+    page.run();
+    assert!(page.state().1.is_empty());
+    page.get_by_label("Replace the existing pass…").click();
+    page.run();
+    page.get_by_label("Yes, replace the pass").click();
+    page.run();
+    assert_eq!(page.state().1, vec![Command::ReplaceTap]);
+
+    // A pass this lab issued (or none) offers no such thing.
+    let mut ours = step_six_page(StepState {
+        status: hello_bootstrap::lab::StepStatus::Applied,
+        ..StepState::default()
+    });
+    ours.run();
+    assert!(ours.query_by_label("Replace the existing pass…").is_none());
+    drop(home);
+    emu.shutdown().await;
+}

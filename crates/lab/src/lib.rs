@@ -19,7 +19,7 @@ pub use evidence::{
 };
 pub use ids::{AuthMethodId, DeviceId, DeviceObjectId, ManagedDeviceId, TenantId, Upn, UserId};
 pub use journal::{Journal, JournalEntry};
-pub use outcome::{Progress, StepError, StepOptions, StepReport};
+pub use outcome::{Progress, StepError, StepOptions, StepReport, TAP_NOT_OURS_ROW};
 pub use secret::Secret;
 pub use status::StepStatus;
 pub use step::Step;

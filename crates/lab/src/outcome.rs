@@ -92,3 +92,7 @@ pub struct StepOptions {
     /// Step 6: replace a TAP this lab did not issue (its code cannot be shown) with a new one.
     pub tap_replace: bool,
 }
+
+/// The id of step 6's check row "a pass this lab did not issue": the wizard offers to replace
+/// the pass exactly when a report carries it.
+pub const TAP_NOT_OURS_ROW: &str = "tap_not_ours";

@@ -53,6 +53,17 @@ fn someone_elses(user: &Upn) -> StepReport {
     )
 }
 
+/// The check row that says the pass is someone else's (the wizard offers to replace it).
+fn not_ours_row(user: &Upn) -> hb_lab::ValidationRow {
+    hb_lab::ValidationRow {
+        id: hb_lab::TAP_NOT_OURS_ROW.into(),
+        label: "The lab user's Temporary Access Pass was issued by this lab".into(),
+        state: hb_lab::ValidationState::Failed,
+        detail: format!("{user} holds a pass issued elsewhere; its code cannot be shown here."),
+        fix: Some("Replace it with a new one (whoever holds the old pass can no longer use it), or delete it in the Entra admin center.".into()),
+    }
+}
+
 /// Checks the run's choices against the TAP policy before issuing: the lifetime within the
 /// policy's minimum and maximum, and the user not excluded (by id or through a group). A policy
 /// the account may not read (an Authentication Administrator cannot) is left to Graph's answer.
@@ -174,14 +185,19 @@ impl StepController for TapIssued {
             Err(report) => return Ok(report.with_evidence(self.evidence(ctx))),
         };
         let target = target(ctx, &upn).await?;
+        let mut rows = Vec::new();
         let mut report = match &target.current {
-            Some(m) if !issued_by_us(ctx, &target.user.id, m).await => someone_elses(&upn),
+            Some(m) if !issued_by_us(ctx, &target.user.id, m).await => {
+                rows.push(not_ours_row(&upn));
+                someone_elses(&upn)
+            }
             current => report_for(&upn, current.as_ref()),
         };
         report.evidence = Evidence {
             before: Some(listed(&target)),
             ..self.evidence(ctx)
         };
+        report.evidence.rows.extend(rows);
         Ok(report)
     }
 
@@ -205,6 +221,7 @@ impl StepController for TapIssued {
                 let report = if ours {
                     report_for(&upn, Some(current))
                 } else {
+                    evidence.rows.push(not_ours_row(&upn));
                     someone_elses(&upn)
                 };
                 return Ok(report.with_evidence(evidence));

@@ -30,6 +30,8 @@ pub enum Command {
     ReplaySignIn,
     /// "I did this another way": re-check, and move on only if the check says applied.
     DidItAnotherWay(Step),
+    /// Step 6, confirmed: replace the pass this lab did not issue with a new one.
+    ReplaceTap,
     CopyTap,
     HideTap,
     /// Show or mask secrets on screen in presenter mode.

@@ -34,6 +34,8 @@ pub struct JobInputs {
     pub lab_user: Option<Upn>,
     /// The Windows 11 ISO for step 4 on a real host.
     pub iso_path: Option<PathBuf>,
+    /// Step 6: the person confirmed replacing a pass this lab did not issue.
+    pub tap_replace: bool,
 }
 
 /// Why the session did not start what was asked.
@@ -117,6 +119,7 @@ impl Runner {
         let options = StepOptions {
             lab_user: inputs.lab_user.clone(),
             iso_path: inputs.iso_path.clone(),
+            tap_replace: inputs.tap_replace && step == Step::TapIssued,
             tap: tap.filter(|_| step == Step::Bootstrap),
             ..Default::default()
         };

@@ -55,6 +55,18 @@ impl HelloApp {
             Command::Check(step) => self.start(step, JobAction::Check),
             Command::Apply(step) => self.start(step, JobAction::Apply),
             Command::Revert(step) => self.start(step, JobAction::Revert),
+            Command::ReplaceTap => {
+                let inputs = JobInputs {
+                    tap_replace: true,
+                    ..self.job_inputs()
+                };
+                if let Err(why) = self
+                    .session
+                    .start(Step::TapIssued, JobAction::Apply, inputs)
+                {
+                    tracing::debug!("replacing the pass not started: {why}");
+                }
+            }
             Command::Cancel(step) => self.session.cancel(step),
             Command::RestartDemoPc(step) => self.start(step, JobAction::RestartDemoPc),
             Command::ReplaySignIn => {
@@ -180,6 +192,7 @@ impl HelloApp {
         JobInputs {
             lab_user: Upn::parse(self.saved.form.lab_user.trim()).ok(),
             iso_path: (!iso.is_empty()).then(|| iso.into()),
+            tap_replace: false,
         }
     }
 

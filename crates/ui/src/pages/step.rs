@@ -57,6 +57,10 @@ pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
     }
     actions(ui, &view, cmds);
     ui.add_space(8.0);
+    if step == Step::TapIssued && super::tap_replace::offered(state) {
+        super::tap_replace::show(ui, state, view.connected, cmds);
+        ui.add_space(8.0);
+    }
     let pass_showing = matches!(view.tap, Some(TapView::Showing { .. }));
     result(ui, state, &text, pass_showing);
     if let Some(tap_view) = view.tap {
