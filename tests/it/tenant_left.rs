@@ -549,7 +549,10 @@ fn step_six_page(
 > {
     egui_kittest::Harness::builder()
         .with_size([900.0, 1000.0])
-        .with_context_setup(|ctx| hello_bootstrap::ui::theme::apply_style(ctx, false))
+        .with_context_setup(|ctx| {
+            egui_extras::install_image_loaders(ctx);
+            hello_bootstrap::ui::theme::apply_style(ctx, false);
+        })
         .build_ui_state(
             |ui, (state, commands)| {
                 let view = hello_bootstrap::ui::pages::step::StepPageView {
