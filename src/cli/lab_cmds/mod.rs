@@ -315,8 +315,12 @@ pub async fn emulator(global: &GlobalArgs, args: &EmulatorArgs) -> i32 {
         seed: flags.seed.unwrap_or(42),
         fault_seed: None,
         state_file: args.state.clone(),
-        propagation: global.propagation.delays(),
         ..Default::default()
+    };
+    // The replication lags asked for (`--device-delay`, `--sign-in-delay`, `--tap-delay`).
+    let config = EmulatorConfig {
+        propagation: global.propagation.delays(),
+        ..config
     };
     let started = if args.tls {
         match hb_emulator::tls::TlsIdentity::self_signed() {

@@ -18,7 +18,7 @@ pub fn show(ui: &mut Ui, state: &StepState, connected: bool, cmds: &mut Commands
     if !offered(state) {
         return;
     }
-    let confirming_id = egui::Id::new("tap_replace_confirming");
+    let confirming_id = egui::Id::unique("tap_replace_confirming");
     let confirming = ui.data(|d| d.get_temp::<bool>(confirming_id).unwrap_or(false));
     Alert::warning().show_text(
         ui,
