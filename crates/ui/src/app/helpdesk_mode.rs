@@ -103,13 +103,9 @@ impl HelloApp {
         };
     }
 
-    /// The help-desk page in place of the wizard's page.
+    /// The help-desk page in place of the wizard's page ("Back to the lab wizard" is the footer's).
     pub(super) fn helpdesk_ui(&mut self, ui: &mut Ui) {
         self.helpdesk_poll();
-        if ui.button("Back to the lab wizard").clicked() {
-            self.commands.push(Command::CloseHelpdesk);
-        }
-        ui.add_space(4.0);
         match &mut self.helpdesk.link {
             Link::None => {}
             Link::Connecting(demo, _) => {
