@@ -105,20 +105,22 @@ fn open_wizard(global: &args::GlobalArgs, wizard: &args::WizardArgs) -> i32 {
         });
     #[cfg(not(windows))]
     let restart_as_admin = None;
+    let (connector, helpdesk) = crate::compose::wizard_connectors(
+        lab_cmds::real_options(global),
+        crate::compose::DemoOptions {
+            // The wizard keeps the stage pace; `--fast` is for scripted runs.
+            host_time_scale: None,
+            ..lab_cmds::demo_options(global)
+        },
+    );
     hb_ui::run_app(hb_ui::AppOptions {
         start_step: wizard.resume_step.and_then(hb_lab::Step::from_number),
         restart_as_admin,
         demo: global.demo || global.demo_reset,
         presenter: global.presenter,
         auto_connect: global.demo || global.demo_reset,
-        connector: crate::compose::lab_connector(
-            lab_cmds::real_options(global),
-            crate::compose::DemoOptions {
-                // The wizard keeps the stage pace; `--fast` is for scripted runs.
-                host_time_scale: None,
-                ..lab_cmds::demo_options(global)
-            },
-        ),
+        connector,
+        helpdesk: Some(helpdesk),
         demo_faults: lab_cmds::demo_fault_summary(global),
         ..Default::default()
     })

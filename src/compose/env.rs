@@ -139,10 +139,23 @@ fn system_host() -> Option<Arc<dyn HyperVHost>> {
     }
 }
 
-impl LabEnv {
-    /// The demo: the emulator in-process on an ephemeral loopback port with the saved demo tenant,
-    /// reached through the same Graph client as a real tenant.
-    pub async fn demo(options: DemoOptions) -> Result<LabEnv, EnvError> {
+/// The demo's emulated cloud, shared by the wizard's lab and its help-desk mode: one tenant
+/// and one writer of its state file, started by whichever connects first and stopped when
+/// neither holds it any more.
+#[derive(Clone, Default)]
+pub struct DemoCloud(Arc<Mutex<std::sync::Weak<EmulatorHandle>>>);
+
+impl DemoCloud {
+    /// The running emulated tenant, or a new one started with `options` (forgetting the saved
+    /// demo first when they ask for a reset).
+    pub async fn get_or_start(
+        &self,
+        options: &DemoOptions,
+    ) -> Result<Arc<EmulatorHandle>, EnvError> {
+        let mut slot = self.0.lock().await;
+        if let Some(handle) = slot.upgrade() {
+            return Ok(handle);
+        }
         if options.reset {
             for file in demo_files() {
                 match std::fs::remove_file(&file) {
@@ -166,18 +179,45 @@ impl LabEnv {
             propagation: options.propagation,
             ..Default::default()
         };
-        let handle = hb_emulator::Emulator::start(config)
-            .await
-            .map_err(|e| EnvError::failure(format!("cannot start the demo tenant: {e}")))?;
-        let mut graph_config = GraphConfig::from_root(&handle.graph_url)
-            .map_err(|e| EnvError::failure(e.to_string()))?;
-        // The emulator on loopback answers in milliseconds plus the latency asked for: a call
-        // that has not answered in a few seconds never will (a `timeout` fault), so it is
-        // retried sooner than a real tenant's would be.
-        graph_config.timeout = std::time::Duration::from_millis(
-            DEMO_TIMEOUT_MS + options.latency_ms.max(options.latency_max_ms) * 2,
+        let handle = Arc::new(
+            hb_emulator::Emulator::start(config)
+                .await
+                .map_err(|e| EnvError::failure(format!("cannot start the demo tenant: {e}")))?,
         );
-        graph_config.retry_base = std::time::Duration::from_millis(200);
+        *slot = Arc::downgrade(&handle);
+        Ok(handle)
+    }
+}
+
+/// The Graph client settings for the demo's emulated tenant.
+pub fn demo_graph_config(
+    handle: &EmulatorHandle,
+    options: &DemoOptions,
+) -> Result<GraphConfig, EnvError> {
+    let mut graph_config =
+        GraphConfig::from_root(&handle.graph_url).map_err(|e| EnvError::failure(e.to_string()))?;
+    // The emulator on loopback answers in milliseconds plus the latency asked for: a call
+    // that has not answered in a few seconds never will (a `timeout` fault), so it is
+    // retried sooner than a real tenant's would be.
+    graph_config.timeout = std::time::Duration::from_millis(
+        DEMO_TIMEOUT_MS + options.latency_ms.max(options.latency_max_ms) * 2,
+    );
+    graph_config.retry_base = std::time::Duration::from_millis(200);
+    Ok(graph_config)
+}
+
+impl LabEnv {
+    /// The demo: the emulator in-process on an ephemeral loopback port with the saved demo tenant,
+    /// reached through the same Graph client as a real tenant.
+    pub async fn demo(options: DemoOptions) -> Result<LabEnv, EnvError> {
+        Self::demo_in(options, &DemoCloud::default()).await
+    }
+
+    /// [`LabEnv::demo`] on `cloud`'s emulated tenant, started here if it is not running, so the
+    /// wizard's lab and its help-desk mode work on one tenant.
+    pub async fn demo_in(options: DemoOptions, cloud: &DemoCloud) -> Result<LabEnv, EnvError> {
+        let handle = cloud.get_or_start(&options).await?;
+        let graph_config = demo_graph_config(&handle, &options)?;
         // The demo signs in through the emulator's own authorize and token endpoints, with a
         // headless browser and an in-memory token store: the real sign-in code path.
         let session = demo_auth(&handle)

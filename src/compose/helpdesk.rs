@@ -1,29 +1,169 @@
-//! The wizard's help-desk page wired to the TAP service (`hb_helpdesk`): the page's plain types
-//! in, the same checks, `$batch` issuing and reconcile as `tap issue` out.
+//! Help-desk work wired to the TAP service (`hb_helpdesk`): the sign-in that asks for only
+//! [`HELPDESK_SCOPES`] (the `tap` commands and the wizard's help-desk mode share it), and the
+//! wizard's help-desk page on it: the page's plain types in, the same checks, `$batch` issuing,
+//! reconcile and audit trail as `tap issue` out.
 
-use hb_graph::GraphClient;
+use super::env::{DemoCloud, DemoOptions, EnvError, RealOptions, demo_auth, demo_graph_config};
+use hb_auth::cli::AuthOptions;
+use hb_auth::session::AuthSession;
+use hb_emulator::EmulatorHandle;
+use hb_graph::{GraphClient, GraphConfig};
+use hb_helpdesk::HELPDESK_SCOPES;
+use hb_helpdesk::audit::{self, AuditEntry};
 use hb_helpdesk::outcome::window;
 use hb_helpdesk::{IssueEvent, IssueOptions, IssueOutcome, IssueStatus, Place, TapRequest};
 use hb_lab::Upn;
 use hb_ui::pages::helpdesk::{
-    BulkProgress, BulkRow, FoundUser, HelpdeskService, IssuedPass, PassChoice, Pending, PreviewRow,
-    Verdict,
+    AuditRow, BulkProgress, BulkRow, FoundUser, HelpdeskService, IssuedPass, PassChoice, Pending,
+    PreviewRow, Verdict,
 };
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A Graph client signed in for help-desk work only, and what must outlive it.
+pub struct HelpdeskConnection {
+    pub graph: Arc<GraphClient>,
+    /// The signed-in account (for the page and the audit trail).
+    pub account: String,
+    /// The sign-in behind `graph` (absent with a token from the environment).
+    pub session: Option<Arc<AuthSession>>,
+    /// The demo's emulated tenant, kept running while this connection lives.
+    _cloud: Option<Arc<EmulatorHandle>>,
+}
+
+/// Signs in with exactly [`HELPDESK_SCOPES`] (or takes `HELLO_BOOTSTRAP_ACCESS_TOKEN`) and
+/// learns who is signed in. Signing in now, not at the first call, puts the browser wait and
+/// its failure at the start, where the person expects them.
+async fn sign_in(
+    auth: &AuthOptions,
+    config: GraphConfig,
+    cloud: Option<Arc<EmulatorHandle>>,
+) -> Result<HelpdeskConnection, EnvError> {
+    let signed_in = hb_auth::cli::token_source_for_scopes(auth, HELPDESK_SCOPES.to_vec(), None)
+        .map_err(|e| EnvError::usage(format!("cannot sign in for help-desk work: {e}")))?;
+    if let Some(session) = &signed_in.session {
+        session
+            .token()
+            .await
+            .map_err(|e| EnvError::failure(format!("cannot sign in for help-desk work: {e}")))?;
+    }
+    let graph = Arc::new(
+        GraphClient::new(config, signed_in.tokens.clone())
+            .map_err(|e| EnvError::failure(e.to_string()))?,
+    );
+    let account = match hb_graph::api::directory::me(&graph).await {
+        Ok(me) => me.user_principal_name,
+        Err(e) => {
+            return Err(EnvError::failure(format!(
+                "signed in, but Graph does not say who you are: {e}"
+            )));
+        }
+    };
+    Ok(HelpdeskConnection {
+        graph,
+        account,
+        session: signed_in.session,
+        _cloud: cloud,
+    })
+}
+
+/// Help-desk work on a real tenant, signed in with `auth` for [`HELPDESK_SCOPES`] only.
+pub async fn connect_real(
+    real: &RealOptions,
+    auth: &AuthOptions,
+) -> Result<HelpdeskConnection, EnvError> {
+    let root = real
+        .graph_url
+        .as_deref()
+        .unwrap_or(GraphConfig::PUBLIC_ROOT);
+    let config = GraphConfig::from_root(root).map_err(|e| EnvError::usage(e.to_string()))?;
+    sign_in(auth, config, None).await
+}
+
+/// Help-desk work on the demo's emulated tenant (`cloud`'s, started if not running), signed in
+/// as its admin through its own login endpoints for [`HELPDESK_SCOPES`] only.
+pub async fn connect_demo(
+    options: &DemoOptions,
+    cloud: &DemoCloud,
+) -> Result<HelpdeskConnection, EnvError> {
+    let handle = cloud.get_or_start(options).await?;
+    let config = demo_graph_config(&handle, options)?;
+    let auth = demo_auth(&handle).map_err(EnvError::failure)?;
+    sign_in(&auth, config, Some(handle)).await
+}
 
 /// [`HelpdeskService`] on a Graph client signed in for help-desk work.
 pub struct GraphHelpdesk {
-    graph: GraphClient,
+    graph: Arc<GraphClient>,
     account: String,
+    /// Where issued and revoked passes are recorded (the same trail as `tap audit`).
+    audit_path: PathBuf,
+    _connection: Option<Arc<HelpdeskConnection>>,
 }
 
 impl GraphHelpdesk {
-    /// The service for `graph`, signed in as `account`.
+    /// The service for `graph`, signed in as `account`, recording in the default audit trail.
     pub fn new(graph: GraphClient, account: impl Into<String>) -> Self {
         GraphHelpdesk {
-            graph,
+            graph: Arc::new(graph),
             account: account.into(),
+            audit_path: audit::default_path(),
+            _connection: None,
         }
     }
+
+    /// The service on a help-desk sign-in, which it keeps alive.
+    pub fn on(connection: HelpdeskConnection) -> Self {
+        let connection = Arc::new(connection);
+        GraphHelpdesk {
+            graph: connection.graph.clone(),
+            account: connection.account.clone(),
+            audit_path: audit::default_path(),
+            _connection: Some(connection),
+        }
+    }
+}
+
+/// One trail entry in the page's words, as `tap audit` says it.
+fn audit_row(e: &AuditEntry) -> AuditRow {
+    let lifetime = e
+        .lifetime_minutes
+        .map_or("lifetime unknown".to_string(), |m| format!("{m} min"));
+    let kind = if e.usable_once == Some(true) {
+        "one-time"
+    } else {
+        "reusable"
+    };
+    AuditRow {
+        time: e.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        actor: e.actor.clone(),
+        upn: e.upn.clone(),
+        action: match e.action {
+            audit::AuditAction::Issued => "issued",
+            audit::AuditAction::Replaced => "replaced",
+            audit::AuditAction::Revoked => "revoked",
+        }
+        .to_string(),
+        detail: format!(
+            "{lifetime}, {kind}{}",
+            if e.reconciled {
+                ", after a lost answer"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+/// Records issued and replaced passes (never a code) in the trail `tap audit` reads; a trail
+/// that cannot be written is said, and the passes stand.
+fn record(path: &Path, actor: &str, outcomes: &[&IssueOutcome]) -> Option<String> {
+    let now = chrono::Utc::now();
+    let entries: Vec<AuditEntry> = outcomes
+        .iter()
+        .filter_map(|o| AuditEntry::of_outcome(actor, o, now))
+        .collect();
+    audit::append(path, &entries).err()
 }
 
 fn options(choice: PassChoice, dry_run: bool) -> IssueOptions {
@@ -123,8 +263,12 @@ impl HelpdeskService for GraphHelpdesk {
 
     fn issue(&self, upn: String, choice: PassChoice) -> Pending<Result<IssuedPass, String>> {
         let graph = self.graph.clone();
+        let (path, actor) = (self.audit_path.clone(), self.account.clone());
         Box::pin(async move {
             let outcome = one(&graph, &upn, options(choice, false)).await?;
+            if let Some(e) = record(&path, &actor, &[&outcome]) {
+                tracing::warn!("{e}");
+            }
             match outcome.tap {
                 Some(code) => Ok(IssuedPass {
                     upn: outcome.upn,
@@ -168,6 +312,16 @@ impl HelpdeskService for GraphHelpdesk {
         Ok(rows)
     }
 
+    fn audit(&self) -> Pending<Result<Vec<AuditRow>, String>> {
+        let path = self.audit_path.clone();
+        Box::pin(async move {
+            let entries = tokio::task::spawn_blocking(move || audit::read(&path))
+                .await
+                .map_err(|e| format!("the audit trail could not be read: {e}"))??;
+            Ok(entries.iter().rev().map(audit_row).collect())
+        })
+    }
+
     fn issue_csv(
         &self,
         bytes: Vec<u8>,
@@ -175,6 +329,7 @@ impl HelpdeskService for GraphHelpdesk {
         progress: BulkProgress,
     ) -> Pending<Result<Vec<BulkRow>, String>> {
         let graph = self.graph.clone();
+        let (path, actor) = (self.audit_path.clone(), self.account.clone());
         Box::pin(async move {
             let input = hb_helpdesk::parse_csv(bytes.as_slice()).map_err(|errors| {
                 errors
@@ -188,6 +343,9 @@ impl HelpdeskService for GraphHelpdesk {
                     progress(d, t)
                 })
                 .await;
+            if let Some(e) = record(&path, &actor, &outcomes.iter().collect::<Vec<_>>()) {
+                tracing::warn!("{e}");
+            }
             let mut rows: Vec<BulkRow> = outcomes
                 .into_iter()
                 .map(|o| BulkRow {

@@ -7,10 +7,10 @@ pub mod env;
 pub mod helpdesk;
 pub mod revert_roles;
 
-pub use env::{DemoOptions, EnvError, LabEnv, RealOptions};
+pub use env::{DemoCloud, DemoOptions, EnvError, LabEnv, RealOptions};
 
 use hb_lab::session::{ConnectRequest, Connecting};
-use hb_ui::Connector;
+use hb_ui::{Connector, HelpdeskConnector};
 use std::sync::Arc;
 
 /// The connector of the shipped app with default options: the demo tenant as saved, or a real
@@ -22,11 +22,53 @@ pub fn default_connector() -> Connector {
 /// A connector that starts the demo (in-process emulator) or reaches a real tenant through
 /// [`LabEnv`], as the command line does, signing in to a real one while connecting.
 pub fn lab_connector(real: RealOptions, demo: DemoOptions) -> Connector {
+    lab_connector_in(real, demo, DemoCloud::default())
+}
+
+/// The wizard's lab connector and its help-desk connector, on one demo tenant: whichever
+/// connects first starts the emulated cloud and the other joins it.
+pub fn wizard_connectors(real: RealOptions, demo: DemoOptions) -> (Connector, HelpdeskConnector) {
+    let cloud = DemoCloud::default();
+    (
+        lab_connector_in(real.clone(), demo.clone(), cloud.clone()),
+        helpdesk_connector(real, demo, cloud),
+    )
+}
+
+/// Help-desk mode's sign-in: the demo tenant of `cloud`, or a real tenant through the browser,
+/// asking for the help-desk permissions only.
+pub fn helpdesk_connector(
+    real: RealOptions,
+    demo: DemoOptions,
+    cloud: DemoCloud,
+) -> HelpdeskConnector {
+    Arc::new(
+        move |on_demo: bool| -> hb_ui::pages::helpdesk::Pending<
+            Result<Arc<dyn hb_ui::pages::helpdesk::HelpdeskService>, String>,
+        > {
+            let (real, demo, cloud) = (real.clone(), demo.clone(), cloud.clone());
+            Box::pin(async move {
+                let connection = if on_demo {
+                    helpdesk::connect_demo(&demo, &cloud).await
+                } else {
+                    let auth = hb_auth::cli::AuthOptions::from_real(&real, false);
+                    helpdesk::connect_real(&real, &auth).await
+                }
+                .map_err(|e| e.message)?;
+                let service: Arc<dyn hb_ui::pages::helpdesk::HelpdeskService> =
+                    Arc::new(helpdesk::GraphHelpdesk::on(connection));
+                Ok(service)
+            })
+        },
+    )
+}
+
+fn lab_connector_in(real: RealOptions, demo: DemoOptions, cloud: DemoCloud) -> Connector {
     Arc::new(move |request: ConnectRequest| -> Connecting {
-        let (real, demo) = (real.clone(), demo.clone());
+        let (real, demo, cloud) = (real.clone(), demo.clone(), cloud.clone());
         Box::pin(async move {
             let env = if request.demo {
-                LabEnv::demo(demo).await
+                LabEnv::demo_in(demo, &cloud).await
             } else {
                 LabEnv::real_signed_in(&real, &request.attempt).await
             }

@@ -1,16 +1,20 @@
 //! A kittest walk of the wizard's help-desk page by accessible labels, on the real TAP service
-//! against the in-process emulator: search, a refusal for an administrator, issue, the
-//! countdown and the pass hiding itself; then a CSV with a bad row: preview, issue, results.
+//! against the in-process emulator: search as you type, a refusal for an administrator, issue,
+//! the countdown, a printable handout saved only when asked, the pass hiding itself; then a CSV
+//! with a bad row: preview, issue, results masked with per-row show and copy, dismissed; then
+//! the audit trail. And search as you type runs once typing pauses and cancels what it replaces.
 
 use crate::common::{admin_graph, enable_tap_policy};
-use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use hello_bootstrap::compose::helpdesk::GraphHelpdesk;
-use hello_bootstrap::emulator::{Emulator, EmulatorConfig};
-use hello_bootstrap::ui::pages::helpdesk::HelpdeskPage;
+use hello_bootstrap::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use hello_bootstrap::ui::pages::helpdesk::{
+    AuditRow, BulkProgress, BulkRow, FoundUser, HelpdeskPage, HelpdeskService, IssuedPass, MASK,
+    PassChoice, Pending, PreviewRow, Verdict,
+};
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn wait_for(
@@ -62,7 +66,7 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
         .expect("a regular user")
         .to_string();
     let service = Arc::new(GraphHelpdesk::new(graph, emulator.admin_upn.clone()));
-    let page = HelpdeskPage::new(service, rt.handle().clone()).with_show_seconds(3.0);
+    let page = HelpdeskPage::new(service, rt.handle().clone()).with_show_seconds(10.0);
     let mut harness = Harness::builder()
         .with_size([1100.0, 1000.0])
         .with_context_setup(|ctx| {
@@ -81,9 +85,7 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
     harness
         .get_by_label("Find a user (name or sign-in name)")
         .type_text("admin@");
-    harness
-        .get_by_role_and_label(Role::Button, "Search")
-        .click();
+    // No click: the search runs by itself once typing pauses.
     wait_for(&mut harness, "the admin in the results", |h| {
         has(h, "Lab Admin — admin@contosolab.onmicrosoft.com")
     });
@@ -107,9 +109,6 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
     harness
         .get_by_label("Find a user (name or sign-in name)")
         .type_text("lab.user");
-    harness
-        .get_by_role_and_label(Role::Button, "Search")
-        .click();
     let lab = emulator.lab_user_upn.clone();
     wait_for(&mut harness, "the lab user", |h| {
         has(h, &format!("Lab User — {lab}"))
@@ -133,6 +132,7 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
         })
         .collect();
     let mut valid = 0;
+    let mut code = String::new();
     for text in labels
         .iter()
         .filter(|t| (8..=48).contains(&t.len()) && !t.contains(' '))
@@ -148,11 +148,45 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
                 .await
                 .unwrap()
         });
-        valid += usize::from(answer["valid"] == true);
+        if answer["valid"] == true {
+            valid += 1;
+            code = text.clone();
+        }
     }
     assert_eq!(
         valid, 1,
         "the pass on screen is the user's valid pass: {labels:?}"
+    );
+    // Nothing of ours holds the pass before the person asks for a handout.
+    assert!(
+        files_holding(home.path(), &code).is_empty(),
+        "the pass is in no file"
+    );
+    let handout = home.path().join("handout for lab user.html");
+    harness.get_by_label("Save a printable handout as").focus();
+    harness.run_steps(1);
+    harness
+        .get_by_label("Save a printable handout as")
+        .type_text(&handout.display().to_string());
+    harness.run_steps(1);
+    harness.get_by_label("Save handout").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains(&format!("Handout saved to {}", handout.display()));
+    let page_text = std::fs::read_to_string(&handout).unwrap();
+    assert!(page_text.contains(&code), "the handout holds the pass");
+    assert!(page_text.contains("Lab User") && page_text.contains(&lab));
+    assert!(page_text.contains("Valid from"));
+    assert!(page_text.contains(hello_bootstrap::ui::pages::helpdesk::handout::SIGN_IN_URL));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&handout).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "only its owner may read the handout");
+    }
+    assert_eq!(
+        files_holding(home.path(), &code),
+        vec![handout.clone()],
+        "the handout is the one file holding the pass"
     );
     wait_for(&mut harness, "the pass to hide itself", |h| {
         !h.state().showing_pass()
@@ -198,7 +232,37 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
         .collect();
     assert_eq!(text, "Results: 2 of 3 issued", "{all:?}");
     harness.get_by_label_contains(&format!("line 2: {plain} — issued"));
-    harness.get_by_label_contains("line 4: lab.user@contosolab.onmicrosoft.com — replaced");
+    // Every pass masked until shown, one row at a time.
+    let masked = format!("line 4: lab.user@contosolab.onmicrosoft.com — replaced — {MASK} until ");
+    harness.get_by_label_contains(&masked);
+    assert!(
+        !all.iter().any(|l| l.contains(&code)),
+        "no pass in clear on the results: {all:?}"
+    );
+    harness
+        .get_by_label("Show the pass for lab.user@contosolab.onmicrosoft.com")
+        .click();
+    harness.run_steps(2);
+    let all: Vec<String> = harness
+        .root()
+        .query_all(egui_kittest::kittest::by())
+        .filter_map(|n| {
+            let node = n.accesskit_node();
+            node.label().or_else(|| node.value())
+        })
+        .collect();
+    assert!(
+        all.iter()
+            .any(|l| l.contains(&format!("line 2: {plain} — issued — {MASK}"))),
+        "the other row stays masked: {all:?}"
+    );
+    harness.get_by_label("Hide the pass for lab.user@contosolab.onmicrosoft.com");
+    harness
+        .get_by_label("Copy the pass for lab.user@contosolab.onmicrosoft.com")
+        .click();
+    harness.step();
+    let copied = copied_text(&harness).expect("the pass went to the clipboard");
+    assert!(copied.len() >= 8 && !copied.contains(' '), "{copied}");
 
     // Export without the passes (the default): the file has every row and no code.
     let out = home.path().join("results.csv");
@@ -221,9 +285,226 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
         .and_then(|rest| rest.split(' ').next())
         .expect("the replaced pass on screen")
         .to_string();
+    assert_eq!(code_on_screen, copied, "the copied pass is the one shown");
+    assert!(
+        rt.block_on(verify(&emulator, &lab, &copied)),
+        "the replaced pass shown is the user's valid pass"
+    );
     assert!(
         !text.contains(&code_on_screen),
         "no pass in the file: {text}"
+    );
+    // The clipboard is cleared after its minute (app time: four frames a second).
+    let mut frames = 0;
+    while copied_text(&harness).as_deref() != Some("") {
+        assert!(frames < 62 * 4, "the clipboard was never cleared");
+        harness.step();
+        frames += 1;
+    }
+    assert!(
+        frames >= 58 * 4,
+        "cleared after its minute, not at once ({frames} frames)"
+    );
+
+    // Dismissed, the results and every pass in them are gone from the screen.
+    harness.get_by_label("Dismiss the results").click();
+    harness.run_steps(2);
+    assert!(!has(&harness, "Results: "));
+    assert!(!has(&harness, &code_on_screen));
+
+    // The audit trail: what was issued and replaced, by whom, never a code.
+    harness.get_by_label("Audit trail").click();
+    wait_for(&mut harness, "the audit trail", |h| has(h, " entries"));
+    harness.get_by_label("3 entries");
+    harness.get_by_label_contains(&format!("{} issued {lab}", emulator.admin_upn));
+    harness.get_by_label_contains(&format!("{} replaced {lab}", emulator.admin_upn));
+    harness.get_by_label_contains(&format!("{} issued {plain}", emulator.admin_upn));
+    let all: Vec<String> = harness
+        .root()
+        .query_all(egui_kittest::kittest::by())
+        .filter_map(|n| {
+            let node = n.accesskit_node();
+            node.label().or_else(|| node.value())
+        })
+        .collect();
+    assert!(
+        !all.iter()
+            .any(|l| l.contains(&code_on_screen) || l.contains(&code)),
+        "no pass on the audit tab: {all:?}"
+    );
+    rt.block_on(emulator.shutdown());
+}
+
+async fn verify(emulator: &EmulatorHandle, upn: &str, tap: &str) -> bool {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/_emulator/verify-tap", emulator.graph_url))
+        .json(&json!({"upn": upn, "temporary_access_pass": tap}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["valid"] == true
+}
+
+/// The last text the page put on the clipboard this frame, if any.
+fn copied_text(harness: &Harness<'_, HelpdeskPage>) -> Option<String> {
+    harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .rev()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(text) => Some(text.clone()),
+            _ => None,
+        })
+}
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if std::fs::read(&path)
+                .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// The real service, watched: which searches started, and which finished or were dropped
+/// unfinished (cancelled) when the next keystroke superseded them.
+struct Watched {
+    inner: GraphHelpdesk,
+    log: Arc<Mutex<Vec<(String, &'static str)>>>,
+}
+
+struct Finish {
+    log: Arc<Mutex<Vec<(String, &'static str)>>>,
+    text: String,
+    done: bool,
+}
+
+impl Drop for Finish {
+    fn drop(&mut self) {
+        let what = if self.done { "finished" } else { "cancelled" };
+        self.log.lock().unwrap().push((self.text.clone(), what));
+    }
+}
+
+impl HelpdeskService for Watched {
+    fn account(&self) -> String {
+        self.inner.account()
+    }
+    fn search(&self, text: String) -> Pending<Result<Vec<FoundUser>, String>> {
+        self.log.lock().unwrap().push((text.clone(), "started"));
+        let work = self.inner.search(text.clone());
+        let log = self.log.clone();
+        Box::pin(async move {
+            let mut finish = Finish {
+                log,
+                text,
+                done: false,
+            };
+            let found = work.await;
+            finish.done = true;
+            found
+        })
+    }
+    fn preflight(&self, upn: String, choice: PassChoice) -> Pending<Result<Verdict, String>> {
+        self.inner.preflight(upn, choice)
+    }
+    fn issue(&self, upn: String, choice: PassChoice) -> Pending<Result<IssuedPass, String>> {
+        self.inner.issue(upn, choice)
+    }
+    fn preview_csv(&self, bytes: &[u8]) -> Result<Vec<PreviewRow>, String> {
+        self.inner.preview_csv(bytes)
+    }
+    fn audit(&self) -> Pending<Result<Vec<AuditRow>, String>> {
+        self.inner.audit()
+    }
+    fn issue_csv(
+        &self,
+        bytes: Vec<u8>,
+        choice: PassChoice,
+        progress: BulkProgress,
+    ) -> Pending<Result<Vec<BulkRow>, String>> {
+        self.inner.issue_csv(bytes, choice, progress)
+    }
+}
+
+#[test]
+fn search_as_you_type_waits_for_a_pause_and_cancels_the_search_it_replaces() {
+    let home = tempfile::tempdir().unwrap();
+    // SAFETY: nextest runs each test in a process of its own; nothing else reads the environment yet.
+    unsafe { std::env::set_var(hello_bootstrap::lab::paths::HOME_ENV, home.path()) };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // Each Graph answer takes a second, so a search is still out when the next keystroke comes.
+    let emulator = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            latency_ms: 1000,
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let graph = admin_graph(&emulator);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let service = Arc::new(Watched {
+        inner: GraphHelpdesk::new(graph, emulator.admin_upn.clone()),
+        log: log.clone(),
+    });
+    let page = HelpdeskPage::new(service, rt.handle().clone());
+    let mut harness = Harness::builder()
+        .with_size([1100.0, 900.0])
+        .with_context_setup(|ctx| hello_bootstrap::ui::theme::apply_style(ctx, false))
+        .build_ui_state(|ui, page: &mut HelpdeskPage| page.show(ui), page);
+    harness.run_steps(2);
+    let field = "Find a user (name or sign-in name)";
+    harness.get_by_label(field).focus();
+    harness.run_steps(1);
+    // One keystroke a frame (a quarter second apart): faster than the pause that starts a search.
+    for c in ["l", "a", "b", "."] {
+        harness.get_by_label(field).type_text(c);
+        harness.step();
+    }
+    assert!(
+        log.lock().unwrap().is_empty(),
+        "no search while typing: {log:?}"
+    );
+    harness.run_steps(2);
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec![("lab.".to_string(), "started")],
+        "one search once typing paused"
+    );
+    for c in ["u", "s", "e"] {
+        harness.get_by_label(field).type_text(c);
+        harness.step();
+    }
+    harness.run_steps(2);
+    let lab = emulator.lab_user_upn.clone();
+    wait_for(&mut harness, "the lab user", |h| {
+        has(h, &format!("Lab User — {lab}"))
+    });
+    // The dropped future logs from the runtime's thread; give it a moment.
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        *log.lock().unwrap(),
+        vec![
+            ("lab.".to_string(), "started"),
+            ("lab.".to_string(), "cancelled"),
+            ("lab.use".to_string(), "started"),
+            ("lab.use".to_string(), "finished"),
+        ],
+        "the superseded search was cancelled, not left to run"
     );
     rt.block_on(emulator.shutdown());
 }

@@ -128,6 +128,16 @@ impl AuthOptions {
 
     /// The session these options describe, asking for the permissions of `steps`.
     pub fn session(&self, steps: &[Step]) -> Result<AuthSession, AuthError> {
+        self.session_for_scopes(scopes_for_steps(steps))
+    }
+
+    /// The session these options describe, asking for exactly `graph_scopes`: help-desk work
+    /// asks for its own few permissions, none of the lab's, so an Authentication Administrator
+    /// can sign in for it.
+    pub fn session_for_scopes(
+        &self,
+        graph_scopes: Vec<&'static str>,
+    ) -> Result<AuthSession, AuthError> {
         let config = AuthConfig::new(&self.login_url, &self.tenant, &self.client_id)?;
         let store: Arc<dyn SecretStore> = match &self.store {
             StoreChoice::Os => Arc::new(KeyringStore::platform()?),
@@ -144,10 +154,8 @@ impl AuthOptions {
             };
             Interaction::Browser(browser)
         };
-        Ok(
-            AuthSession::new(config, store, interaction, scopes_for_steps(steps))?
-                .with_login_hint(self.login_hint.clone()),
-        )
+        Ok(AuthSession::new(config, store, interaction, graph_scopes)?
+            .with_login_hint(self.login_hint.clone()))
     }
 }
 
@@ -229,6 +237,15 @@ pub fn token_source_reporting(
     steps: &[Step],
     progress: Option<BrowserReporter>,
 ) -> Result<SignedIn, AuthError> {
+    token_source_for_scopes(opts, scopes_for_steps(steps), progress)
+}
+
+/// [`token_source_reporting`] asking for exactly `graph_scopes` (help-desk work).
+pub fn token_source_for_scopes(
+    opts: &AuthOptions,
+    graph_scopes: Vec<&'static str>,
+    progress: Option<BrowserReporter>,
+) -> Result<SignedIn, AuthError> {
     if let Ok(token) = std::env::var(ACCESS_TOKEN_ENV)
         && !token.trim().is_empty()
     {
@@ -237,7 +254,7 @@ pub fn token_source_reporting(
             session: None,
         });
     }
-    let mut session = opts.session(steps)?;
+    let mut session = opts.session_for_scopes(graph_scopes)?;
     if let Some(progress) = progress {
         session = session.with_browser_progress(progress);
     }

@@ -1,7 +1,9 @@
 //! The local audit trail: who issued (or revoked) what kind of pass to whom, and when — never
 //! the code. Entra keeps its own audit log, but a help desk wants its own record on the machine
 //! that did the work, readable offline (`tap audit`, the wizard's help-desk page). The file is
-//! rewritten whole through a temp file and a rename, so a crash leaves the old one or the new.
+//! rewritten whole through a temp file and a rename, so a crash leaves the old one or the new,
+//! under the advisory lock the session file uses ([`hb_lab::paths::FileLock`]), so the CLI and
+//! the wizard appending at once never lose each other's entries.
 
 use super::outcome::{IssueOutcome, IssueStatus};
 use chrono::{DateTime, Utc};
@@ -65,8 +67,22 @@ pub fn default_path() -> PathBuf {
     hb_lab::paths::data_dir().join("helpdesk-audit.json")
 }
 
-/// Every entry, oldest first (none when there is no file yet).
+fn lock(path: &Path, exclusive: bool) -> Result<hb_lab::paths::FileLock, String> {
+    hb_lab::paths::FileLock::acquire(path, exclusive)
+        .map_err(|e| format!("cannot lock the audit trail {}: {e}", path.display()))
+}
+
+/// Every entry, oldest first (none when there is no file yet), read under the shared lock.
 pub fn read(path: &Path) -> Result<Vec<AuditEntry>, String> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let _lock = lock(path, false)?;
+    read_locked(path)
+}
+
+/// [`read`] for a caller already holding the lock.
+fn read_locked(path: &Path) -> Result<Vec<AuditEntry>, String> {
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map_err(|e| format!("the audit trail {} cannot be read: {e}", path.display())),
@@ -78,12 +94,14 @@ pub fn read(path: &Path) -> Result<Vec<AuditEntry>, String> {
     }
 }
 
-/// Adds `entries` to the trail, atomically.
+/// Adds `entries` to the trail, atomically, holding the exclusive lock from the read to the
+/// rename so a concurrent writer's entries are never overwritten.
 pub fn append(path: &Path, entries: &[AuditEntry]) -> Result<(), String> {
     if entries.is_empty() {
         return Ok(());
     }
-    let mut all = read(path)?;
+    let _lock = lock(path, true)?;
+    let mut all = read_locked(path)?;
     all.extend_from_slice(entries);
     let bytes = serde_json::to_vec_pretty(&all).map_err(|e| e.to_string())?;
     hb_lab::paths::write_atomic(path, &bytes)
@@ -122,5 +140,40 @@ mod tests {
         assert_eq!(back[0].usable_once, Some(true));
         assert_eq!(back[0].end.as_deref(), Some("2026-06-05T09:00:00Z"));
         assert!(!path.with_extension("tmp").exists());
+    }
+
+    #[test]
+    fn two_writers_at_once_lose_no_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.json");
+        let writer = |who: &'static str| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                for i in 0..40 {
+                    let entry = AuditEntry {
+                        time: Utc::now(),
+                        actor: who.into(),
+                        upn: format!("user{i}@b.com"),
+                        action: AuditAction::Issued,
+                        lifetime_minutes: Some(60),
+                        usable_once: None,
+                        start: None,
+                        end: None,
+                        reconciled: false,
+                    };
+                    append(&path, &[entry]).unwrap();
+                    // A reader in between sees a whole file, never a torn one.
+                    read(&path).unwrap();
+                }
+            })
+        };
+        let (cli, wizard) = (writer("cli"), writer("wizard"));
+        cli.join().unwrap();
+        wizard.join().unwrap();
+        let all = read(&path).unwrap();
+        assert_eq!(all.len(), 80, "every entry of both writers is kept");
+        for who in ["cli", "wizard"] {
+            assert_eq!(all.iter().filter(|e| e.actor == who).count(), 40, "{who}");
+        }
     }
 }

@@ -52,6 +52,10 @@ pub enum Command {
     /// Put away how the last reset ended (the Welcome page's result).
     DismissReset,
     DismissResumed,
+    /// Open help-desk mode (signing in for it the first time).
+    OpenHelpdesk,
+    /// Leave help-desk mode for the lab wizard (the sign-in is kept).
+    CloseHelpdesk,
     /// Write the lab report: to this path, or (`None`) where a save dialog says.
     ExportReport(Option<std::path::PathBuf>),
 }

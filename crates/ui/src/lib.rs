@@ -23,6 +23,17 @@ use std::sync::Arc;
 /// through which the connector reports waits on the person and learns of Cancel.
 pub type Connector = Arc<dyn Fn(ConnectRequest) -> Connecting + Send + Sync>;
 
+/// Signs in for help-desk work (`true`: on the demo tenant) and hands back the TAP service on
+/// that sign-in; the composition layer asks for the help-desk permissions only, none of the lab's.
+pub type HelpdeskConnector = Arc<
+    dyn Fn(
+            bool,
+        )
+            -> pages::helpdesk::Pending<Result<Arc<dyn pages::helpdesk::HelpdeskService>, String>>
+        + Send
+        + Sync,
+>;
+
 /// Starts this app again as administrator, reopening on the given step (Windows: ShellExecute
 /// with the `runas` verb); `Ok` once the elevated copy is on its way, so this one can close.
 /// Set only where the app runs without elevation and a real host's steps need it.
@@ -50,6 +61,8 @@ pub struct AppOptions {
     pub start_step: Option<hb_lab::Step>,
     /// Offers "Restart as administrator" on the host steps' pages when set.
     pub restart_as_admin: Option<RestartAsAdmin>,
+    /// Help-desk mode (the Welcome page's card and the top bar's "Help desk"); hidden when unset.
+    pub helpdesk: Option<HelpdeskConnector>,
 }
 
 impl Default for AppOptions {
@@ -64,6 +77,7 @@ impl Default for AppOptions {
             demo_faults: None,
             start_step: None,
             restart_as_admin: None,
+            helpdesk: None,
         }
     }
 }

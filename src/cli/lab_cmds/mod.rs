@@ -254,49 +254,64 @@ pub async fn revert(global: &GlobalArgs, args: &LabArgs) -> i32 {
     }
 }
 
-/// The lab environment and its Graph connection, which the help-desk commands share; `Err` is
-/// the exit code after saying why. The environment is returned too: in demo mode it owns the
-/// emulated cloud, which must outlive every call.
+/// The help-desk commands' Graph connection, signed in for help-desk work only
+/// ([`hb_helpdesk::HELPDESK_SCOPES`], none of the lab's, so an Authentication Administrator can
+/// run them); `Err` is the exit code after saying why. In demo mode it keeps the emulated cloud
+/// alive, which must outlive every call.
 async fn helpdesk_graph(
     global: &GlobalArgs,
-) -> Result<(LabEnv, std::sync::Arc<hb_graph::GraphClient>), i32> {
-    let env = environment(global).await.map_err(env_failure)?;
-    match env.graph.clone() {
-        Some(graph) => Ok((env, graph)),
-        None => {
-            eprintln!("error: no Microsoft Graph connection");
-            Err(EXIT_FAILED)
-        }
+) -> Result<crate::compose::helpdesk::HelpdeskConnection, i32> {
+    use crate::compose::helpdesk::{connect_demo, connect_real};
+    let connected = if global.demo || global.demo_reset {
+        connect_demo(
+            &demo_options(global),
+            &crate::compose::env::DemoCloud::default(),
+        )
+        .await
+    } else {
+        let real = real_options(global);
+        connect_real(&real, &hb_auth::cli::AuthOptions::from_real(&real, false)).await
+    };
+    let connection = connected.map_err(env_failure)?;
+    if global.demo || global.demo_reset {
+        eprintln!(
+            "Demo mode: the offline tenant on this machine, signed in as {} for help-desk work.",
+            connection.account
+        );
     }
+    Ok(connection)
 }
 
 /// `tap issue`: the help desk's TAPs for one user or a CSV of users.
 pub async fn tap_issue(global: &GlobalArgs, args: &hb_helpdesk::cli::TapIssueArgs) -> i32 {
-    let (_env, graph) = match helpdesk_graph(global).await {
+    let connection = match helpdesk_graph(global).await {
         Ok(connected) => connected,
         Err(code) => return code,
     };
+    let graph = &connection.graph;
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
-    hb_helpdesk::cli::run(args, &graph, &mut out, &mut err).await
+    hb_helpdesk::cli::run(args, graph, &mut out, &mut err).await
 }
 
 /// `tap list UPN`: a user's pass, never its code.
 pub async fn tap_list(global: &GlobalArgs, args: &hb_helpdesk::cli::TapListArgs) -> i32 {
-    let (_env, graph) = match helpdesk_graph(global).await {
+    let connection = match helpdesk_graph(global).await {
         Ok(connected) => connected,
         Err(code) => return code,
     };
-    hb_helpdesk::cli::run_list(args, &graph, &mut std::io::stdout(), &mut std::io::stderr()).await
+    let graph = &connection.graph;
+    hb_helpdesk::cli::run_list(args, graph, &mut std::io::stdout(), &mut std::io::stderr()).await
 }
 
 /// `tap revoke UPN`: deletes a user's pass.
 pub async fn tap_revoke(global: &GlobalArgs, args: &hb_helpdesk::cli::TapRevokeArgs) -> i32 {
-    let (_env, graph) = match helpdesk_graph(global).await {
+    let connection = match helpdesk_graph(global).await {
         Ok(connected) => connected,
         Err(code) => return code,
     };
-    hb_helpdesk::cli::run_revoke(args, &graph, &mut std::io::stdout(), &mut std::io::stderr()).await
+    let graph = &connection.graph;
+    hb_helpdesk::cli::run_revoke(args, graph, &mut std::io::stdout(), &mut std::io::stderr()).await
 }
 
 /// `emulator`: the emulated cloud, standalone.

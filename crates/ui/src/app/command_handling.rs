@@ -27,7 +27,10 @@ impl HelloApp {
     /// Applies one command.
     fn run_cmd(&mut self, ctx: &egui::Context, cmd: Command) {
         match cmd {
+            Command::OpenHelpdesk => self.open_helpdesk(ctx),
+            Command::CloseHelpdesk => self.close_helpdesk(),
             Command::Go(page) => {
+                self.close_helpdesk();
                 if self.reachable(page).is_ok() {
                     self.go(page);
                 }

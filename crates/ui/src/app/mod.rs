@@ -9,6 +9,7 @@
 //! the result shows without waiting for input.
 
 mod command_handling;
+mod helpdesk_mode;
 mod logic;
 mod navigation;
 mod ui;
@@ -97,6 +98,9 @@ pub struct HelloApp {
     restart_as_admin: Option<super::RestartAsAdmin>,
     /// Why the last restart as administrator did not happen (declined, failed).
     restart_as_admin_error: Option<String>,
+    /// Signs in for help-desk mode ([`super::AppOptions::helpdesk`]).
+    helpdesk_connector: Option<super::HelpdeskConnector>,
+    helpdesk: helpdesk_mode::HelpdeskMode,
 }
 
 impl HelloApp {
@@ -160,6 +164,8 @@ impl HelloApp {
             first_frame: Default::default(),
             restart_as_admin: options.restart_as_admin.clone(),
             restart_as_admin_error: None,
+            helpdesk_connector: options.helpdesk.clone(),
+            helpdesk: Default::default(),
         };
         if resumed.is_some() || options.auto_connect {
             app.connect();

@@ -178,6 +178,20 @@ impl HelloApp {
         if ui.icon_button(icon, text).clicked() {
             self.commands.push(Command::ToggleTheme);
         }
+        if self.helpdesk_offered() {
+            let open = self.helpdesk_open();
+            if ui
+                .add(egui::Button::selectable(open, "Help desk"))
+                .on_hover_text("Issue Temporary Access Passes to users (help-desk mode)")
+                .clicked()
+            {
+                self.commands.push(if open {
+                    Command::CloseHelpdesk
+                } else {
+                    Command::OpenHelpdesk
+                });
+            }
+        }
         let presenter = self.saved.presenter;
         if ui
             .add(
@@ -285,6 +299,12 @@ impl HelloApp {
     /// Back, where the wizard is, and the page's main action ("Apply step 3") until the page
     /// may be left, then "Next" (disabled with the reason while the page's work runs).
     fn footer(&mut self, ui: &mut Ui) {
+        if self.helpdesk_open() {
+            if ui.button("Back to the lab wizard").clicked() {
+                self.commands.push(Command::CloseHelpdesk);
+            }
+            return;
+        }
         let page = self.saved.page;
         ui.horizontal(|ui| {
             let back = ui.add_enabled(
@@ -377,6 +397,10 @@ impl HelloApp {
             });
             ui.add_space(8.0);
         }
+        if self.helpdesk_open() {
+            self.helpdesk_ui(ui);
+            return;
+        }
         match self.saved.page {
             Page::Welcome => {
                 let lab = self.session.state();
@@ -396,6 +420,7 @@ impl HelloApp {
                     },
                     &mut self.commands,
                 );
+                self.helpdesk_entry(ui);
             }
             Page::Step(step) => {
                 let ctx = ui.ctx().clone();

@@ -6,6 +6,9 @@ use crate::widgets::{Alert, UiExt};
 use egui::Ui;
 use std::sync::Arc;
 
+/// What a masked pass shows instead of its code.
+pub const MASK: &str = "••••••••";
+
 #[derive(Default)]
 pub(super) struct BulkState {
     path: String,
@@ -18,6 +21,8 @@ pub(super) struct BulkState {
     export_path: String,
     export_passes: bool,
     exported: Option<Result<String, String>>,
+    /// The rows (by index) whose pass is shown in clear; every other pass is masked.
+    revealed: std::collections::HashSet<usize>,
 }
 
 impl BulkState {
@@ -25,6 +30,15 @@ impl BulkState {
         self.running = false;
         self.results = Some(r);
         self.exported = None;
+        self.revealed.clear();
+    }
+
+    /// Drops the results and every pass in them ("Dismiss the results").
+    fn dismiss(&mut self) {
+        self.results = None;
+        self.exported = None;
+        self.revealed.clear();
+        self.progress = None;
     }
 }
 
@@ -60,22 +74,7 @@ fn export(path: &str, rows: &[BulkRow], with_passes: bool) -> Result<String, Str
         }
         text.push('\n');
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            format!("{path} already exists: choose a new file name")
-        } else {
-            format!("cannot create {path}: {e}")
-        }
-    })?;
-    std::io::Write::write_all(&mut file, text.as_bytes())
-        .map_err(|e| format!("cannot write {path}: {e}"))?;
+    super::handout::write_private(path, &text)?;
     Ok(format!("Results written to {path}"))
 }
 
@@ -180,35 +179,74 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
         let work = page.service.issue_csv(bytes, page.bulk.choice, progress);
         page.spawn(&ctx, work, Reply::BulkDone);
     }
+    let mut dismiss = false;
     match &page.bulk.results {
         None => {}
         Some(Err(e)) => Alert::error().show_text(ui, "Nothing was issued", Some(e)),
         Some(Ok(rows)) => {
             let issued = rows.iter().filter(|r| r.code.is_some()).count();
             ui.section_title(format!("Results: {issued} of {} issued", rows.len()));
+            if issued > 0 {
+                ui.muted_label(
+                    "Passes are masked: show or copy one at a time. Copying clears the clipboard after 60 seconds; \"Dismiss the results\" forgets every pass.",
+                );
+            }
+            let mut copy = None;
             egui::ScrollArea::vertical()
                 .id_salt("bulk results")
                 .max_height(240.0)
                 .show(ui, |ui| {
-                    for r in rows {
+                    for (i, r) in rows.iter().enumerate() {
                         let place = r.line.map(|l| format!("line {l}: ")).unwrap_or_default();
                         match &r.code {
-                            Some(code) => ui.label(format!(
-                                "{place}{} — {} — {} until {}",
-                                r.upn,
-                                r.status,
-                                code.expose(),
-                                r.end.as_deref().unwrap_or("its end")
-                            )),
-                            None => ui.error_label(format!(
-                                "{place}{} — {}: {}",
-                                r.upn,
-                                r.status,
-                                r.reason.as_deref().unwrap_or("")
-                            )),
+                            Some(code) => {
+                                ui.horizontal(|ui| {
+                                    let shown = page.bulk.revealed.contains(&i);
+                                    ui.label(format!(
+                                        "{place}{} — {} — {} until {}",
+                                        r.upn,
+                                        r.status,
+                                        if shown { code.expose() } else { MASK },
+                                        r.end.as_deref().unwrap_or("its end")
+                                    ));
+                                    let (text, name) = if shown {
+                                        ("Hide", format!("Hide the pass for {}", r.upn))
+                                    } else {
+                                        ("Show", format!("Show the pass for {}", r.upn))
+                                    };
+                                    let toggle = ui.small_button(text);
+                                    toggle.widget_info(|| {
+                                        egui::WidgetInfo::labeled(egui::Role::Button, true, &name)
+                                    });
+                                    if toggle.clicked() && !page.bulk.revealed.remove(&i) {
+                                        page.bulk.revealed.insert(i);
+                                    }
+                                    let name = format!("Copy the pass for {}", r.upn);
+                                    let copy_button = ui.small_button("Copy");
+                                    copy_button.widget_info(|| {
+                                        egui::WidgetInfo::labeled(egui::Role::Button, true, &name)
+                                    });
+                                    if copy_button.clicked() {
+                                        copy = Some(code.expose().to_string());
+                                    }
+                                });
+                            }
+                            None => {
+                                ui.error_label(format!(
+                                    "{place}{} — {}: {}",
+                                    r.upn,
+                                    r.status,
+                                    r.reason.as_deref().unwrap_or("")
+                                ));
+                            }
                         };
                     }
                 });
+            if let Some(code) = copy {
+                ctx.copy_text(code);
+                let now = ui.input(|i| i.time);
+                page.clipboard_clear_at = Some(now + super::CLIPBOARD_SECONDS);
+            }
             let mut write = false;
             ui.horizontal(|ui| {
                 let label = ui.label("Export the results to");
@@ -241,6 +279,10 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
                 }
                 None => {}
             }
+            dismiss = ui.button("Dismiss the results").clicked();
         }
+    }
+    if dismiss {
+        page.bulk.dismiss();
     }
 }

@@ -4,19 +4,24 @@
 //! state; work runs on the app's runtime through [`HelpdeskService`] and comes back through an
 //! inbox that wakes the UI, so the UI thread never waits on the network.
 
+mod audit;
 mod bulk;
+pub mod handout;
 pub mod service;
 mod single;
 
+pub use bulk::MASK;
 pub use service::{
-    BulkProgress, BulkRow, FoundUser, HelpdeskService, IssuedPass, PassChoice, Pending, PreviewRow,
-    Verdict,
+    AuditRow, BulkProgress, BulkRow, FoundUser, HelpdeskService, IssuedPass, PassChoice, Pending,
+    PreviewRow, Verdict,
 };
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 /// How long an issued pass stays on screen.
 pub const SHOW_SECONDS: f64 = 60.0;
+/// How long typing must pause before the search runs: a search per pause, not per keystroke.
+pub const SEARCH_DEBOUNCE_SECONDS: f64 = 0.3;
 /// How long a copied pass stays on the clipboard.
 pub const CLIPBOARD_SECONDS: f64 = 60.0;
 
@@ -26,6 +31,7 @@ pub enum Tab {
     #[default]
     OneUser,
     Bulk,
+    Audit,
 }
 
 /// What finished work hands back to the page.
@@ -35,6 +41,7 @@ pub(crate) enum Reply {
     Issued(Result<IssuedPass, String>),
     Progress(usize, usize),
     BulkDone(Result<Vec<BulkRow>, String>),
+    Audit(Result<Vec<AuditRow>, String>),
 }
 
 /// The help-desk page's state.
@@ -46,6 +53,7 @@ pub struct HelpdeskPage {
     outbox: Sender<Reply>,
     single: single::SingleState,
     bulk: bulk::BulkState,
+    audit: audit::AuditState,
     clipboard_clear_at: Option<f64>,
     show_seconds: f64,
 }
@@ -62,6 +70,7 @@ impl HelpdeskPage {
             outbox,
             single: Default::default(),
             bulk: Default::default(),
+            audit: Default::default(),
             clipboard_clear_at: None,
             show_seconds: SHOW_SECONDS,
         }
@@ -73,25 +82,34 @@ impl HelpdeskPage {
         self
     }
 
-    /// Runs `work` on the runtime; its reply wakes the UI.
+    /// Runs `work` on the runtime; its reply wakes the UI. The handle aborts work that was
+    /// superseded (a search the next keystroke replaced).
     fn spawn<T: Send + 'static>(
         &self,
         ctx: &egui::Context,
         work: Pending<T>,
         reply: impl FnOnce(T) -> Reply + Send + 'static,
-    ) {
+    ) -> tokio::task::JoinHandle<()> {
         let outbox = self.outbox.clone();
         let ctx = ctx.clone();
         self.runtime.spawn(async move {
             let value = work.await;
             let _ = outbox.send(reply(value));
             ctx.request_repaint();
-        });
+        })
     }
 
     /// Whether a pass is on screen now (tests and the shell ask).
     pub fn showing_pass(&self) -> bool {
         self.single.shown.is_some()
+    }
+
+    /// Hides what must not outlive the person's attention: the pass on screen (leaving
+    /// help-desk mode).
+    pub fn hide_secrets(&mut self) {
+        if self.single.shown.take().is_some() {
+            self.single.hidden_note = true;
+        }
     }
 
     /// Draws the page.
@@ -104,6 +122,7 @@ impl HelpdeskPage {
                 Reply::Issued(r) => self.single.issued(r, now + self.show_seconds),
                 Reply::Progress(done, total) => self.bulk.progress = Some((done, total)),
                 Reply::BulkDone(r) => self.bulk.done(r),
+                Reply::Audit(r) => self.audit.loaded(r),
             }
         }
         if let Some(at) = self.clipboard_clear_at {
@@ -121,11 +140,16 @@ impl HelpdeskPage {
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.tab, Tab::OneUser, "One user");
             ui.selectable_value(&mut self.tab, Tab::Bulk, "Many users (CSV)");
+            ui.selectable_value(&mut self.tab, Tab::Audit, "Audit trail");
         });
         ui.separator();
+        if self.tab != Tab::Audit {
+            self.audit.stale();
+        }
         match self.tab {
             Tab::OneUser => single::show(self, ui, now),
             Tab::Bulk => bulk::show(self, ui),
+            Tab::Audit => audit::show(self, ui),
         }
     }
 }

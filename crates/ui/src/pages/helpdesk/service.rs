@@ -73,6 +73,20 @@ pub struct BulkRow {
     pub end: Option<String>,
 }
 
+/// One line of the local audit trail (the same as `tap audit`): never a code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRow {
+    /// When, RFC 3339 in UTC.
+    pub time: String,
+    /// The signed-in account that did it.
+    pub actor: String,
+    pub upn: String,
+    /// `issued`, `replaced`, `revoked`.
+    pub action: String,
+    /// The pass's kind in words: lifetime, one-time or reusable, after a lost answer.
+    pub detail: String,
+}
+
 /// The TAP service as the page uses it.
 pub trait HelpdeskService: Send + Sync {
     /// Who is signed in for help-desk work (shown on the page).
@@ -85,6 +99,8 @@ pub trait HelpdeskService: Send + Sync {
     fn issue(&self, upn: String, choice: PassChoice) -> Pending<Result<IssuedPass, String>>;
     /// Reads a CSV file's rows, each with its problem (`Err`: the file as a whole is unusable).
     fn preview_csv(&self, bytes: &[u8]) -> Result<Vec<PreviewRow>, String>;
+    /// The local audit trail, newest first.
+    fn audit(&self) -> Pending<Result<Vec<AuditRow>, String>>;
     /// Issues for every good row of a CSV file.
     fn issue_csv(
         &self,

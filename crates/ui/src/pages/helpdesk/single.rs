@@ -11,6 +11,10 @@ pub(super) struct SingleState {
     query: String,
     search_id: u64,
     searching: bool,
+    /// When the typed text is searched for (app time), once typing pauses.
+    search_due: Option<f64>,
+    /// The search under way, aborted when a newer one starts.
+    search_task: Option<tokio::task::JoinHandle<()>>,
     results: Vec<FoundUser>,
     error: Option<String>,
     selected: Option<FoundUser>,
@@ -21,7 +25,10 @@ pub(super) struct SingleState {
     issuing: bool,
     /// The pass on screen and when it hides (app time).
     pub(super) shown: Option<(IssuedPass, f64)>,
-    hidden_note: bool,
+    pub(super) hidden_note: bool,
+    /// Where the handout goes, as typed or picked; and how the last save went.
+    handout_path: String,
+    handout: Option<Result<String, String>>,
 }
 
 impl SingleState {
@@ -53,6 +60,7 @@ impl SingleState {
             Ok(pass) => {
                 self.shown = Some((pass, hide_at));
                 self.hidden_note = false;
+                self.handout = None;
                 self.verdict = None;
             }
             Err(e) => self.verdict = Some(Ok(Verdict::Refused(e))),
@@ -70,6 +78,25 @@ fn check(page: &mut HelpdeskPage, ctx: &egui::Context) {
     page.spawn(ctx, work, move |r| Reply::Checked(user.upn, r));
 }
 
+/// Searches for the typed text now, cancelling the search it supersedes.
+fn search(page: &mut HelpdeskPage, ctx: &egui::Context) {
+    page.single.search_due = None;
+    if let Some(task) = page.single.search_task.take() {
+        task.abort();
+    }
+    let text = page.single.query.trim().to_string();
+    page.single.search_id += 1;
+    if text.is_empty() {
+        page.single.searching = false;
+        page.single.results.clear();
+        return;
+    }
+    page.single.searching = true;
+    let id = page.single.search_id;
+    let work = page.service.search(text);
+    page.single.search_task = Some(page.spawn(ctx, work, move |r| Reply::Found(id, r)));
+}
+
 pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui, now: f64) {
     let ctx = ui.ctx().clone();
     if let Some((_, until)) = &page.single.shown {
@@ -84,6 +111,15 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui, now: f64) {
         let left = (until - now).ceil().max(0.0) as u32;
         let mut copy = false;
         let mut hide = false;
+        let mut save_handout = false;
+        let name = page
+            .single
+            .selected
+            .as_ref()
+            .filter(|u| u.upn.eq_ignore_ascii_case(&pass.upn))
+            .map_or(pass.upn.clone(), |u| u.display_name.clone());
+        let handout_path = &mut page.single.handout_path;
+        let handout = &page.single.handout;
         Alert::info().show(ui, |ui| {
             ui.label(RichText::new(format!("Temporary Access Pass for {}", pass.upn)).strong());
             ui.add(
@@ -106,7 +142,52 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui, now: f64) {
             ui.muted_label(
                 "Copying puts it on the clipboard for 60 seconds, then clears it. It is shown once and stored nowhere.",
             );
+            ui.add_space(4.0);
+            ui.horizontal(|ui| {
+                let label = ui.label("Save a printable handout as");
+                ui.add(
+                    egui::TextEdit::singleline(handout_path)
+                        .desired_width(300.0)
+                        .hint_text("handout.html"),
+                )
+                .labelled_by(label.id);
+                if ui.button("Choose where…").clicked()
+                    && let Some(path) = rfd::FileDialog::new()
+                        .add_filter("Web page", &["html"])
+                        .set_file_name("handout.html")
+                        .save_file()
+                {
+                    *handout_path = path.display().to_string();
+                    save_handout = true;
+                }
+                save_handout |= ui.button("Save handout").clicked();
+            });
+            match handout {
+                Some(Ok(done)) => {
+                    ui.success_label(done.clone());
+                }
+                Some(Err(e)) => {
+                    ui.error_label(e.clone());
+                }
+                None => {
+                    ui.muted_label(
+                        "The handout (name, pass, valid from and until, where to sign in) is written only if you save it, to a new file only you can read.",
+                    );
+                }
+            }
         });
+        if save_handout {
+            let path = page.single.handout_path.trim().to_string();
+            page.single.handout = Some(if path.is_empty() {
+                Err("Type where the handout goes, e.g. handout.html".into())
+            } else {
+                super::handout::write_private(&path, &super::handout::html(pass, &name)).map(|()| {
+                    format!(
+                        "Handout saved to {path}. Open it in a browser to print it, then delete the file."
+                    )
+                })
+            });
+        }
         if copy {
             ctx.copy_text(pass.code.expose().to_string());
             page.clipboard_clear_at = Some(now + super::CLIPBOARD_SECONDS);
@@ -128,12 +209,18 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui, now: f64) {
         )
         .labelled_by(label.id);
     let submitted = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-    if (ui.button("Search").clicked() || submitted) && !page.single.query.trim().is_empty() {
-        page.single.search_id += 1;
-        page.single.searching = true;
-        let id = page.single.search_id;
-        let work = page.service.search(page.single.query.trim().to_string());
-        page.spawn(&ctx, work, move |r| Reply::Found(id, r));
+    if field.changed() {
+        // Search as you type: once typing pauses, not on every keystroke.
+        page.single.search_due = Some(now + super::SEARCH_DEBOUNCE_SECONDS);
+    }
+    if ui.button("Search").clicked() || submitted {
+        search(page, &ctx);
+    } else if let Some(due) = page.single.search_due {
+        if now >= due {
+            search(page, &ctx);
+        } else {
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(due - now));
+        }
     }
     if page.single.searching {
         ui.horizontal(|ui| {

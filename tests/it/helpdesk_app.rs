@@ -1,0 +1,164 @@
+//! Help-desk mode reached as a person reaches it: from the Welcome page's card and the top bar's
+//! "Help desk", in demo mode (the demo tenant, shared with the lab) and on a "real" tenant (the
+//! emulator behind the real-tenant path, signed in with a help-desk token), and back to the lab.
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use hello_bootstrap::compose::{DemoCloud, DemoOptions, RealOptions};
+use hello_bootstrap::emulator::{Emulator, EmulatorConfig};
+use hello_bootstrap::lab::session::Connection;
+use hello_bootstrap::ui::{AppOptions, HelloApp, build_app};
+use std::time::{Duration, Instant};
+
+fn wait_for(
+    harness: &mut Harness<'_, HelloApp>,
+    what: &str,
+    done: impl Fn(&Harness<'_, HelloApp>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done(harness) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run_steps(2);
+}
+
+fn has(harness: &Harness<'_, HelloApp>, text: &str) -> bool {
+    harness.query_by_label_contains(text).is_some()
+}
+
+fn app(options: AppOptions) -> Harness<'static, HelloApp> {
+    Harness::builder()
+        .with_size([1180.0, 900.0])
+        .build_eframe(move |cc| build_app(cc, options.clone()).expect("app builds"))
+}
+
+#[test]
+fn demo_help_desk_from_the_welcome_page_and_the_top_bar_beside_the_lab() {
+    let home = tempfile::tempdir().unwrap();
+    // SAFETY: nextest runs each test in a process of its own; nothing else reads the environment yet.
+    unsafe { std::env::set_var(hello_bootstrap::lab::paths::HOME_ENV, home.path()) };
+    let (connector, helpdesk) = hello_bootstrap::compose::wizard_connectors(
+        RealOptions::default(),
+        DemoOptions {
+            host_time_scale: Some(0.0),
+            ..DemoOptions::default()
+        },
+    );
+    let mut harness = app(AppOptions {
+        demo: true,
+        connector,
+        helpdesk: Some(helpdesk),
+        ..AppOptions::default()
+    });
+    harness.run();
+    harness.get_by_label("Open help desk").click();
+    wait_for(&mut harness, "the help-desk sign-in", |h| {
+        has(h, "Signed in as admin@contosolab.onmicrosoft.com")
+    });
+    harness.get_by_label("Help desk: Temporary Access Passes");
+    let field = "Find a user (name or sign-in name)";
+    harness.get_by_label(field).focus();
+    harness.run_steps(1);
+    harness.get_by_label(field).type_text("lab.user");
+    wait_for(&mut harness, "the lab user found as I typed", |h| {
+        has(h, "Lab User — lab.user@")
+    });
+
+    // Back to the lab: the wizard's Welcome page, the help-desk sign-in kept.
+    harness
+        .query_all_by_label("Back to the lab wizard")
+        .next()
+        .expect("the way back")
+        .click();
+    harness.run_steps(2);
+    harness.get_by_label("Welcome to Hello Bootstrap");
+    assert!(!has(&harness, "Help desk: Temporary Access Passes"));
+    harness.get_by_label("Start the demo").click();
+    wait_for(&mut harness, "the lab on the same demo tenant", |h| {
+        h.state().lab().connection == Connection::Connected && !h.state().lab().busy()
+    });
+    harness.get_by_label("Contoso Lab");
+
+    // The top bar opens it again at once, without a new sign-in.
+    harness
+        .get_by_role_and_label(Role::Button, "Help desk")
+        .click();
+    harness.run_steps(2);
+    assert!(!has(&harness, "Signing in"), "no second sign-in");
+    harness.get_by_label("Help desk: Temporary Access Passes");
+    harness.get_by_label("Signed in as admin@contosolab.onmicrosoft.com");
+    harness.get_by_label("Audit trail").click();
+    wait_for(&mut harness, "the audit trail", |h| {
+        has(h, "No passes issued or revoked from this machine yet.")
+    });
+    harness
+        .get_by_role_and_label(Role::Button, "Help desk")
+        .click();
+    harness.run_steps(2);
+    harness.get_by_label("Welcome to Hello Bootstrap");
+}
+
+#[test]
+fn real_tenant_help_desk_signs_in_on_its_own_for_an_authentication_administrator() {
+    let home = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emulator = rt
+        .block_on(Emulator::start(EmulatorConfig::default()))
+        .unwrap();
+    let token = emulator
+        .mint_token(
+            "isaiah.langer@contosolab.onmicrosoft.com",
+            hello_bootstrap::helpdesk::HELPDESK_SCOPES,
+        )
+        .expect("a seeded Authentication Administrator");
+    // SAFETY: nextest runs each test in a process of its own; set before the app's threads start.
+    unsafe {
+        std::env::set_var(hello_bootstrap::lab::paths::HOME_ENV, home.path());
+        std::env::set_var(hello_bootstrap::auth::cli::ACCESS_TOKEN_ENV, token.expose());
+    }
+    let real = RealOptions {
+        graph_url: Some(emulator.graph_url.clone()),
+        login_url: Some(emulator.login_url.clone()),
+        tenant: Some(emulator.tenant_id.clone()),
+        ..RealOptions::default()
+    };
+    let helpdesk = hello_bootstrap::compose::helpdesk_connector(
+        real,
+        DemoOptions::default(),
+        DemoCloud::default(),
+    );
+    let mut harness = app(AppOptions {
+        demo: false,
+        helpdesk: Some(helpdesk),
+        ..AppOptions::default()
+    });
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::Button, "Help desk")
+        .click();
+    wait_for(&mut harness, "the help-desk sign-in", |h| {
+        has(h, "Signed in as isaiah.langer@contosolab.onmicrosoft.com")
+    });
+    assert_eq!(
+        harness.state().lab().connection,
+        Connection::NotConnected,
+        "help-desk mode needs no lab sign-in"
+    );
+    let field = "Find a user (name or sign-in name)";
+    harness.get_by_label(field).focus();
+    harness.run_steps(1);
+    harness.get_by_label(field).type_text("admin@");
+    wait_for(&mut harness, "the admin found", |h| {
+        has(h, "Lab Admin — admin@contosolab.onmicrosoft.com")
+    });
+    harness
+        .get_by_label_contains("Lab Admin — admin@contosolab.onmicrosoft.com")
+        .click();
+    wait_for(&mut harness, "the refusal", |h| {
+        has(h, "No pass can be issued")
+    });
+    rt.block_on(emulator.shutdown());
+}
