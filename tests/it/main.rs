@@ -27,6 +27,7 @@ mod faults_client;
 mod graph_api;
 mod graph_client;
 mod helpdesk_emulator;
+mod helpdesk_throttle;
 mod helpdesk_ui;
 mod host_demo_cli;
 mod host_emulated;
