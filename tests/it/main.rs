@@ -29,6 +29,7 @@ mod graph_client;
 mod helpdesk_app;
 mod helpdesk_emulator;
 mod helpdesk_signin;
+mod helpdesk_throttle;
 mod helpdesk_ui;
 mod host_demo_cli;
 mod host_emulated;

@@ -360,8 +360,9 @@ impl Identity {
         graph: &GraphClient,
         scopes: Option<Vec<String>>,
     ) -> Result<Identity, GraphError> {
-        let me = directory::me(graph).await?;
-        let org = directory::organization(graph).await?;
+        // Neither needs the other; the roles need `me`'s id.
+        let (me, org) = tokio::join!(directory::me(graph), directory::organization(graph));
+        let (me, org) = (me?, org?);
         let (mut roles, roles_unreadable) = match assigned_roles(graph, &me.id).await {
             Some(roles) => (roles, false),
             None => {
@@ -604,15 +605,20 @@ pub async fn preflight(
     scopes: Option<Vec<String>>,
     steps: &[Step],
 ) -> Result<Identity, PreflightError> {
-    let identity = Identity::fetch(graph, scopes)
-        .await
-        .map_err(PreflightError::Graph)?;
+    // The sign-in log probe needs nothing from the identity: both at once, judged in order.
+    let bootstrap = steps.contains(&Step::Bootstrap);
+    let (identity, sign_in_logs) = tokio::join!(Identity::fetch(graph, scopes), async {
+        if bootstrap {
+            check_sign_in_logs(graph).await
+        } else {
+            Ok(())
+        }
+    });
+    let identity = identity.map_err(PreflightError::Graph)?;
     for step in steps {
         identity.check(*step)?;
     }
-    if steps.contains(&Step::Bootstrap) {
-        check_sign_in_logs(graph).await?;
-    }
+    sign_in_logs?;
     Ok(identity)
 }
 

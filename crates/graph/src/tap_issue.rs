@@ -150,9 +150,15 @@ pub fn from_post(e: GraphError) -> IssueError {
 }
 
 /// Reads the user and their current pass, and refuses those Entra would refuse: unknown,
-/// disabled, or external. Sends only GET requests.
+/// disabled, or external. Sends only GET requests, both at once: the pass list is addressed by
+/// the sign-in name (`GET /users/{id | userPrincipalName}/authentication/temporaryAccessPassMethods`,
+/// the list-temporaryaccesspassmethods page), so it does not wait for the user's id.
 pub async fn check_target(graph: &GraphClient, upn: &Upn) -> Result<TapTarget, IssueError> {
-    let user = users::get(graph, upn).await.map_err(|e| {
+    let (user, listed) = tokio::join!(
+        users::get(graph, upn),
+        auth_methods::list_taps(graph, UserRef::Upn(upn))
+    );
+    let user = user.map_err(|e| {
         if e.is_not_found() {
             IssueError::NoSuchUser
         } else {
@@ -160,9 +166,7 @@ pub async fn check_target(graph: &GraphClient, upn: &Upn) -> Result<TapTarget, I
         }
     })?;
     check_user(&user)?;
-    let listed = auth_methods::list_taps(graph, &user.id)
-        .await
-        .map_err(IssueError::CannotList)?;
+    let listed = listed.map_err(IssueError::CannotList)?;
     let current = listed.iter().find(|m| m.is_active()).cloned();
     Ok(TapTarget {
         user,

@@ -90,6 +90,19 @@ impl PolicySpec for MdmUserScope {
         }
     }
 
+    /// `all`: "Using `all` will remove any existing groups" (beta mobileDeviceManagementPolicies
+    /// update page), so the scope is All with no group. `selected`: the write added each group
+    /// with `includedGroups/$ref` and removed the others, each answered 204 No Content (the
+    /// post-includedGroups and delete-includedGroups pages). `none`: the page does not say what
+    /// becomes of the groups, so the step reads the policy again.
+    fn written(&self, _before: &Value, settings: &Value) -> Option<Value> {
+        match settings["appliesTo"].as_str()? {
+            "all" => Some(json!({ "appliesTo": "all", "includedGroups": [] })),
+            "selected" => Some(settings.clone()),
+            _ => None,
+        }
+    }
+
     fn describe(&self, settings: &Value) -> String {
         match settings["appliesTo"].as_str() {
             Some("all") => "MDM user scope is All: every user's Windows devices enroll in Intune when they join.".into(),

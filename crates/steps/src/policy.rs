@@ -1,5 +1,8 @@
 //! The shared shape of the three policy steps (1, 2, 5): read one Graph object, compare the
-//! settings the lab cares about, journal the original, PATCH, verify, and PATCH back on revert.
+//! settings the lab cares about, journal the original, PATCH, and PATCH back on revert. A write's
+//! success already says the new state where Microsoft's update page says what a PATCH does (see
+//! [`PolicySpec::written`]), so the step reads the object again only where the page leaves it
+//! open: one round trip less per change.
 
 use crate::StepContext;
 use hb_graph::{ApiVersion, GraphClient};
@@ -32,6 +35,26 @@ pub trait PolicySpec: Send + Sync {
     fn is_applied(&self, settings: &Value) -> bool;
     /// The PATCH body [`PolicySpec::write`] sends for the given settings (shown as evidence).
     fn patch_body(&self, settings: &Value) -> Value;
+    /// The settings a successful [`PolicySpec::write`] of `settings` leaves, where Microsoft's
+    /// update page says what its success means, so no read-back round trip is needed; `None`
+    /// where the page leaves it open (then the step reads the object again).
+    ///
+    /// The default: what we sent replaces those settings and the rest keep their values, which is
+    /// what a Graph PATCH does ("Existing properties that are not included in the request body
+    /// will maintain their previous values", e.g. the
+    /// temporaryAccessPassAuthenticationMethodConfiguration update page).
+    fn written(&self, before: &Value, settings: &Value) -> Option<Value> {
+        let mut after = before.clone();
+        match (after.as_object_mut(), settings.as_object()) {
+            (Some(a), Some(s)) => {
+                for (k, v) in s {
+                    a.insert(k.clone(), v.clone());
+                }
+                Some(after)
+            }
+            _ => None,
+        }
+    }
     /// A sentence describing the settings for people.
     fn describe(&self, settings: &Value) -> String;
     fn portal(&self) -> PortalLink;
@@ -47,6 +70,20 @@ impl<S: PolicySpec> PolicyStep<S> {
     async fn read(&self, ctx: &StepContext) -> Result<(S::Target, Value), StepError> {
         ctx.check_cancelled()?;
         self.0.read(ctx.graph()?).await
+    }
+
+    /// The settings after a successful write: what the write's success establishes, or (where
+    /// Microsoft's page does not say) the object read again.
+    async fn after_write(
+        &self,
+        ctx: &StepContext,
+        before: &Value,
+        written: &Value,
+    ) -> Result<Value, StepError> {
+        match self.0.written(before, written) {
+            Some(after) => Ok(after),
+            None => Ok(self.read(ctx).await?.1),
+        }
     }
 
     fn report(&self, settings: &Value) -> StepReport {
@@ -111,7 +148,7 @@ impl<S: PolicySpec> crate::StepController for PolicyStep<S> {
             Some(0.5),
         );
         self.0.write(ctx.graph()?, &target, &desired).await?;
-        let (_, after) = self.read(ctx).await?;
+        let after = self.after_write(ctx, &before, &desired).await?;
         evidence.after = Some(after.clone());
         let mut report = self.report(&after).changed(true).with_evidence(evidence);
         if report.status != StepStatus::Applied {
@@ -144,10 +181,12 @@ impl<S: PolicySpec> crate::StepController for PolicyStep<S> {
         evidence.requests = vec![self.request(ctx, Some(&target), &original)];
         evidence.before = Some(before.clone());
         let changed = before != original;
-        if changed {
+        let after = if changed {
             self.0.write(ctx.graph()?, &target, &original).await?;
-        }
-        let (_, after) = self.read(ctx).await?;
+            self.after_write(ctx, &before, &original).await?
+        } else {
+            before
+        };
         evidence.after = Some(after.clone());
         ctx.journal_forget(self.0.step(), KEY).await?;
         let mut report = self.report(&after).changed(changed).with_evidence(evidence);

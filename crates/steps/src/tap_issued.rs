@@ -3,8 +3,9 @@
 
 use super::lab_user::{lab_user, lab_user_or_report};
 use crate::{StepContext, StepController};
+use hb_graph::GraphError;
 use hb_graph::api::{UserRef, auth_methods};
-use hb_graph::models::{NewTap, TapMethod};
+use hb_graph::models::{NewTap, TapMethod, TapMethodConfig};
 use hb_graph::tap_issue::{self, IssueError, IssueTap, Issued, TapTarget, WhenHeld};
 use hb_lab::{
     AuthMethodId, Evidence, GraphRequest, PortalLink, Step, StepError, StepReport, StepStatus, Upn,
@@ -71,9 +72,10 @@ async fn check_against_policy(
     ctx: &StepContext,
     upn: &Upn,
     user: &UserId,
+    policy: Result<TapMethodConfig, GraphError>,
 ) -> Result<Option<String>, StepError> {
     let graph = ctx.graph()?;
-    let policy = match hb_graph::api::policies::tap_policy(graph).await {
+    let policy = match policy {
         Ok(p) => p,
         Err(e) if matches!(e.status(), Some(401 | 403)) => {
             return Ok(Some(
@@ -203,7 +205,14 @@ impl StepController for TapIssued {
 
     async fn apply(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
         let upn = lab_user(ctx).await?;
-        let target = target(ctx, &upn).await?;
+        // The policy's bounds are read beside the user and their pass (nothing of one depends on
+        // the other), so a fresh issue costs one round trip of reads, not two.
+        let graph = ctx.graph()?;
+        let (target, policy) = tokio::join!(
+            target(ctx, &upn),
+            hb_graph::api::policies::tap_policy(graph)
+        );
+        let target = target?;
         let before = listed(&target);
         let mut evidence = self.evidence(ctx);
         evidence.before = Some(before.clone());
@@ -227,9 +236,8 @@ impl StepController for TapIssued {
                 return Ok(report.with_evidence(evidence));
             }
         }
-        let note = check_against_policy(ctx, &upn, &target.user.id).await?;
+        let note = check_against_policy(ctx, &upn, &target.user.id, policy).await?;
         ctx.check_cancelled()?;
-        let graph = ctx.graph()?;
         let path = auth_methods::tap_methods_path(UserRef::Id(&target.user.id));
         evidence.requests = vec![GraphRequest::new(
             "POST",
