@@ -28,6 +28,15 @@ pub type Connector = Arc<dyn Fn(ConnectRequest) -> Connecting + Send + Sync>;
 /// Set only where the app runs without elevation and a real host's steps need it.
 pub type RestartAsAdmin = Arc<dyn Fn(hb_lab::Step) -> Result<(), String> + Send + Sync>;
 
+/// Opens a link in the person's browser; `Err` says no browser opened it, so the page shows the
+/// link to copy instead of failing silently.
+pub type LinkOpener = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
+/// The system's browser, through the `webbrowser` crate.
+pub fn system_browser() -> LinkOpener {
+    Arc::new(|url| webbrowser::open(url).map_err(|e| e.to_string()))
+}
+
 /// How the wizard starts.
 #[derive(Clone)]
 pub struct AppOptions {
@@ -50,6 +59,8 @@ pub struct AppOptions {
     pub start_step: Option<hb_lab::Step>,
     /// Offers "Restart as administrator" on the host steps' pages when set.
     pub restart_as_admin: Option<RestartAsAdmin>,
+    /// How links (the admin centers) open.
+    pub open_link: LinkOpener,
 }
 
 impl Default for AppOptions {
@@ -64,6 +75,7 @@ impl Default for AppOptions {
             demo_faults: None,
             start_step: None,
             restart_as_admin: None,
+            open_link: system_browser(),
         }
     }
 }

@@ -442,6 +442,7 @@ impl LabBackend for Screens {
             height: 1,
             rgba: self.pixels.lock().unwrap().clone().into(),
             captured_at: chrono::Utc::now(),
+            page: None,
         })
     }
 }

@@ -33,6 +33,10 @@ pub const CLIPBOARD_SECONDS: f64 = 60.0;
 /// How often an open host step page refreshes the VM's screen.
 const LIVE_SCREEN_SECS: f64 = 2.0;
 
+/// How often it looks while the page's job runs and moves the VM from screen to screen: well
+/// under the demo's 2.5 s per narrated screen.
+const LIVE_SCREEN_BUSY_SECS: f64 = 0.5;
+
 /// What survives a restart: where the wizard was and the answers given.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -97,6 +101,12 @@ pub struct HelloApp {
     restart_as_admin: Option<super::RestartAsAdmin>,
     /// Why the last restart as administrator did not happen (declined, failed).
     restart_as_admin_error: Option<String>,
+    /// How links open ([`super::AppOptions::open_link`]).
+    open_link: super::LinkOpener,
+    /// How the last link click ended: the link, and whether a browser opened it.
+    link_inbox: Option<std::sync::mpsc::Receiver<(String, Result<(), String>)>>,
+    /// The link no browser opened, and whether it was copied since.
+    link_failed: Option<(String, bool)>,
 }
 
 impl HelloApp {
@@ -160,6 +170,9 @@ impl HelloApp {
             first_frame: Default::default(),
             restart_as_admin: options.restart_as_admin.clone(),
             restart_as_admin_error: None,
+            open_link: options.open_link.clone(),
+            link_inbox: None,
+            link_failed: None,
         };
         if resumed.is_some() || options.auto_connect {
             app.connect();

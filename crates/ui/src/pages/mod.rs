@@ -7,6 +7,7 @@ pub mod step;
 pub mod step_text;
 pub mod summary;
 pub mod tap;
+pub mod typing;
 pub mod welcome;
 
 use hb_lab::Step;
