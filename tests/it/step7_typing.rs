@@ -51,7 +51,11 @@ async fn ready(
         }
     };
     let plain = ctx(None);
-    for step in [Step::MdmUserScope, Step::WhfbEnrollment, Step::HypervFeature] {
+    for step in [
+        Step::MdmUserScope,
+        Step::WhfbEnrollment,
+        Step::HypervFeature,
+    ] {
         controller(step).apply(&plain).await.unwrap();
     }
     host.restart_pc().await.unwrap();
@@ -83,12 +87,20 @@ async fn each_button_types_only_on_its_page_and_the_two_sign_the_lab_user_in() {
     );
     assert_eq!(page(&host).await, GuestPage::SignIn, "nothing was typed");
 
-    let gone = Bootstrap.type_tap(&without_tap).await.unwrap_err().to_string();
+    let gone = Bootstrap
+        .type_tap(&without_tap)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(gone.contains("Issue a fresh one on step 6"), "{gone}");
 
     let typed = Bootstrap.type_upn(&ctx).await.unwrap();
     assert_eq!(typed.status, StepStatus::NeedsAction);
-    assert!(typed.detail.contains("\"Type the TAP\""), "{}", typed.detail);
+    assert!(
+        typed.detail.contains("\"Type the TAP\""),
+        "{}",
+        typed.detail
+    );
     assert!(matches!(page(&host).await, GuestPage::Tap { .. }));
 
     let twice = Bootstrap.type_upn(&ctx).await.unwrap_err().to_string();
@@ -105,7 +117,8 @@ async fn a_guest_on_another_keyboard_layout_is_refused_before_a_key_is_typed() {
         ready(|url| EmulatedHost::for_tests(Some(url)).with_guest_layout("00000407")).await;
     let refused = Bootstrap.type_upn(&ctx).await.unwrap_err().to_string();
     assert!(
-        refused.contains("keyboard layout is 00000407") && refused.contains("English (United States)"),
+        refused.contains("keyboard layout is 00000407")
+            && refused.contains("English (United States)"),
         "{refused}"
     );
     assert_eq!(page(&host).await, GuestPage::SignIn);

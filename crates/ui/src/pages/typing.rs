@@ -115,6 +115,11 @@ pub fn show(ui: &mut Ui, view: &TypingView, cmds: &mut Commands) {
                 cmds.push(Command::Go(super::Page::Step(Step::TapIssued)));
             }
         });
+        if matches!(view.page, Some(VmPage::PinSetup | VmPage::Desktop)) {
+            // Past both pages: one plain line, not two refusals.
+            ui.muted_label("The lab user is signed in: nothing is left to type.");
+            return;
+        }
         for (button, why) in [(TYPE_UPN, &upn), (TYPE_TAP, &tap)] {
             if let Some(why) = why {
                 ui.muted_label(format!("{button}: {why}"));
