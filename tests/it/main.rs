@@ -45,6 +45,7 @@ mod step7_typing;
 mod step7_verdict;
 mod ui_evidence;
 mod ui_export;
+mod ui_links;
 mod ui_pages;
 mod ui_reset;
 mod ui_responsive;
