@@ -182,6 +182,11 @@ pub enum Command {
 pub enum VmCommand {
     /// Write the autounattend.xml step 4 would use (and, with --iso, the answer disc).
     Unattend(crate::cli::vm_cmds::UnattendArgs),
+    /// Step 7: type the lab user's account at the VM's sign-in page (when it shows).
+    TypeUpn(LabArgs),
+    /// Step 7: type the Temporary Access Pass, read from standard input, at the VM's pass page
+    /// (when it shows), then validate the sign-in.
+    TypeTap(LabArgs),
 }
 
 /// `tap` subcommands.

@@ -53,6 +53,12 @@ pub fn main() -> i32 {
         Some(Command::Signout) => runtime.block_on(auth_cmds::signout(&global)),
         Some(Command::Whoami(args)) => runtime.block_on(auth_cmds::whoami(&global, args.json)),
         Some(Command::Vm(args::VmCommand::Unattend(args))) => vm_cmds::unattend(&args),
+        Some(Command::Vm(args::VmCommand::TypeUpn(args))) => runtime.block_on(
+            lab_cmds::typing::type_at_vm(&global, &args, lab_cmds::typing::Part::Upn),
+        ),
+        Some(Command::Vm(args::VmCommand::TypeTap(args))) => runtime.block_on(
+            lab_cmds::typing::type_at_vm(&global, &args, lab_cmds::typing::Part::Tap),
+        ),
         Some(Command::Tap(args::TapCommand::Issue(args))) => {
             runtime.block_on(lab_cmds::tap_issue(&global, &args))
         }

@@ -133,8 +133,9 @@ fn requests_show_graphs_public_address_with_the_runs_ids_wrapped_at_path_boundar
                 secrets: vec![],
                 ids: &ids,
                 changed_by_us: false,
+                link_failed: None,
             }
-            .show(ui);
+            .show(ui, &mut Vec::new());
         });
     harness.run();
     harness.get_by_label("Show the Graph request").click();

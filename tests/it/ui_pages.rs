@@ -328,6 +328,8 @@ fn step_page_harness(step: Step, state: StepState) -> Harness<'static, StepPageS
                     ids: &EvidenceIds::default(),
                     iso_path: (s.step == Step::LabVm).then_some(&mut s.iso),
                     restart_as_admin: s.unelevated.then_some(None),
+                    typing: None,
+                    link_failed: None,
                 };
                 hello_bootstrap::ui::pages::step::show(ui, view, &mut s.commands);
             },
@@ -576,6 +578,7 @@ fn host_steps_show_the_vm_screen_when_the_host_sends_one() {
         height: 3,
         rgba: vec![40u8; 4 * 3 * 4].into(),
         captured_at: chrono::Utc::now(),
+        page: None,
     });
     harness.state_mut().inject_state(lab);
     harness.state_mut().show_page(Page::Step(Step::LabVm));

@@ -55,6 +55,7 @@ fn desktop_frame() -> VmScreen {
         height,
         rgba: rgba.into(),
         captured_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("a time"),
+        page: None,
     }
 }
 

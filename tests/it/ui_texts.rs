@@ -62,6 +62,8 @@ fn page_with_tap(
                     ids: &ids,
                     iso_path: None,
                     restart_as_admin: None,
+                    typing: None,
+                    link_failed: None,
                 };
                 hello_bootstrap::ui::pages::step::show(ui, view, &mut s.commands);
             },

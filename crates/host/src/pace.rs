@@ -16,6 +16,10 @@ pub struct Pace {
     /// From the sign-in at the VM to the cloud showing all of it: the device, the Intune
     /// enrollment, the Windows Hello key and the sign-in log.
     pub cloud: Duration,
+    /// How long each screen of a sign-in the wizard types by itself stays before the next key
+    /// press (the empty page, the typed account before Enter, the pass page), so someone
+    /// watching can follow it. Zero where nobody types automatically.
+    pub narrate: Duration,
 }
 
 impl Pace {
@@ -26,5 +30,8 @@ impl Pace {
         setup: Duration::from_secs(60 * 60),
         page: Duration::from_secs(2 * 60),
         cloud: Duration::from_secs(20 * 60),
+        // On a real host the person types with the wizard's buttons at their own pace; Enter
+        // goes with the text in one call, so no empty `TypeText` is ever sent.
+        narrate: Duration::ZERO,
     };
 }

@@ -68,7 +68,24 @@ pub async fn type_upn(host: &dyn HyperVHost, vm: &str, upn: &str) -> Result<(), 
         }
     }
     layout_ok(host, vm).await?;
-    host.type_text(vm, text, true).await
+    type_then_enter(host, vm, text).await
+}
+
+/// Types `text`, then presses Enter. Where the host's pace narrates (the demo), the typed text
+/// stays in its field for that long first, so someone watching sees what was typed; elsewhere
+/// Enter goes with the text in one call.
+async fn type_then_enter(
+    host: &dyn HyperVHost,
+    vm: &str,
+    text: KeyboardText<'_>,
+) -> Result<(), HostError> {
+    let hold = host.pace().narrate;
+    if hold.is_zero() {
+        return host.type_text(vm, text, true).await;
+    }
+    host.type_text(vm, text, false).await?;
+    tokio::time::sleep(hold).await;
+    host.type_text(vm, KeyboardText::Plain(""), true).await
 }
 
 /// "Type the TAP": types the Temporary Access Pass on its page and presses Enter. The TAP
@@ -86,7 +103,7 @@ pub async fn type_tap(host: &dyn HyperVHost, vm: &str, tap: &Secret) -> Result<(
         }
     }
     layout_ok(host, vm).await?;
-    host.type_text(vm, text, true).await
+    type_then_enter(host, vm, text).await
 }
 
 #[cfg(test)]

@@ -111,6 +111,7 @@ mod tests {
                     height: 3,
                     rgba: frame(4, 3),
                     captured_at: now,
+                    page: None,
                 }),
             },
         );
@@ -153,6 +154,7 @@ mod tests {
                     height: 10,
                     rgba: frame(1, 1),
                     captured_at: Utc::now(),
+                    page: None,
                 }),
                 ..StepCapture::default()
             },

@@ -5,7 +5,7 @@ use crate::{StepContext, controller, lab_vm};
 use chrono::Utc;
 use hb_graph::GraphClient;
 use hb_host::HyperVHost;
-use hb_lab::session::{BackendInfo, JobAction, LabBackend, ProgressSink, VmScreen};
+use hb_lab::session::{BackendInfo, JobAction, LabBackend, ProgressSink, VmPage, VmScreen};
 use hb_lab::session_file::SessionFile;
 use hb_lab::{Step, StepError, StepOptions, StepReport};
 use std::sync::Arc;
@@ -71,6 +71,7 @@ impl LabBackend for ControllerBackend {
         let controller = controller(step);
         if let Some(graph) = &self.graph
             && !matches!(step, Step::HypervFeature | Step::LabVm)
+            && action != JobAction::TypeUpn
         {
             // Incremental consent: the permissions of this action, asked for as it starts.
             graph.prepare(step, action).await?;
@@ -84,6 +85,11 @@ impl LabBackend for ControllerBackend {
                 ctx.host()?.restart_pc().await?;
                 controller.apply(&ctx).await
             }
+            JobAction::TypeUpn | JobAction::TypeTap if step != Step::Bootstrap => Err(
+                StepError::BadInput(format!("only step 7 types at the VM, not {step}")),
+            ),
+            JobAction::TypeUpn => crate::bootstrap::Bootstrap.type_upn(&ctx).await,
+            JobAction::TypeTap => crate::bootstrap::Bootstrap.type_tap(&ctx).await,
         }
     }
 
@@ -91,11 +97,39 @@ impl LabBackend for ControllerBackend {
         let host = self.host.as_ref()?;
         let name = lab_vm::vm_name(&self.context(StepOptions::default()));
         let image = host.screenshot(&name).await.ok()?;
+        let page = vm_page(&**host, &name).await;
         Some(VmScreen {
             width: image.width as usize,
             height: image.height as usize,
             rgba: image.pixels.into(),
             captured_at: Utc::now(),
+            page,
         })
     }
+}
+
+/// Which page the VM shows, for the wizard's typing buttons and screen caption: the host's
+/// reading of the page where it has one, else whether the guest's reporter says it waits at
+/// OOBE (a real host sees pixels only).
+async fn vm_page(host: &dyn HyperVHost, vm: &str) -> Option<VmPage> {
+    use hb_host::GuestPage as G;
+    Some(match host.guest_page(vm).await.ok()? {
+        Some(G::Off) => VmPage::Off,
+        Some(G::Boot) => VmPage::Boot,
+        Some(G::Setup) => VmPage::Setup,
+        Some(G::NoBootDevice) => VmPage::NoBootDevice,
+        Some(G::Oobe) => VmPage::Oobe,
+        Some(G::SignIn) => VmPage::SignIn,
+        Some(G::Tap { .. }) => VmPage::Tap,
+        Some(G::SignInError { .. }) => VmPage::SignInError,
+        Some(G::PinSetup { .. }) => VmPage::PinSetup,
+        Some(G::Desktop { .. }) => VmPage::Desktop,
+        None => {
+            let report = hb_host::guest_report(host, vm).await.ok()?;
+            let phase = hb_host::GuestPhase::from_report(true, &report);
+            VmPage::Unseen {
+                at_oobe: phase == hb_host::GuestPhase::AtOobe,
+            }
+        }
+    })
 }

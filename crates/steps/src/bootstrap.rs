@@ -28,11 +28,78 @@ use validation::binding::{KEY_DEVICE, KEY_MANAGED_DEVICE, KEY_RUN_STARTED, KEY_W
 /// Signs the lab user in at the VM and validates the result.
 pub struct Bootstrap;
 
-/// What a person does at the VM when nobody types for them.
+/// What a person does at the VM when the wizard does not type by itself: the buttons (or the
+/// CLI's `vm type-upn` / `vm type-tap`) type each part when its page shows.
 fn guidance(upn: &Upn, vm: &str) -> String {
     format!(
-        "In {vm}'s window (Virtual Machine Connection, basic session), at \"Let's set things up for your work or school\", sign in as {upn}; when asked, enter the Temporary Access Pass from step 6; then set up a PIN when Windows asks. Validation follows here."
+        "Watch {vm}'s screen (here, or in Virtual Machine Connection, basic session). When it shows \"Sign in with your work or school account\", press \"Type the UPN\" (it types {upn}). When it asks for the Temporary Access Pass, press \"Type the TAP\". Then set up a PIN in the VM when Windows asks; the checks follow here."
     )
+}
+
+/// What every sign-in run starts with, whoever types: the run's start (cloud evidence older than
+/// it is a previous run's) and enhanced session mode off, since the OOBE's sign-in happens in a
+/// basic session. Returns whether it changed a host setting.
+async fn begin_run(ctx: &StepContext, host: &dyn HyperVHost) -> Result<bool, StepError> {
+    ctx.journal_original(
+        STEP,
+        KEY_RUN_STARTED,
+        json!(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    )
+    .await?;
+    if !host.enhanced_session_mode().await? {
+        return Ok(false);
+    }
+    ctx.journal_original(STEP, KEY_ENHANCED_SESSION, json!(true))
+        .await?;
+    ctx.progress(STEP, "Turning enhanced session mode off", Some(0.05));
+    host.set_enhanced_session_mode(false).await?;
+    Ok(true)
+}
+
+impl Bootstrap {
+    /// "Type the UPN": types the lab user's account on the VM's sign-in page, then reports what
+    /// the person does next.
+    pub async fn type_upn(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
+        let host = ctx.host()?;
+        let vm = vm_name(ctx);
+        let upn = lab_user(ctx).await?;
+        require_vm(host, &vm).await?;
+        let changed = begin_run(ctx, host).await?;
+        sign_in::type_upn_now(ctx, host, &vm, &upn).await?;
+        let obs = validation::observe(ctx, host, &vm, &upn).await?;
+        let detail = format!(
+            "Typed {upn} and pressed Enter. When the VM asks for the Temporary Access Pass, press \"Type the TAP\"."
+        );
+        Ok(self.report(ctx, &obs, StepStatus::NeedsAction, detail, changed))
+    }
+
+    /// "Type the TAP": types step 6's pass (memory only) on the VM's pass page, then validates
+    /// the sign-in as Apply does, while the person sets up the PIN.
+    pub async fn type_tap(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
+        let host = ctx.host()?;
+        let vm = vm_name(ctx);
+        let upn = lab_user(ctx).await?;
+        require_vm(host, &vm).await?;
+        begin_run(ctx, host).await?;
+        sign_in::type_tap_now(ctx, host, &vm, ctx.options.tap.as_ref()).await?;
+        self.validate(ctx, host, &vm, &upn, true).await
+    }
+
+    /// Polls the checks at the host's pace until they pass or the cloud's deadline, and says
+    /// how the run ended.
+    async fn validate(
+        &self,
+        ctx: &StepContext,
+        host: &dyn HyperVHost,
+        vm: &str,
+        upn: &Upn,
+        changed: bool,
+    ) -> Result<StepReport, StepError> {
+        let obs = poll::poll(ctx, host, vm, upn).await?;
+        let waiting = poll::still_waiting(&obs, host.pace().cloud, &guidance(upn, vm));
+        let (status, detail) = poll::verdict(&obs, &waiting);
+        Ok(self.report(ctx, &obs, status, detail, changed))
+    }
 }
 
 async fn require_vm(host: &dyn HyperVHost, vm: &str) -> Result<(), StepError> {
@@ -94,22 +161,7 @@ impl StepController for Bootstrap {
         let vm = vm_name(ctx);
         let upn = lab_user(ctx).await?;
         require_vm(host, &vm).await?;
-        // The run starts now (the first apply since the last revert): cloud evidence older than
-        // this is a previous run's.
-        ctx.journal_original(
-            STEP,
-            KEY_RUN_STARTED,
-            json!(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        )
-        .await?;
-        let mut changed = false;
-        if host.enhanced_session_mode().await? {
-            ctx.journal_original(STEP, KEY_ENHANCED_SESSION, json!(true))
-                .await?;
-            ctx.progress(STEP, "Turning enhanced session mode off", Some(0.05));
-            host.set_enhanced_session_mode(false).await?;
-            changed = true;
-        }
+        let mut changed = begin_run(ctx, host).await?;
         let before = validation::observe(ctx, host, &vm, &upn).await?;
         if before.all_passed() {
             poll::journal_devices(ctx, &before).await?;
@@ -119,26 +171,24 @@ impl StepController for Bootstrap {
         let signed_in = before
             .row("signin")
             .is_some_and(|r| r.state == ValidationState::Passed);
+        // Apply types by itself only where the host sees which page the VM shows (the demo's
+        // PC); a real host's pages are pixels to us, so the person types with the buttons.
+        let sees_pages = host.guest_page(&vm).await?.is_some();
         match &ctx.options.tap {
-            Some(tap) if !signed_in => {
+            _ if signed_in => {}
+            Some(tap) if sees_pages => {
                 sign_in::sign_in(ctx, host, &vm, &upn, tap).await?;
                 changed = true;
             }
-            None if !signed_in => {
-                return Ok(self.report(
-                    ctx,
-                    &before,
-                    StepStatus::NeedsAction,
-                    guidance(&upn, &vm),
-                    changed,
-                ));
+            tap => {
+                let mut detail = guidance(&upn, &vm);
+                if tap.is_none() {
+                    detail = format!("{detail} {}", sign_in::TAP_GONE);
+                }
+                return Ok(self.report(ctx, &before, StepStatus::NeedsAction, detail, changed));
             }
-            _ => {}
         }
-        let obs = poll::poll(ctx, host, &vm, &upn).await?;
-        let waiting = poll::still_waiting(&obs, host.pace().cloud, &guidance(&upn, &vm));
-        let (status, detail) = poll::verdict(&obs, &waiting);
-        Ok(self.report(ctx, &obs, status, detail, changed))
+        self.validate(ctx, host, &vm, &upn, changed).await
     }
 
     async fn revert(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
@@ -262,7 +312,7 @@ impl StepController for Bootstrap {
             powershell: Some(
                 "# elevated PowerShell on the host\n\
 Hyper-V\\Set-VMHost -EnableEnhancedSessionMode $false\n\
-# \"Type it for me\": Hyper-V's virtual keyboard (Msvm_Keyboard.TypeText); the text travels as data\n\
+# \"Type the UPN\" and \"Type the TAP\": Hyper-V's virtual keyboard (Msvm_Keyboard.TypeText); the text travels as data\n\
 # in the VM, after signing in:\n\
 dsregcmd /status"
                     .into(),

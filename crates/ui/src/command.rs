@@ -26,6 +26,14 @@ pub enum Command {
     RestartAsAdmin(Step),
     /// Fetch the VM's screen again.
     RefreshScreen,
+    /// Step 7's "Type the UPN": type the lab user's account at the VM's sign-in page.
+    TypeUpn,
+    /// Step 7's "Type the TAP": type step 6's pass at the VM's pass page.
+    TypeTap,
+    /// Open a link in the browser; when none opens, the page shows the link to copy.
+    OpenLink(String),
+    /// Put text (a link) on the clipboard.
+    CopyText(String),
     /// Demo step 7: revert to the OOBE checkpoint, then sign in again, to watch it once more.
     ReplaySignIn,
     /// "I did this another way": re-check, and move on only if the check says applied.

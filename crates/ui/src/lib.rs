@@ -39,6 +39,15 @@ pub type HelpdeskConnector = Arc<
 /// Set only where the app runs without elevation and a real host's steps need it.
 pub type RestartAsAdmin = Arc<dyn Fn(hb_lab::Step) -> Result<(), String> + Send + Sync>;
 
+/// Opens a link in the person's browser; `Err` says no browser opened it, so the page shows the
+/// link to copy instead of failing silently.
+pub type LinkOpener = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
+/// The system's browser, through the `webbrowser` crate.
+pub fn system_browser() -> LinkOpener {
+    Arc::new(|url| webbrowser::open(url).map_err(|e| e.to_string()))
+}
+
 /// How the wizard starts.
 #[derive(Clone)]
 pub struct AppOptions {
@@ -63,6 +72,8 @@ pub struct AppOptions {
     pub restart_as_admin: Option<RestartAsAdmin>,
     /// Help-desk mode (the Welcome page's card and the top bar's "Help desk"); hidden when unset.
     pub helpdesk: Option<HelpdeskConnector>,
+    /// How links (the admin centers) open.
+    pub open_link: LinkOpener,
 }
 
 impl Default for AppOptions {
@@ -78,6 +89,7 @@ impl Default for AppOptions {
             start_step: None,
             restart_as_admin: None,
             helpdesk: None,
+            open_link: system_browser(),
         }
     }
 }

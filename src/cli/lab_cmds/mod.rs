@@ -17,6 +17,7 @@ use hb_steps as steps;
 use serde_json::json;
 
 mod run;
+pub mod typing;
 
 pub use run::{StepTiming, run, run_steps};
 /// Builds the environment the flags ask for.

@@ -74,6 +74,7 @@ impl HyperVHost for EmulatedHost {
             setup: Duration::from_secs(300),
             page: Duration::from_secs(60),
             cloud: Duration::from_secs(30) + self.person_time(),
+            narrate: self.narrated_screen(),
         }
     }
 
@@ -251,7 +252,7 @@ impl HyperVHost for EmulatedHost {
         let page = self
             .read(|s| Ok(Self::find(s, vm)?.guest.screen.clone()))
             .await?;
-        Ok(screens::render(&page))
+        Ok(screens::render_typed(&page, self.typed_so_far(vm)))
     }
 
     async fn guest_page(&self, vm: &str) -> Result<Option<GuestPage>, HostError> {

@@ -10,6 +10,24 @@ use crate::{GuestPage, HostError, KeyboardText, VmState};
 use chrono::Utc;
 use hb_lab::Secret;
 
+/// Text typed into one VM since the last Enter; memory only, since it may be a TAP.
+pub(super) struct Typing {
+    vm: String,
+    text: Secret,
+    /// Whether any of it was typed as a secret: the screen then draws dots.
+    secret: bool,
+}
+
+/// What the screen draws in the page's field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum TypedField {
+    #[default]
+    Empty,
+    Plain(String),
+    /// A secret's length only.
+    Masked(usize),
+}
+
 /// The TAP presented instead of the typed one under [`EmulatedHost::with_wrong_tap`].
 const WRONG_TAP: &str = "Wr0ngTap!Code";
 
@@ -35,14 +53,21 @@ impl EmulatedHost {
             .await;
         let typed = {
             let mut typing = self.typing.lock().unwrap_or_else(|p| p.into_inner());
-            let so_far = typing
+            let (so_far, was_secret) = typing
                 .iter()
-                .position(|(v, _)| v == vm)
-                .map(|i| typing.remove(i).1.expose().to_string())
+                .position(|t| t.vm == vm)
+                .map(|i| {
+                    let t = typing.remove(i);
+                    (t.text.expose().to_string(), t.secret)
+                })
                 .unwrap_or_default();
             let all = Secret::new(so_far + text.expose());
             if !press_enter {
-                typing.push((vm.to_string(), all));
+                typing.push(Typing {
+                    vm: vm.to_string(),
+                    text: all,
+                    secret: was_secret || matches!(text, KeyboardText::Secret(_)),
+                });
                 return Ok(());
             }
             all
@@ -55,7 +80,18 @@ impl EmulatedHost {
         self.typing
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .retain(|(v, _)| v != vm);
+            .retain(|t| t.vm != vm);
+    }
+
+    /// What the focused field of `vm`'s page holds since the last Enter, as the screen draws it:
+    /// the text itself, or only its length when any of it was secret.
+    pub(super) fn typed_so_far(&self, vm: &str) -> TypedField {
+        let typing = self.typing.lock().unwrap_or_else(|p| p.into_inner());
+        match typing.iter().find(|t| t.vm == vm) {
+            None => TypedField::Empty,
+            Some(t) if t.secret => TypedField::Masked(t.text.expose().chars().count()),
+            Some(t) => TypedField::Plain(t.text.expose().to_string()),
+        }
     }
 
     /// Handles Enter on the current page with what was typed since the last Enter.

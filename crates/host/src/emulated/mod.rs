@@ -17,11 +17,11 @@ pub mod screens;
 pub mod state;
 mod timeline;
 
+pub use keyboard::TypedField;
 pub use person::PersonAtVm;
 
 use super::{GuestPage, HostError, VmInfo};
 use cloud::EmulatorCloud;
-use hb_lab::Secret;
 use state::{EmuVm, FeatureInstall, HostState, JoinRecord};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -55,7 +55,7 @@ pub struct EmulatedHost {
     wrong_tap: bool,
     person: PersonAtVm,
     /// Text typed since the last Enter, per VM; memory only, since it may be a TAP.
-    typing: Mutex<Vec<(String, Secret)>>,
+    typing: Mutex<Vec<keyboard::Typing>>,
     /// Test hook: the guest's keyboard layout, whatever the answer file said.
     guest_layout: Option<String>,
     /// What this PC offers Hyper-V; a healthy Windows 11 Pro unless a test says otherwise.

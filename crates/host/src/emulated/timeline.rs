@@ -47,6 +47,16 @@ impl EmulatedHost {
         chrono::Duration::from_std(d).unwrap_or_default()
     }
 
+    /// How long a screen of the wizard's automatic sign-in holds before the next key press:
+    /// [`NARRATED_SCREEN`] in the demo, nothing in tests.
+    pub(super) fn narrated_screen(&self) -> Duration {
+        if self.time_scale > 0.0 {
+            NARRATED_SCREEN
+        } else {
+            Duration::ZERO
+        }
+    }
+
     pub(super) fn scaled(&self, real: Duration) -> Duration {
         real.mul_f64(self.time_scale)
     }

@@ -21,6 +21,12 @@ pub enum JobAction {
     Revert,
     /// Demo only: restart the emulated PC (Hyper-V's restart), then apply again.
     RestartDemoPc,
+    /// Step 7's "Type the UPN": the lab user's account typed on the VM's sign-in page, when the
+    /// person at the VM (or a presenter) says the page shows.
+    TypeUpn,
+    /// Step 7's "Type the TAP": step 6's pass typed on the VM's pass page, then the sign-in
+    /// validated as Apply does.
+    TypeTap,
 }
 
 impl JobAction {
@@ -31,7 +37,18 @@ impl JobAction {
             JobAction::Apply => "Applying",
             JobAction::Revert => "Reverting",
             JobAction::RestartDemoPc => "Restarting the demo PC",
+            JobAction::TypeUpn => "Typing the account",
+            JobAction::TypeTap => "Typing the pass",
         }
+    }
+
+    /// Whether a job that ends well leaves the step done by the lab (an apply, or the sign-in
+    /// the typed pass completed), so the page says "Done" and the report keeps the run.
+    pub fn applies(self) -> bool {
+        matches!(
+            self,
+            JobAction::Apply | JobAction::RestartDemoPc | JobAction::TypeTap
+        )
     }
 
     /// How long a job may take before it is stopped with a clear error. Step 7 waits for a person
@@ -40,7 +57,7 @@ impl JobAction {
         match (self, step) {
             (JobAction::Check, _) => Duration::from_secs(90),
             (
-                JobAction::Apply | JobAction::RestartDemoPc,
+                JobAction::Apply | JobAction::RestartDemoPc | JobAction::TypeTap,
                 Step::Bootstrap | Step::LabVm | Step::HypervFeature,
             ) => Duration::from_secs(30 * 60),
             _ => Duration::from_secs(5 * 60),

@@ -29,7 +29,8 @@ pub use events::{EventSender, JobEvent};
 pub use jobs::{JobId, JobInputs, NotStarted};
 pub use reset::{ResetPhase, ResetRow, ResetState, RevertOutcome};
 pub use state::{
-    CaptureFrame, Connection, IssuedTap, LabState, RunningJob, StepCapture, StepState, VmScreen,
+    CaptureFrame, Connection, IssuedTap, LabState, RunningJob, StepCapture, StepState, VmPage,
+    VmScreen,
 };
 
 use crate::Step;

@@ -74,7 +74,7 @@ impl LabState {
         started_at: DateTime<Utc>,
     ) -> Vec<FollowUp> {
         let ok = result.is_ok();
-        let applied = ok && matches!(action, JobAction::Apply | JobAction::RestartDemoPc);
+        let applied = ok && action.applies();
         let outcome = match &result {
             Ok(report) => RevertOutcome::Reverted(report.detail.clone()),
             Err(reason) if reason == CANCELLED => RevertOutcome::Cancelled,

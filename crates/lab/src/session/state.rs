@@ -93,6 +93,52 @@ pub struct VmScreen {
     pub height: usize,
     pub rgba: Arc<[u8]>,
     pub captured_at: DateTime<Utc>,
+    /// Which page the frame shows, when the host can tell.
+    pub page: Option<VmPage>,
+}
+
+/// The page the VM's screen shows, as far as the host can tell: the wizard enables "Type the
+/// UPN" and "Type the TAP" only on the page each types into, and captions the screen with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VmPage {
+    /// The host cannot read the page (a real Hyper-V host sees pixels only); `at_oobe` is what
+    /// the guest's reporter says over KVP: Windows waits at OOBE and nobody signed in yet.
+    Unseen {
+        at_oobe: bool,
+    },
+    Off,
+    Boot,
+    Setup,
+    NoBootDevice,
+    /// OOBE getting ready, before its sign-in page.
+    Oobe,
+    /// "Sign in with your work or school account".
+    SignIn,
+    /// "Enter Temporary Access Pass".
+    Tap,
+    SignInError,
+    /// "Set up a PIN".
+    PinSetup,
+    Desktop,
+}
+
+impl VmPage {
+    /// The page as a person would name it on screen.
+    pub fn title(self) -> &'static str {
+        match self {
+            VmPage::Unseen { .. } => "a page the wizard cannot read",
+            VmPage::Off => "The virtual machine is turned off",
+            VmPage::Boot => "Starting Windows",
+            VmPage::Setup => "Installing Windows",
+            VmPage::NoBootDevice => "No operating system was loaded",
+            VmPage::Oobe => "Let's set things up for your work or school",
+            VmPage::SignIn => "Sign in with your work or school account",
+            VmPage::Tap => "Enter Temporary Access Pass",
+            VmPage::SignInError => "Something went wrong",
+            VmPage::PinSetup => "Set up a PIN",
+            VmPage::Desktop => "Windows desktop",
+        }
+    }
 }
 
 /// A still frame kept for the lab report, such as the wizard page: PNG bytes, not raw pixels,

@@ -65,7 +65,8 @@ impl LabBackend for Slow {
                 Err(StepError::Cancelled)
             }
             JobAction::Revert => Ok(StepReport::new(step, StepStatus::NotApplied, "reverted")),
-            JobAction::Apply | JobAction::RestartDemoPc => {
+            JobAction::TypeUpn => Ok(StepReport::new(step, StepStatus::NeedsAction, "typed")),
+            JobAction::Apply | JobAction::RestartDemoPc | JobAction::TypeTap => {
                 self.applies.fetch_add(1, Ordering::SeqCst);
                 note("working");
                 if self.panic_on_apply {
@@ -442,6 +443,7 @@ impl LabBackend for Screens {
             height: 1,
             rgba: self.pixels.lock().unwrap().clone().into(),
             captured_at: chrono::Utc::now(),
+            page: None,
         })
     }
 }

@@ -1,18 +1,22 @@
 //! Typing the lab user's sign-in at the VM's OOBE through Hyper-V's virtual keyboard: the UPN,
-//! then the TAP. Where the host sees the guest's page, each is typed once its page shows; where
-//! it cannot, they are typed blind with a pause for the page to load. The PIN is the person's.
+//! then the TAP, each on its own page (`hb_host::typing` checks the page, the layout and
+//! `TypeText`'s limits). Two ways in: Apply types both by itself where the host sees the guest's
+//! pages (the demo's PC), holding each screen at the host's narrated pace so an audience can
+//! follow; "Type the UPN" and "Type the TAP" are jobs of their own, taken when the person at
+//! the VM (or a presenter) sees the page, which is the only way on a real host, whose pages the
+//! wizard cannot read. The PIN is the person's.
 
 use super::STEP;
 use crate::StepContext;
-use hb_host::{GuestPage, HostError, HyperVHost, KeyboardText};
+use hb_host::{GuestPage, HostError, HyperVHost, KeyboardText, typing};
 use hb_lab::{Secret, StepError, Upn};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// How long the OOBE takes to show the TAP page after the UPN, when the host cannot see it.
-const UNSEEN_PAGE_LOAD: Duration = Duration::from_secs(5);
+/// Why "Type the TAP" cannot run without a pass in this app's memory, and what to do.
+pub const TAP_GONE: &str = "The Temporary Access Pass from step 6 is not in this app's memory any more (it is never saved, so a restart forgets it). Issue a fresh one on step 6, then come back and press \"Type the TAP\", or type the pass by hand in the VM.";
 
-/// Types the UPN and the TAP at the OOBE sign-in page, picking up where an earlier attempt
-/// stopped.
+/// Apply's sign-in on a host that sees the guest's pages: waits for the sign-in page, types the
+/// UPN, waits for the pass page, types the TAP. Picks up where an earlier attempt stopped.
 pub(super) async fn sign_in(
     ctx: &StepContext,
     host: &dyn HyperVHost,
@@ -32,7 +36,7 @@ pub(super) async fn sign_in(
             }
             // The UPN was typed before; only the TAP is missing.
             Some(GuestPage::Tap { .. }) => {
-                type_tap(ctx, host, vm, tap).await?;
+                enter_tap(ctx, host, vm, tap).await?;
                 return super::tap_replication::retry_while_too_new(ctx, host, vm, upn, tap).await;
             }
             Some(GuestPage::PinSetup { .. } | GuestPage::Desktop { .. }) => return Ok(()),
@@ -53,18 +57,26 @@ pub(super) async fn sign_in(
             }
         }
     }
+    // The empty sign-in page first, so the audience sees where the account goes.
+    ctx.progress(STEP, "Windows shows its sign-in page", Some(0.05));
+    ctx.sleep(pace.narrate).await?;
     ctx.progress(
         STEP,
         format!("Typing {upn} at the OOBE sign-in page"),
         Some(0.1),
     );
-    host.type_text(vm, KeyboardText::Plain(upn.as_str()), true)
-        .await?;
+    typing::type_upn(host, vm, upn.as_str()).await?;
     if !wait_for_tap_page(ctx, host, vm).await? {
         // Windows did not ask for the TAP (an unknown account, say): validation shows the page.
         return Ok(());
     }
-    type_tap(ctx, host, vm, tap).await?;
+    ctx.progress(
+        STEP,
+        "Windows asks for the Temporary Access Pass",
+        Some(0.15),
+    );
+    ctx.sleep(pace.narrate).await?;
+    enter_tap(ctx, host, vm, tap).await?;
     super::tap_replication::retry_while_too_new(ctx, host, vm, upn, tap).await
 }
 
@@ -78,11 +90,7 @@ async fn wait_for_tap_page(
     let started = Instant::now();
     loop {
         match host.guest_page(vm).await? {
-            None => {
-                ctx.sleep(UNSEEN_PAGE_LOAD).await?;
-                return Ok(true);
-            }
-            Some(GuestPage::Tap { .. }) => return Ok(true),
+            None | Some(GuestPage::Tap { .. }) => return Ok(true),
             Some(GuestPage::SignIn) if started.elapsed() <= pace.page => {
                 ctx.sleep(pace.poll_interval).await?
             }
@@ -98,7 +106,7 @@ async fn wait_for_tap_page(
     }
 }
 
-async fn type_tap(
+async fn enter_tap(
     ctx: &StepContext,
     host: &dyn HyperVHost,
     vm: &str,
@@ -106,7 +114,31 @@ async fn type_tap(
 ) -> Result<(), StepError> {
     ctx.check_cancelled()?;
     ctx.progress(STEP, "Typing the Temporary Access Pass", Some(0.2));
-    host.type_text(vm, KeyboardText::Secret(tap), true).await?;
+    typing::type_tap(host, vm, tap).await?;
     ctx.progress(STEP, "Set up a PIN in the VM when Windows asks", Some(0.3));
     Ok(())
+}
+
+/// "Type the UPN": the lab user's account on the sign-in page the person sees now.
+pub(super) async fn type_upn_now(
+    ctx: &StepContext,
+    host: &dyn HyperVHost,
+    vm: &str,
+    upn: &Upn,
+) -> Result<(), StepError> {
+    ctx.check_cancelled()?;
+    ctx.progress(STEP, format!("Typing {upn} at the sign-in page"), Some(0.1));
+    typing::type_upn(host, vm, upn.as_str()).await?;
+    Ok(())
+}
+
+/// "Type the TAP": step 6's pass (memory only) on the pass page the person sees now.
+pub(super) async fn type_tap_now(
+    ctx: &StepContext,
+    host: &dyn HyperVHost,
+    vm: &str,
+    tap: Option<&Secret>,
+) -> Result<(), StepError> {
+    let tap = tap.ok_or_else(|| StepError::Precondition(TAP_GONE.into()))?;
+    enter_tap(ctx, host, vm, tap).await
 }

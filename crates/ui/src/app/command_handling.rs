@@ -85,6 +85,17 @@ impl HelloApp {
                 }
             }
             Command::RefreshScreen => self.session.capture_screen(),
+            Command::TypeUpn => self.start(Step::Bootstrap, JobAction::TypeUpn),
+            Command::TypeTap => self.start(Step::Bootstrap, JobAction::TypeTap),
+            Command::OpenLink(url) => self.open_link(ctx, url),
+            Command::CopyText(text) => {
+                ctx.copy_text(text.clone());
+                if let Some((url, copied)) = &mut self.link_failed
+                    && *url == text
+                {
+                    *copied = true;
+                }
+            }
             Command::DidItAnotherWay(step) => {
                 self.pending_advance = Some(Page::Step(step));
                 self.start(step, JobAction::Check);
@@ -136,6 +147,21 @@ impl HelloApp {
             Command::DismissResumed => self.resumed = None,
             Command::ExportReport(path) => self.start_export(ctx, path),
         }
+    }
+
+    /// Opens a link off the UI thread (a browser launcher may wait for its child); how it ended
+    /// comes back through `link_inbox`.
+    fn open_link(&mut self, ctx: &egui::Context, url: String) {
+        let Some(runtime) = &self.runtime else { return };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let open = self.open_link.clone();
+        let wake = ctx.clone();
+        runtime.spawn_blocking(move || {
+            let result = open(&url);
+            let _ = tx.send((url, result));
+            wake.request_repaint();
+        });
+        self.link_inbox = Some(rx);
     }
 
     /// Starts writing the lab report on the runtime (after a save dialog unless a path is known).

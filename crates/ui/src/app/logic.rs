@@ -2,7 +2,7 @@
 //! export, ask for page captures and VM screens, run the TAP timers, and turn keys and the
 //! "I did this another way" re-check into commands. Runs in `eframe::App::logic`, before `ui`.
 
-use super::{HelloApp, LIVE_SCREEN_SECS};
+use super::{HelloApp, LIVE_SCREEN_BUSY_SECS, LIVE_SCREEN_SECS};
 use crate::command::Command;
 use crate::pages::Page;
 use egui::Key;
@@ -15,6 +15,7 @@ impl HelloApp {
     pub(super) fn frame_logic(&mut self, ctx: &egui::Context) {
         self.session.drain();
         self.receive_export();
+        self.receive_link();
         self.capture_finished_pages(ctx);
         self.update_screen_texture(ctx);
         self.live_screen();
@@ -38,8 +39,36 @@ impl HelloApp {
         let shows_screen = matches!(self.saved.page, Page::Step(Step::LabVm | Step::Bootstrap))
             && lab.connection == Connection::Connected
             && lab.vm_screen.is_some();
+        // While the demo's job drives the VM (its sign-in moves a screen every few seconds), look
+        // often enough that no screen passes unseen; a still screen still sends no frame. A real
+        // host's capture is a WMI call, and its pages move at a person's pace: it keeps 2 s.
+        let moving = self.demo
+            && match self.saved.page {
+                Page::Step(step) => lab.step(step).running.is_some(),
+                _ => false,
+            };
+        let every = if moving {
+            LIVE_SCREEN_BUSY_SECS
+        } else {
+            LIVE_SCREEN_SECS
+        };
         self.session
-            .watch_screen(shows_screen.then(|| Duration::from_secs_f64(LIVE_SCREEN_SECS)));
+            .watch_screen(shows_screen.then(|| Duration::from_secs_f64(every)));
+    }
+
+    /// Picks up whether a browser opened the last clicked link.
+    fn receive_link(&mut self) {
+        let Some(outcome) = self.link_inbox.as_ref().and_then(|rx| rx.try_recv().ok()) else {
+            return;
+        };
+        self.link_inbox = None;
+        self.link_failed = match outcome {
+            (_, Ok(())) => None,
+            (url, Err(why)) => {
+                tracing::info!("no browser opened {url}: {why}");
+                Some((url, false))
+            }
+        };
     }
 
     /// Picks up how a running export ended.

@@ -34,6 +34,10 @@ pub const CLIPBOARD_SECONDS: f64 = 60.0;
 /// How often an open host step page refreshes the VM's screen.
 const LIVE_SCREEN_SECS: f64 = 2.0;
 
+/// How often it looks while the page's job runs and moves the VM from screen to screen: well
+/// under the demo's 2.5 s per narrated screen.
+const LIVE_SCREEN_BUSY_SECS: f64 = 0.5;
+
 /// What survives a restart: where the wizard was and the answers given.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -101,6 +105,12 @@ pub struct HelloApp {
     /// Signs in for help-desk mode ([`super::AppOptions::helpdesk`]).
     helpdesk_connector: Option<super::HelpdeskConnector>,
     helpdesk: helpdesk_mode::HelpdeskMode,
+    /// How links open ([`super::AppOptions::open_link`]).
+    open_link: super::LinkOpener,
+    /// How the last link click ended: the link, and whether a browser opened it.
+    link_inbox: Option<std::sync::mpsc::Receiver<(String, Result<(), String>)>>,
+    /// The link no browser opened, and whether it was copied since.
+    link_failed: Option<(String, bool)>,
 }
 
 impl HelloApp {
@@ -166,6 +176,9 @@ impl HelloApp {
             restart_as_admin_error: None,
             helpdesk_connector: options.helpdesk.clone(),
             helpdesk: Default::default(),
+            open_link: options.open_link.clone(),
+            link_inbox: None,
+            link_failed: None,
         };
         if resumed.is_some() || options.auto_connect {
             app.connect();

@@ -454,6 +454,7 @@ impl HelloApp {
                         step,
                         &state,
                         lab.kind == Some(SessionKind::Demo),
+                        lab.vm_screen.as_ref().and_then(|s| s.page),
                     ),
                     ids: &ids,
                     iso_path: (step == Step::LabVm && lab.kind != Some(SessionKind::Demo))
@@ -461,6 +462,18 @@ impl HelloApp {
                     restart_as_admin: (self.restart_as_admin.is_some()
                         && lab.kind != Some(SessionKind::Demo))
                     .then_some(self.restart_as_admin_error.as_deref()),
+                    typing: (step == Step::Bootstrap).then(|| pages::typing::TypingView {
+                        connected: lab.connection == Connection::Connected,
+                        busy: state.running.is_some() || lab.resetting(),
+                        page: lab.vm_screen.as_ref().and_then(|s| s.page),
+                        tap_held: lab.tap.is_some(),
+                    }),
+                    link_failed: self.link_failed.as_ref().map(|(url, copied)| {
+                        crate::widgets::LinkFailure {
+                            url,
+                            copied: *copied,
+                        }
+                    }),
                 };
                 let mut commands = Vec::new();
                 pages::step::show(ui, view, &mut commands);

@@ -8,6 +8,7 @@ pub mod step_text;
 pub mod summary;
 pub mod tap;
 pub mod tap_replace;
+pub mod typing;
 pub mod welcome;
 
 use hb_lab::Step;

@@ -32,6 +32,10 @@ pub struct StepPageView<'a> {
     /// The app runs without elevation on a real host: offer "Restart as administrator", with
     /// why the last attempt did not happen, if it did not.
     pub restart_as_admin: Option<Option<&'a str>>,
+    /// Step 7: "Type the UPN" and "Type the TAP", with what enables them.
+    pub typing: Option<super::typing::TypingView>,
+    /// The link no browser opened when it was clicked, shown to copy instead.
+    pub link_failed: Option<crate::widgets::LinkFailure<'a>>,
 }
 
 /// Renders a step page. The page's main action (Apply, "Restart the demo PC") is the footer's
@@ -71,6 +75,10 @@ pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
         ui.add_space(8.0);
         ui.vm_screen(texture, view.caption.as_deref());
     }
+    if let Some(typing) = &view.typing {
+        ui.add_space(8.0);
+        super::typing::show(ui, typing, cmds);
+    }
     if !state.evidence.rows.is_empty() {
         ui.add_space(8.0);
         ui.section_title("The checks");
@@ -81,12 +89,12 @@ pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
         evidence: &state.evidence,
         secrets: view.secrets,
         ids: view.ids,
-        changed_by_us: matches!(
-            state.last_action,
-            Some(JobAction::Apply | JobAction::Revert | JobAction::RestartDemoPc)
-        ),
+        changed_by_us: state
+            .last_action
+            .is_some_and(|a| a.applies() || a == JobAction::Revert),
+        link_failed: view.link_failed,
     }
-    .show(ui);
+    .show(ui, cmds);
 }
 
 /// The page's secondary actions, or the running job's progress with Cancel.
@@ -185,7 +193,7 @@ fn result(ui: &mut Ui, state: &StepState, text: &step_text::StepText, pass_showi
         return;
     }
     let heading = match (state.status, state.last_action) {
-        (StepStatus::Applied, Some(JobAction::Apply)) if state.changed => {
+        (StepStatus::Applied, Some(action)) if action.applies() && state.changed => {
             "Done: the change is in place"
         }
         (StepStatus::Applied, _) => "Done: already as the lab needs it",

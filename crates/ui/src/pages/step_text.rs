@@ -1,6 +1,6 @@
 //! What each step does and why, in short plain words.
 
-use hb_lab::session::StepState;
+use hb_lab::session::{StepState, VmPage};
 use hb_lab::{Step, StepStatus};
 
 /// The words of one step page.
@@ -65,32 +65,54 @@ pub fn text(step: Step) -> StepText {
 }
 
 /// The caption under the VM screen: what the screen shows now and, when it waits on the
-/// person at the VM, what they do there right now.
-pub fn screen_caption(step: Step, state: &StepState, demo: bool) -> Option<String> {
+/// person at the VM, what they do there right now. On step 7 it follows the page the VM's frame
+/// shows, so each caption stays as long as its screen does.
+pub fn screen_caption(
+    step: Step,
+    state: &StepState,
+    demo: bool,
+    page: Option<VmPage>,
+) -> Option<String> {
+    let typing = state.running.is_some();
     let caption = match step {
         Step::LabVm => match state.status {
             StepStatus::Applied => "Windows waits at the first-start (OOBE) sign-in page.",
             _ if state.running.is_some() => "The VM is being created and started.",
             _ => return None,
         },
-        Step::Bootstrap => match (&state.running, state.status) {
-            (Some(running), _) => match running.fraction.unwrap_or(0.0) {
-                f if f < 0.1 => "1. The VM shows the sign-in page of its first start (OOBE).",
-                f if f < 0.2 => "2. The lab user's name (UPN) is typed at the sign-in page.",
-                f if f < 0.3 => {
-                    "3. The Temporary Access Pass is entered where Windows asks for it."
-                }
-                _ => {
-                    "4. Windows asks to set up a PIN (Windows Hello for Business), then opens the desktop while the checks below run."
-                }
-            },
-            (None, StepStatus::Applied) => {
-                "5. The desktop: signed in with Windows Hello, no password typed."
+        Step::Bootstrap => match page {
+            Some(VmPage::Oobe) => "1. Windows starts its first-start setup (OOBE).",
+            Some(VmPage::SignIn) if typing => {
+                "1. The sign-in page of the first start (OOBE); the lab user's name (UPN) goes in now."
             }
-            (None, StepStatus::NeedsAction) if !demo => {
-                "At the VM now: choose work or school account, type the lab user's name, then the Temporary Access Pass, then set up a PIN."
+            Some(VmPage::SignIn) if demo => {
+                "The VM waits at the sign-in page of its first start (OOBE). Apply signs in, or press \"Type the UPN\"."
             }
-            (None, _) => "The VM waits at the sign-in page of its first start (OOBE).",
+            Some(VmPage::SignIn) => {
+                "At the VM now: the sign-in page shows. Press \"Type the UPN\"."
+            }
+            Some(VmPage::Tap) if typing => {
+                "2. The lab user's name was accepted; Windows asks for the Temporary Access Pass, which goes in now (shown as dots)."
+            }
+            Some(VmPage::Tap) => {
+                "Windows asks for the Temporary Access Pass. Press \"Type the TAP\"."
+            }
+            Some(VmPage::SignInError) => {
+                "Windows refused the sign-in: the message on the VM's screen says why."
+            }
+            Some(VmPage::PinSetup) => {
+                "3. Signed in with the pass. Windows asks to set up a PIN (Windows Hello for Business)."
+            }
+            Some(VmPage::Desktop) => {
+                "4. The desktop: signed in with Windows Hello, no password typed."
+            }
+            Some(VmPage::Unseen { at_oobe: true }) => {
+                "At the VM now: press \"Type the UPN\" on the sign-in page, \"Type the TAP\" when Windows asks for the pass, then set up a PIN."
+            }
+            Some(VmPage::Unseen { at_oobe: false }) if state.status == StepStatus::Applied => {
+                "The desktop: signed in with Windows Hello, no password typed."
+            }
+            _ => return None,
         },
         _ => return None,
     };

@@ -28,10 +28,25 @@ pub struct EvidenceView<'a> {
     /// Whether the shown state comes from an apply or revert; after a mere check there is no
     /// "after", only the state now.
     pub changed_by_us: bool,
+    /// The link that no browser opened when it was clicked: shown in full with "Copy link".
+    pub link_failed: Option<LinkFailure<'a>>,
 }
 
+/// A link no browser opened, and whether it has been copied since.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkFailure<'a> {
+    pub url: &'a str,
+    pub copied: bool,
+}
+
+/// The button that copies a link no browser opened.
+pub const COPY_LINK: &str = "Copy link";
+
 impl EvidenceView<'_> {
-    pub fn show(self, ui: &mut Ui) {
+    /// Renders the card; a click on the admin-center link asks the app to open it (the app
+    /// knows whether a browser did), and "Copy link" copies it.
+    pub fn show(self, ui: &mut Ui, cmds: &mut crate::command::Commands) {
+        use crate::command::Command;
         let ev = self.evidence;
         ui.card(|ui| {
             ui.section_title("Evidence");
@@ -39,9 +54,29 @@ impl EvidenceView<'_> {
                 ui.horizontal(|ui| {
                     let tokens = ui.tokens();
                     ui.add(icons::LINK.image(tokens.icon_size * 0.8, tokens.info.stroke, ""));
-                    ui.hyperlink_to(&portal.label, &portal.url)
-                        .on_hover_text(&portal.url);
+                    if ui.link(&portal.label).on_hover_text(&portal.url).clicked() {
+                        cmds.push(Command::OpenLink(portal.url.clone()));
+                    }
                 });
+                if let Some(failed) = self.link_failed.filter(|f| f.url == portal.url) {
+                    super::Alert::warning().show_text(
+                        ui,
+                        "No browser opened this link",
+                        Some("Copy it and open it in a browser, on this PC or another one:"),
+                    );
+                    ui.horizontal_wrapped(|ui| {
+                        ui.add(
+                            egui::Label::new(RichText::new(&portal.url).monospace())
+                                .selectable(true),
+                        );
+                        if ui.button(COPY_LINK).clicked() {
+                            cmds.push(Command::CopyText(portal.url.clone()));
+                        }
+                        if failed.copied {
+                            ui.success_label("Copied");
+                        }
+                    });
+                }
             }
             if ev.before.is_some() || ev.after.is_some() {
                 let (header, shown): (&str, Vec<_>) = if self.changed_by_us {

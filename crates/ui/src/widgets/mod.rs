@@ -6,7 +6,7 @@ mod reset_rows;
 mod spinner;
 
 pub use alert::{Alert, AlertKind, AlertText};
-pub use evidence::{EvidenceView, mask_secrets};
+pub use evidence::{COPY_LINK, EvidenceView, LinkFailure, mask_secrets};
 pub use spinner::Spinner;
 
 use crate::icons::{self, Icon};

@@ -3,6 +3,7 @@
 
 mod canvas;
 
+use super::TypedField;
 use crate::{GuestPage, ScreenImage};
 use canvas::Canvas;
 
@@ -19,9 +20,20 @@ const ACCENT: [u8; 3] = [0x00, 0x5f, 0xb8];
 const ERROR: [u8; 3] = [0xc4, 0x2b, 0x1c];
 const WHITE: [u8; 3] = [0xff, 0xff, 0xff];
 
-/// Draws a page of the emulated console.
+/// Draws a page of the emulated console with nothing typed in its field.
 pub fn render(page: &GuestPage) -> ScreenImage {
+    render_typed(page, TypedField::Empty)
+}
+
+/// Draws a page of the emulated console with what was typed into its field since the last
+/// Enter: the account as typed, a pass as dots (the screen goes to the wizard and the report).
+pub fn render_typed(page: &GuestPage, typed: TypedField) -> ScreenImage {
     let mut c = Canvas::new();
+    let field = |placeholder: &str| match &typed {
+        TypedField::Empty => (placeholder.to_string(), MUTED),
+        TypedField::Plain(text) => (text.clone(), INK),
+        TypedField::Masked(n) => ("\u{2022}".repeat(*n), INK),
+    };
     match page {
         GuestPage::Off => {
             c.fill([0, 0, 0]);
@@ -89,7 +101,8 @@ pub fn render(page: &GuestPage) -> ScreenImage {
             );
             c.microsoft_logo(90.0, 170.0);
             c.text("Sign in", 90.0, 225.0, 20.0, INK);
-            c.input_box(90.0, 245.0, "someone@example.com", MUTED);
+            let (text, color) = field("someone@example.com");
+            c.input_box(90.0, 245.0, &text, color);
             c.button(450.0, 330.0, "Next");
         }
         GuestPage::Tap { upn } => {
@@ -97,7 +110,8 @@ pub fn render(page: &GuestPage) -> ScreenImage {
             c.microsoft_logo(90.0, 110.0);
             c.text(upn, 90.0, 160.0, 13.0, MUTED);
             c.text(page.title(), 90.0, 200.0, 22.0, INK);
-            c.input_box(90.0, 225.0, "Temporary Access Pass", MUTED);
+            let (text, color) = field("Temporary Access Pass");
+            c.input_box(90.0, 225.0, &text, color);
             c.button(450.0, 330.0, "Sign in");
         }
         GuestPage::SignInError { upn, message } => {
@@ -217,6 +231,23 @@ mod tests {
         // The card is light, the backdrop blue.
         assert_eq!(img.pixel(320, 380).map(|p| [p[0], p[1], p[2]]), Some(CARD));
         assert_eq!(img.pixel(5, 0).map(|p| [p[0], p[1], p[2]]), Some(BACKDROP));
+    }
+
+    #[test]
+    fn the_typed_account_shows_and_a_typed_pass_shows_as_dots_only() {
+        let sign_in = GuestPage::SignIn;
+        let empty = render(&sign_in);
+        let typed = render_typed(&sign_in, TypedField::Plain("adele@contoso.example".into()));
+        assert_ne!(empty.pixels, typed.pixels, "the typed account is drawn");
+        let tap = GuestPage::Tap {
+            upn: "a@b.c".into(),
+        };
+        let dots = render_typed(&tap, TypedField::Masked(12));
+        assert_ne!(render(&tap).pixels, dots.pixels, "the dots are drawn");
+        assert_ne!(
+            dots.pixels,
+            render_typed(&tap, TypedField::Masked(4)).pixels
+        );
     }
 
     #[test]
