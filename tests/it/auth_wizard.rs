@@ -250,3 +250,73 @@ fn a_device_code_sign_in_shows_the_code_the_address_and_a_countdown_and_cancel_s
     assert_eq!(polls(&rt), after_cancel, "no poll after Cancel");
     rt.block_on(emu.shutdown());
 }
+
+/// Incremental consent cancelled halfway: the refresh for the new permission is refused
+/// (AADSTS65001), the browser opens for consent and never finishes, the person cancels, and the
+/// saved sign-in is exactly as it was.
+#[tokio::test]
+async fn a_cancelled_consent_prompt_keeps_the_saved_sign_in() {
+    use hello_bootstrap::auth::{
+        AuthError, AuthSession, BrowserProgress, Interaction, SecretStore,
+    };
+    use hello_bootstrap::lab::Step;
+    let emu = emulator().await;
+    let store = crate::auth_support::store("hb-test-consent-cancelled");
+    let admin = crate::common::admin_upn(&emu);
+    let narrow = AuthSession::new(
+        crate::auth_support::config(&emu),
+        store.clone(),
+        Interaction::Browser(Arc::new(
+            hello_bootstrap::auth::HeadlessBrowser::new(Some(admin.clone())).unwrap(),
+        )),
+        hello_bootstrap::auth::scopes_for_steps(&[Step::TapPolicy]),
+    )
+    .unwrap()
+    .with_login_hint(Some(admin.clone()));
+    narrow.token().await.unwrap();
+    let key = crate::auth_support::config(&emu).cache_key();
+    let saved = store.load(&key).unwrap().expect("saved");
+
+    let (waiting_tx, mut waiting_rx) = tokio::sync::mpsc::unbounded_channel();
+    let browser = Arc::new(WalkedAwayBrowser::default());
+    let session = Arc::new(
+        AuthSession::new(
+            crate::auth_support::config(&emu),
+            store.clone(),
+            Interaction::Browser(browser.clone()),
+            hello_bootstrap::auth::scopes_for_steps(&[Step::TapPolicy]),
+        )
+        .unwrap()
+        .with_browser_progress(Arc::new(move |p| {
+            if matches!(p, BrowserProgress::Waiting { .. }) {
+                let _ = waiting_tx.send(());
+            }
+        })),
+    );
+    let asking = {
+        let session = session.clone();
+        tokio::spawn(async move {
+            session
+                .require_scopes(hello_bootstrap::auth::scopes_for(Step::MdmUserScope))
+                .await
+        })
+    };
+    tokio::time::timeout(Duration::from_secs(10), waiting_rx.recv())
+        .await
+        .expect("the consent prompt opens")
+        .unwrap();
+    assert_eq!(browser.opened.lock().unwrap().len(), 1);
+    session.cancel_sign_in();
+    let e = tokio::time::timeout(Duration::from_secs(5), asking)
+        .await
+        .expect("Cancel ends the wait")
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(e, AuthError::Cancelled);
+    assert_eq!(
+        store.load(&key).unwrap().as_ref(),
+        Some(&saved),
+        "the saved sign-in is kept"
+    );
+    emu.shutdown().await;
+}
