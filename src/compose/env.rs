@@ -2,13 +2,14 @@
 //! real tenant or for the demo (in-process emulator and emulated host). The CLI and the wizard
 //! both start here, so both run the very same code paths.
 
-use hb_auth::cli::AuthOptions;
+use hb_auth::cli::{AuthOptions, SignInReporters};
+use hb_auth::device::DeviceProgress;
 use hb_auth::interactive::{BrowserProgress, BrowserReporter};
-use hb_auth::session::AuthSession;
+use hb_auth::session::{AuthSession, DeviceReporter};
 use hb_emulator::EmulatorHandle;
 use hb_graph::{GraphClient, GraphConfig, TokenSource};
 use hb_host::HyperVHost;
-use hb_lab::session::{Backend, BackendInfo, ConnectAttempt};
+use hb_lab::session::{Backend, BackendInfo, ConnectAttempt, WaitCode};
 use hb_lab::session_file::{SessionFile, SessionKind};
 use hb_lab::{Secret, Step, StepOptions, Upn, paths};
 use hb_steps::StepContext;
@@ -306,7 +307,7 @@ impl LabEnv {
             .as_deref()
             .unwrap_or(GraphConfig::PUBLIC_ROOT);
         let config = GraphConfig::from_root(root).map_err(|e| EnvError::usage(e.to_string()))?;
-        let reporter: BrowserReporter = {
+        let browser: BrowserReporter = {
             let attempt = attempt.clone();
             Arc::new(move |progress| {
                 match progress {
@@ -319,12 +320,33 @@ impl LabEnv {
             }
             })
         };
-        let signed_in =
-            hb_auth::cli::token_source_reporting(auth_options, &Step::ALL, Some(reporter))
-                .map_err(|e| EnvError::usage(format!("cannot sign in: {e}")))?;
+        let device: DeviceReporter = {
+            let attempt = attempt.clone();
+            Arc::new(move |progress| {
+                // Only the prompt changes the page; polling goes on under the same countdown.
+                if let DeviceProgress::Prompt(prompt) = progress {
+                    attempt.waiting_for_code(
+                        "Enter the code on another device",
+                        "On a phone or another computer, open the address below, enter the code and sign in as an administrator; this page goes on by itself once you have.",
+                        WaitCode {
+                            user_code: prompt.user_code,
+                            verification_uri: prompt.verification_uri,
+                        },
+                        prompt.expires_in,
+                    );
+                }
+            })
+        };
+        let reporters = SignInReporters {
+            browser: Some(browser),
+            device: Some(device),
+        };
+        let signed_in = hb_auth::cli::token_source_reporting(auth_options, &Step::ALL, reporters)
+            .map_err(|e| EnvError::usage(format!("cannot sign in: {e}")))?;
         let mut account = String::new();
         if let Some(session) = &signed_in.session {
             sign_in_cancellable(session, attempt).await?;
+            attempt.working();
             if let Ok((Some(upn), _)) = session.saved_account().await {
                 account = upn;
             }

@@ -39,7 +39,11 @@ async fn sign_in(
     config: GraphConfig,
     cloud: Option<Arc<EmulatorHandle>>,
 ) -> Result<HelpdeskConnection, EnvError> {
-    let signed_in = hb_auth::cli::token_source_for_scopes(auth, HELPDESK_SCOPES.to_vec(), None)
+    let signed_in = hb_auth::cli::token_source_for_scopes(
+        auth,
+        HELPDESK_SCOPES.to_vec(),
+        hb_auth::cli::SignInReporters::default(),
+    )
         .map_err(|e| EnvError::usage(format!("cannot sign in for help-desk work: {e}")))?;
     if let Some(session) = &signed_in.session {
         session

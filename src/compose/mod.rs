@@ -9,6 +9,7 @@ pub mod revert_roles;
 
 pub use env::{DemoCloud, DemoOptions, EnvError, LabEnv, RealOptions};
 
+use hb_auth::cli::AuthOptions;
 use hb_lab::session::{ConnectRequest, Connecting};
 use hb_ui::{Connector, HelpdeskConnector};
 use std::sync::Arc;
@@ -73,6 +74,21 @@ fn lab_connector_in(real: RealOptions, demo: DemoOptions, cloud: DemoCloud) -> C
                 LabEnv::real_signed_in(&real, &request.attempt).await
             }
             .map_err(|e| e.message)?;
+            Ok(env.into_backend())
+        })
+    })
+}
+
+/// The wizard's real-tenant connect with the sign-in options given (a browser of the caller's,
+/// a store of its own), as [`lab_connector`] runs it for a real tenant: sign in while
+/// connecting, the waits reported to the Welcome page, Cancel ending them.
+pub fn real_connector(real: RealOptions, auth: AuthOptions) -> Connector {
+    Arc::new(move |request: ConnectRequest| -> Connecting {
+        let (real, auth) = (real.clone(), auth.clone());
+        Box::pin(async move {
+            let env = LabEnv::sign_in_for_wizard(&real, &auth, &request.attempt)
+                .await
+                .map_err(|e| e.message)?;
             Ok(env.into_backend())
         })
     })

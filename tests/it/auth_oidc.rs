@@ -1,5 +1,7 @@
-//! The emulator's login side as a standard OpenID Connect client sees it: discovery, the JWKS,
-//! and RS256 id tokens a generic JWT library verifies (jsonwebtoken, knowing nothing of ours).
+//! The emulator's login side as standard OpenID Connect clients see it: discovery, the JWKS,
+//! and RS256 id tokens a generic JWT library verifies (jsonwebtoken), and over `--tls` a whole
+//! relying party (the openidconnect crate: discovery, code + PKCE, id token verification),
+//! neither knowing anything of ours.
 
 use crate::auth_support::*;
 use hello_bootstrap::auth::{DEFAULT_CLIENT_ID, SecretStore};
@@ -110,6 +112,11 @@ async fn discovery_and_jwks_let_a_standard_client_verify_the_id_token() {
 
 #[tokio::test]
 async fn with_tls_a_standard_client_discovers_signs_in_and_verifies_over_https() {
+    use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+    use openidconnect::{
+        AuthorizationCode, ClientId, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
+        PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
+    };
     mock_keyring();
     let identity = hello_bootstrap::emulator::tls::TlsIdentity::self_signed().unwrap();
     let pem = identity.cert_pem.clone();
@@ -134,53 +141,45 @@ async fn with_tls_a_standard_client_discovers_signs_in_and_verifies_over_https()
         .await
         .is_err()
     );
+    // The openidconnect crate's own HTTP hook on our reqwest (its docs: no redirects, so a
+    // provider cannot point the client elsewhere).
     let http = reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap())
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let get = |url: String| {
-        let http = http.clone();
-        async move {
-            http.get(url)
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
-    let config = get(format!(
-        "{}/{}/v2.0/.well-known/openid-configuration",
-        emu.login_url, emu.tenant_id
-    ))
-    .await;
-    let issuer = config["issuer"].as_str().unwrap().to_string();
-    assert!(issuer.starts_with("https://"));
 
-    // Authorization code + PKCE by hand, against the discovered endpoints.
-    let verifier = "v".repeat(43);
-    let challenge = base64::Engine::encode(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-        sha2::Digest::finalize(sha2::Digest::chain_update(
-            sha2::Sha256::default(),
-            verifier.as_bytes(),
-        )),
-    );
-    let redirect_uri = "http://localhost:53100";
-    let mut authorize =
-        url::Url::parse(config["authorization_endpoint"].as_str().unwrap()).unwrap();
-    authorize
-        .query_pairs_mut()
-        .append_pair("client_id", DEFAULT_CLIENT_ID)
-        .append_pair("response_type", "code")
-        .append_pair("redirect_uri", redirect_uri)
-        .append_pair("scope", "openid profile offline_access User.Read")
-        .append_pair("state", "s1")
-        .append_pair("code_challenge", &challenge)
-        .append_pair("code_challenge_method", "S256")
-        .append_pair("login_hint", emu.admin_upn.as_str());
+    // Discovery from the issuer alone: the library fetches `{issuer}/.well-known/…`, checks the
+    // document names that same issuer, and fetches the JWKS it points to.
+    let issuer = format!("{}/{}/v2.0", emu.login_url, emu.tenant_id);
+    let metadata =
+        CoreProviderMetadata::discover_async(IssuerUrl::new(issuer.clone()).unwrap(), &http)
+            .await
+            .expect("OpenID Connect discovery over https");
+    assert_eq!(metadata.issuer().as_str(), issuer);
+    assert!(!metadata.jwks().keys().is_empty(), "the signing keys");
+    let redirect = "http://localhost:53100";
+    let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(DEFAULT_CLIENT_ID.to_string()),
+        None,
+    )
+    .set_redirect_uri(RedirectUrl::new(redirect.to_string()).unwrap());
+
+    // Authorization code + PKCE (S256) with state and nonce, as the library builds it.
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (authorize, csrf, nonce) = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("offline_access".into()))
+        .add_scope(Scope::new("User.Read".into()))
+        .set_pkce_challenge(challenge)
+        .add_extra_param("login_hint", emu.admin_upn.as_str())
+        .url();
+    // The browser's part: the sign-in page redirects back to the loopback redirect URI.
     let back = http.get(authorize).send().await.unwrap();
     assert_eq!(back.status(), 302);
     let location = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
@@ -188,43 +187,49 @@ async fn with_tls_a_standard_client_discovers_signs_in_and_verifies_over_https()
         location.as_str().split('?').next(),
         Some("http://localhost:53100/")
     );
-    let code = location
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .expect("a code");
-    let answer: Value = http
-        .post(config["token_endpoint"].as_str().unwrap())
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", DEFAULT_CLIENT_ID),
-            ("code", &code),
-            ("redirect_uri", redirect_uri),
-            ("code_verifier", &verifier),
-            ("client_info", "1"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id_token = answer["id_token"].as_str().expect("an id token");
-    assert!(answer["client_info"].is_string());
+    let query = |name: &str| {
+        location
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    assert_eq!(query("state").as_deref(), Some(csrf.secret().as_str()));
+    let code = query("code").expect("a code");
 
-    let jwks: JwkSet =
-        serde_json::from_value(get(config["jwks_uri"].as_str().unwrap().to_string()).await)
-            .unwrap();
-    let jwk = jwks
-        .find(&decode_header(id_token).unwrap().kid.unwrap())
-        .expect("published key");
-    let mut validation = Validation::new(Algorithm::RS256);
-    validation.set_audience(&[DEFAULT_CLIENT_ID]);
-    validation.set_issuer(&[issuer.as_str()]);
-    let claims = decode::<Value>(id_token, &DecodingKey::from_jwk(jwk).unwrap(), &validation)
-        .expect("verifies")
-        .claims;
-    assert_eq!(claims["tid"], emu.tenant_id.as_str());
+    let answer = client
+        .exchange_code(AuthorizationCode::new(code))
+        .expect("the discovered token endpoint")
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .expect("the code redeemed at the discovered token endpoint");
+    assert!(answer.refresh_token().is_some(), "offline_access was asked");
+    let id_token = answer.id_token().expect("an id token");
+    // The library checks the RS256 signature against the JWKS, iss, aud, exp and the nonce.
+    let verifier = client.id_token_verifier();
+    let claims = id_token
+        .claims(&verifier, &nonce)
+        .expect("the id token verifies");
+    assert_eq!(claims.issuer().as_str(), issuer);
+    assert_eq!(claims.audiences()[0].as_str(), DEFAULT_CLIENT_ID);
+    assert_eq!(
+        claims.preferred_username().map(|u| u.as_str()),
+        Some(emu.admin_upn.as_str())
+    );
+    assert!(claims.name().is_some(), "the name claim");
+    // The same token with another nonce is refused: the check can fail.
+    assert!(
+        id_token
+            .claims(&verifier, &Nonce::new("another".into()))
+            .is_err()
+    );
+    // And a verifier expecting another tenant's issuer refuses it.
+    let stranger = openidconnect::core::CoreIdTokenVerifier::new_public_client(
+        ClientId::new(DEFAULT_CLIENT_ID.to_string()),
+        IssuerUrl::new(format!("{}/another-tenant/v2.0", emu.login_url)).unwrap(),
+        openidconnect::JsonWebKeySet::new(Vec::new()),
+    );
+    assert!(id_token.claims(&stranger, &nonce).is_err());
     emu.shutdown().await;
 }
 

@@ -157,3 +157,169 @@ async fn a_cleared_refusal_lets_the_sign_in_through() {
     session.sign_in().await.expect("no refusal in force");
     emu.shutdown().await;
 }
+
+/// Microsoft does not document which `error` an MFA refusal arrives with at `/token`; real
+/// tenants answer `interaction_required` and `invalid_grant`, both with `suberror: basic_action`.
+/// Either way the body carries the code, and the client's answer is the same.
+#[tokio::test]
+async fn an_mfa_refusal_is_handled_the_same_with_either_undocumented_error() {
+    let emu = emulator().await;
+    let token_url = format!("{}/{}/oauth2/v2.0/token", emu.login_url, emu.tenant_id);
+    for error in ["interaction_required", "invalid_grant"] {
+        hook(
+            &emu,
+            "refuse",
+            json!({"code": 50076, "only": "refresh_token", "error": error}),
+        )
+        .await;
+        let body: serde_json::Value = reqwest::Client::new()
+            .post(&token_url)
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", hello_bootstrap::auth::DEFAULT_CLIENT_ID),
+                ("refresh_token", "rt.any"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["error"], error);
+        assert_eq!(body["suberror"], "basic_action");
+        assert_eq!(body["error_codes"][0], 50076);
+
+        let session = browser_session(
+            &emu,
+            store(&format!("hb-test-mfa-{error}")),
+            &crate::common::admin_upn(&emu),
+            true,
+        );
+        session.sign_in().await.expect("signed in");
+        let background = AuthSession::new(
+            config(&emu),
+            store(&format!("hb-test-mfa-{error}")),
+            Interaction::Never,
+            scopes_for_steps(&Step::ALL),
+        )
+        .unwrap();
+        assert_refused(&background.token().await.unwrap_err(), 50076);
+    }
+    // A made-up error is refused by the hook, so a typo cannot pass as a shape.
+    let bad = reqwest::Client::new()
+        .post(format!("{}/_emulator/login/refuse", emu.login_url))
+        .json(&json!({"code": 50076, "error": "mfa_please"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(!bad.status().is_success());
+    emu.shutdown().await;
+}
+
+/// The password-expired refusal carries MSAL's `user_password_expired` suberror.
+#[tokio::test]
+async fn an_expired_password_on_refresh_carries_the_user_password_expired_suberror() {
+    let emu = emulator().await;
+    refuse(&emu, 50055, "refresh_token").await;
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!(
+            "{}/{}/oauth2/v2.0/token",
+            emu.login_url, emu.tenant_id
+        ))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", hello_bootstrap::auth::DEFAULT_CLIENT_ID),
+            ("refresh_token", "rt.any"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(body["suberror"], "user_password_expired");
+    emu.shutdown().await;
+}
+
+/// Incremental consent as Entra does it: a refresh that asks for a permission never consented
+/// to is refused with AADSTS65001 (not narrowed); a session that may not interact says so and
+/// keeps the saved sign-in, and one that may interact asks once in the browser.
+#[tokio::test]
+async fn a_refresh_for_new_permissions_is_refused_with_65001_and_keeps_the_saved_sign_in() {
+    let emu = emulator().await;
+    let store = store("hb-test-consent-refresh");
+    let admin = crate::common::admin_upn(&emu);
+    let narrow = AuthSession::new(
+        config(&emu),
+        store.clone(),
+        Interaction::Browser(Arc::new(
+            hello_bootstrap::auth::HeadlessBrowser::new(Some(admin.clone())).unwrap(),
+        )),
+        scopes_for_steps(&[Step::TapPolicy]),
+    )
+    .unwrap()
+    .with_login_hint(Some(admin.clone()));
+    narrow.token().await.unwrap();
+    let key = config(&emu).cache_key();
+    let saved = store.load(&key).unwrap().expect("saved");
+
+    // At the wire: invalid_grant, AADSTS65001, consent_required.
+    let token_url = format!("{}/{}/oauth2/v2.0/token", emu.login_url, emu.tenant_id);
+    let refresh = |scope: &'static str| {
+        reqwest::Client::new()
+            .post(&token_url)
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", hello_bootstrap::auth::DEFAULT_CLIENT_ID),
+                ("refresh_token", saved.refresh_token.expose()),
+                ("scope", scope),
+            ])
+            .send()
+    };
+    let wider = refresh("openid offline_access Policy.ReadWrite.MobilityManagement")
+        .await
+        .unwrap();
+    assert_eq!(wider.status(), 400);
+    let body: serde_json::Value = wider.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(body["suberror"], "consent_required");
+    assert_eq!(body["error_codes"][0], 65001);
+    // The refresh token itself is fine for what was consented.
+    let same = refresh("openid offline_access Policy.ReadWrite.AuthenticationMethod")
+        .await
+        .unwrap();
+    assert_eq!(same.status(), 200, "consented permissions still refresh");
+
+    // A background session (no interaction) gets the refusal and the fix; nothing is wiped.
+    let background = AuthSession::new(
+        config(&emu),
+        store.clone(),
+        Interaction::Never,
+        scopes_for_steps(&[Step::TapPolicy]),
+    )
+    .unwrap();
+    let e = background
+        .require_scopes(hello_bootstrap::auth::scopes_for(Step::MdmUserScope))
+        .await
+        .unwrap_err();
+    assert_refused(&e, 65001);
+    assert_eq!(
+        store.load(&key).unwrap().map(|c| c.refresh_token),
+        Some(saved.refresh_token.clone()),
+        "the saved sign-in is kept"
+    );
+
+    // An interactive session asks once in the browser for the new permission, then refreshes.
+    let refused_before = stat(&emu, "token:refresh_token").await;
+    narrow
+        .require_scopes(hello_bootstrap::auth::scopes_for(Step::MdmUserScope))
+        .await
+        .expect("consented in the browser");
+    assert_eq!(narrow.interactive_sign_ins(), 2, "one more browser sign-in");
+    assert!(stat(&emu, "token:refresh_token").await > refused_before);
+    let token = narrow.token().await.unwrap();
+    let info = emu.state().tokens.validate(token.expose()).unwrap();
+    assert!(info.has_scope("Policy.ReadWrite.MobilityManagement"));
+    emu.shutdown().await;
+}

@@ -13,6 +13,7 @@ mod auth_graph;
 mod auth_leak_scan;
 mod auth_oidc;
 mod auth_refusals;
+mod auth_wizard;
 mod cli_lab;
 mod cli_report;
 mod cli_wizard_exe;

@@ -8,7 +8,7 @@ use super::error::AuthError;
 use super::interactive::BrowserReporter;
 use super::preflight::{Identity, PreflightError, preflight};
 use super::scopes::scopes_for_steps;
-use super::session::{AuthSession, Interaction};
+use super::session::{AuthSession, DeviceReporter, Interaction};
 use super::store::{KeyringStore, SecretStore};
 use hb_graph::{GraphClient, GraphConfig, StaticToken, TokenSource};
 use hb_lab::{Secret, Step, Upn};
@@ -60,6 +60,38 @@ pub enum BrowserChoice {
     System,
     /// The headless browser signing in as `login_hint` (demo mode, tests).
     Headless,
+    /// A browser the caller brings: one that opens the URL its own way (a test's browser that
+    /// loads the page and never signs in, another launcher). It only opens URLs; the HTTP to
+    /// the identity platform stays ours.
+    Given(GivenBrowser),
+}
+
+/// A caller's [`Browser`] inside [`BrowserChoice`]; two are equal when they are the same one.
+#[derive(Clone)]
+pub struct GivenBrowser(pub Arc<dyn Browser>);
+
+impl std::fmt::Debug for GivenBrowser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GivenBrowser")
+    }
+}
+
+impl PartialEq for GivenBrowser {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for GivenBrowser {}
+
+/// Who shows a sign-in's waits instead of the terminal: the wizard's Welcome page shows
+/// "Waiting for the browser…" and a device code with their countdowns.
+#[derive(Clone, Default)]
+pub struct SignInReporters {
+    /// Told when a browser sign-in starts and stops waiting.
+    pub browser: Option<BrowserReporter>,
+    /// Told the device code and the polling progress (else they go to stderr).
+    pub device: Option<DeviceReporter>,
 }
 
 /// The sign-in options shared by every command.
@@ -128,15 +160,25 @@ impl AuthOptions {
 
     /// The session these options describe, asking for the permissions of `steps`.
     pub fn session(&self, steps: &[Step]) -> Result<AuthSession, AuthError> {
-        self.session_for_scopes(scopes_for_steps(steps))
+        self.session_reporting(steps, None)
+    }
+
+    /// [`AuthOptions::session`] whose device code prompt goes to `device` instead of stderr.
+    pub fn session_reporting(
+        &self,
+        steps: &[Step],
+        device: Option<DeviceReporter>,
+    ) -> Result<AuthSession, AuthError> {
+        self.session_for_scopes(scopes_for_steps(steps), device)
     }
 
     /// The session these options describe, asking for exactly `graph_scopes`: help-desk work
     /// asks for its own few permissions, none of the lab's, so an Authentication Administrator
-    /// can sign in for it.
+    /// can sign in for it. A device code prompt goes to `device` when given, else to stderr.
     pub fn session_for_scopes(
         &self,
         graph_scopes: Vec<&'static str>,
+        device: Option<DeviceReporter>,
     ) -> Result<AuthSession, AuthError> {
         let config = AuthConfig::new(&self.login_url, &self.tenant, &self.client_id)?;
         let store: Arc<dyn SecretStore> = match &self.store {
@@ -145,12 +187,15 @@ impl AuthOptions {
             StoreChoice::Default { service } => Arc::new(KeyringStore::default_store(service)?),
         };
         let interaction = if self.device_code {
-            let told_waiting = AtomicBool::new(false);
-            Interaction::DeviceCode(Arc::new(move |p| print_device_progress(p, &told_waiting)))
+            Interaction::DeviceCode(device.unwrap_or_else(|| {
+                let told_waiting = AtomicBool::new(false);
+                Arc::new(move |p| print_device_progress(p, &told_waiting))
+            }))
         } else {
-            let browser: Arc<dyn Browser> = match self.browser {
+            let browser: Arc<dyn Browser> = match &self.browser {
                 BrowserChoice::System => Arc::new(SystemBrowser),
                 BrowserChoice::Headless => Arc::new(HeadlessBrowser::new(self.login_hint.clone())?),
+                BrowserChoice::Given(given) => given.0.clone(),
             };
             Interaction::Browser(browser)
         };
@@ -227,24 +272,24 @@ impl SignedIn {
 /// The token source for Graph commands: `HELLO_BOOTSTRAP_ACCESS_TOKEN` if set, else the saved
 /// sign-in, else an interactive sign-in on first use.
 pub fn token_source(opts: &AuthOptions, steps: &[Step]) -> Result<SignedIn, AuthError> {
-    token_source_reporting(opts, steps, None)
+    token_source_reporting(opts, steps, SignInReporters::default())
 }
 
-/// [`token_source`] whose browser sign-in reports its wait to `progress`, so the wizard can show
-/// "Waiting for the browser…" with a countdown and Cancel.
+/// [`token_source`] whose interactive sign-in reports its waits to `reporters`, so the wizard can
+/// show "Waiting for the browser…" or the device code, with a countdown and Cancel.
 pub fn token_source_reporting(
     opts: &AuthOptions,
     steps: &[Step],
-    progress: Option<BrowserReporter>,
+    reporters: SignInReporters,
 ) -> Result<SignedIn, AuthError> {
-    token_source_for_scopes(opts, scopes_for_steps(steps), progress)
+    token_source_for_scopes(opts, scopes_for_steps(steps), reporters)
 }
 
 /// [`token_source_reporting`] asking for exactly `graph_scopes` (help-desk work).
 pub fn token_source_for_scopes(
     opts: &AuthOptions,
     graph_scopes: Vec<&'static str>,
-    progress: Option<BrowserReporter>,
+    reporters: SignInReporters,
 ) -> Result<SignedIn, AuthError> {
     if let Ok(token) = std::env::var(ACCESS_TOKEN_ENV)
         && !token.trim().is_empty()
@@ -254,8 +299,8 @@ pub fn token_source_for_scopes(
             session: None,
         });
     }
-    let mut session = opts.session_for_scopes(graph_scopes)?;
-    if let Some(progress) = progress {
+    let mut session = opts.session_for_scopes(graph_scopes, reporters.device)?;
+    if let Some(progress) = reporters.browser {
         session = session.with_browser_progress(progress);
     }
     let session = Arc::new(session);

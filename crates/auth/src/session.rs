@@ -100,8 +100,9 @@ impl AuthSession {
         self
     }
 
-    /// Ends a browser sign-in under way with [`AuthError::Cancelled`] (the Cancel button next to
-    /// "Waiting for the browser…"); does nothing when none is under way.
+    /// Ends a browser or device code sign-in under way with [`AuthError::Cancelled`] (the Cancel
+    /// button next to "Waiting for the browser…" or the device code); does nothing when none is
+    /// under way.
     pub fn cancel_sign_in(&self) {
         self.cancel
             .lock()
@@ -303,13 +304,16 @@ impl AuthSession {
             }
             Interaction::DeviceCode(report) => {
                 self.interactive_sign_ins.fetch_add(1, Ordering::SeqCst);
-                sign_in_with_device_code(
-                    &self.config,
-                    &self.http,
-                    &self.asked_scopes(),
-                    report.as_ref(),
-                )
-                .await?
+                let cancel = Arc::new(tokio::sync::Notify::new());
+                *self.cancel.lock().unwrap_or_else(|p| p.into_inner()) = cancel.clone();
+                let scopes = self.asked_scopes();
+                let polling =
+                    sign_in_with_device_code(&self.config, &self.http, &scopes, report.as_ref());
+                // Cancel ends the polling at once (the code then just expires unused).
+                tokio::select! {
+                    grant = polling => grant?,
+                    () = cancel.notified() => return Err(AuthError::Cancelled),
+                }
             }
         };
         state.account = None;

@@ -24,6 +24,9 @@ struct AuthorizeRequest {
     offline: bool,
     challenge: String,
     login_hint: Option<String>,
+    /// Echoed in the id token's `nonce` claim (id-token-claims-reference.md: "The nonce matches
+    /// the parameter included in the original authorize request").
+    nonce: Option<String>,
 }
 
 /// Validates an authorize request. Errors that cannot be sent back to the client render a page;
@@ -102,6 +105,7 @@ fn parse_authorize(
         offline: wants_offline(&requested),
         challenge,
         login_hint: q.get("login_hint").filter(|s| !s.is_empty()).cloned(),
+        nonce: q.get("nonce").filter(|s| !s.is_empty()).cloned(),
     })
 }
 
@@ -178,6 +182,7 @@ fn approve(state: &SharedState, req: &AuthorizeRequest, upn: &str) -> Response {
             scopes: req.scopes.clone(),
             offline: req.offline,
             issued: Instant::now(),
+            nonce: req.nonce.clone(),
         },
     );
     let mut url = match Url::parse(&req.redirect_uri) {

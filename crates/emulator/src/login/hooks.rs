@@ -168,6 +168,10 @@ pub(super) struct HookRefuse {
     /// Only at `authorize` or at one `/token` grant.
     #[serde(default)]
     only: Option<String>,
+    /// Another `error` value (`invalid_grant` or `interaction_required`), for the codes whose
+    /// `error` Microsoft does not document (see `refusals.rs`).
+    #[serde(default)]
+    error: Option<String>,
 }
 
 /// Makes sign-ins fail as Entra's would with an AADSTS code (see `refusals.rs`), until cleared.
@@ -190,8 +194,24 @@ pub(super) async fn refuse(
     {
         return hook_result(Err(format!("unknown place '{only}'")));
     }
+    let error = match body.error.as_deref() {
+        None => None,
+        Some(e) => match super::refusals::UNDOCUMENTED_ERRORS
+            .iter()
+            .find(|known| **known == e)
+        {
+            Some(known) => Some(*known),
+            None => {
+                return hook_result(Err(format!(
+                    "unknown error '{e}'; known: {:?}",
+                    super::refusals::UNDOCUMENTED_ERRORS
+                )));
+            }
+        },
+    };
     match super::refusals::Refusal::new(code, body.only) {
-        Some(refusal) => {
+        Some(mut refusal) => {
+            refusal.error = error;
             state.login.lock().refusal = Some(refusal);
             hook_result(Ok(json!({"refusal": code})))
         }

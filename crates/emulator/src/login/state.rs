@@ -5,7 +5,7 @@
 use crate::ids::{Secret, UserId};
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,8 @@ pub(super) struct CodeGrant {
     pub scopes: Vec<String>,
     pub offline: bool,
     pub issued: Instant,
+    /// The authorize request's `nonce`, for the id token of this code's redemption only.
+    pub nonce: Option<String>,
 }
 
 /// A refresh token's grant: who, for which client, which scopes, and whether it was revoked.
@@ -84,6 +86,11 @@ pub(super) struct Inner {
     pub devices: HashMap<[u8; 32], DeviceGrant>,
     /// The refusal tests asked for, until cleared.
     pub refusal: Option<super::refusals::Refusal>,
+    /// The delegated permissions each user consented to per client (user id, lower-case client
+    /// id), granted at an interactive sign-in. Entra keeps consent per user and app, not per
+    /// refresh token: "Refresh tokens are valid for all permissions that your client has
+    /// already received consent for" (v2-oauth2-auth-code-flow.md, "Refresh the access token").
+    pub consented: HashMap<(UserId, String), BTreeSet<String>>,
     /// Counters per event (`authorize`, `token:authorization_code`, …) for tests.
     pub stats: BTreeMap<String, u64>,
 }

@@ -138,14 +138,26 @@ fn redeem_code(
             "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
         ));
     }
-    Ok(issue_tokens(
+    let mut body = issue_tokens(
         state,
         &grant.user_id,
         &grant.upn,
         client_id,
         grant.scopes,
         grant.offline,
-    ))
+    );
+    if let Some(nonce) = &grant.nonce {
+        let id = id_token(
+            state,
+            client_id,
+            &state.tenant_id(),
+            &grant.user_id,
+            &grant.upn,
+            Some(nonce),
+        );
+        body["id_token"] = Value::String(id);
+    }
+    Ok(body)
 }
 
 fn redeem_refresh(
@@ -190,14 +202,66 @@ fn redeem_refresh(
     let granted = if requested.is_empty() {
         scopes
     } else {
+        let consented = state
+            .login
+            .lock()
+            .consented
+            .get(&(user_id.clone(), client_id.to_ascii_lowercase()))
+            .cloned()
+            .unwrap_or_default();
+        let missing: Vec<&String> = requested
+            .iter()
+            .filter(|s| !consented.iter().any(|c| c.eq_ignore_ascii_case(s)))
+            .collect();
+        if !missing.is_empty() {
+            return Err(consent_required(client_id, &missing));
+        }
         requested
-            .into_iter()
-            .filter(|s| scopes.iter().any(|g| g.eq_ignore_ascii_case(s)))
-            .collect()
     };
     Ok(issue_tokens(
         state, &user_id, &upn, client_id, granted, true,
     ))
+}
+
+/// A refresh asking for a permission the user never consented to: Entra does not narrow the
+/// answer to what was consented; it refuses with AADSTS65001 and the client must send the user
+/// to `/authorize` for the new scopes (incremental consent).
+///
+/// Sources: v2-oauth2-auth-code-flow.md ("Refresh the access token": a refresh is valid for the
+/// permissions already consented to; the scopes "must be equivalent to or a subset of" those);
+/// reference-error-codes.md (`invalid_grant`: unusable authentication material; AADSTS65001
+/// DelegationDoesNotExist); MSAL.NET "Handle errors and exceptions in MSAL.NET" (AADSTS65001
+/// "The user or administrator hasn't consented to use the application with ID '{appId}' named
+/// '{appName}'. Send an interactive authorization request for this user and resource." is an
+/// MsalUiRequiredException, classification ConsentRequired) and MSAL.NET's
+/// `InvalidGrantClassification.ConsentRequired` = suberror `consent_required`. Microsoft does not
+/// print a whole body for this case; the `error`/`suberror` pair is the one MSAL reads.
+fn consent_required(client_id: &str, missing: &[&String]) -> OAuthErr {
+    OAuthErr {
+        suberror: Some("consent_required"),
+        ..OAuthErr::bad(
+            "invalid_grant",
+            65001,
+            format!(
+                "The user or administrator has not consented to use the application with ID '{client_id}' named '{}'. Send an interactive authorization request for this user and resource. (Not consented: {}.)",
+                client_name(client_id),
+                missing
+                    .iter()
+                    .map(|s| format!("https://graph.microsoft.com/{s}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        )
+    }
+}
+
+/// The display name of a known public client, for error texts.
+fn client_name(client_id: &str) -> &'static str {
+    if client_id.eq_ignore_ascii_case(crate::api::GRAPH_COMMAND_LINE_TOOLS) {
+        "Microsoft Graph Command Line Tools"
+    } else {
+        "Hello Bootstrap"
+    }
 }
 
 /// Mints an access token through the registry, a refresh token when `offline_access` was
@@ -211,7 +275,17 @@ pub(super) fn issue_tokens(
     scopes: Vec<String>,
     offline: bool,
 ) -> Value {
-    let lifetime = state.login.lock().settings.access_token_lifetime;
+    let lifetime = {
+        let mut login = state.login.lock();
+        // Consent only grows; a refresh issues nothing beyond it, so recording here is the same
+        // as recording at the interactive grants.
+        login
+            .consented
+            .entry((user_id.clone(), client_id.to_ascii_lowercase()))
+            .or_default()
+            .extend(scopes.iter().cloned());
+        login.settings.access_token_lifetime
+    };
     let tenant_id: TenantId = state.tenant_id();
     let access = state.tokens.mint_for(
         user_id.clone(),
@@ -229,16 +303,13 @@ pub(super) fn issue_tokens(
     if offline {
         scope_field.push("offline_access".into());
     }
-    let display_name = state
-        .read(|t| t.user(upn).map(|u| u.display_name.clone()))
-        .unwrap_or_default();
     let mut body = json!({
         "token_type": "Bearer",
         "scope": scope_field.join(" "),
         "expires_in": lifetime.as_secs(),
         "ext_expires_in": lifetime.as_secs(),
         "access_token": access.expose(),
-        "id_token": id_token(state, client_id, &tenant_id, user_id, upn, &display_name),
+        "id_token": id_token(state, client_id, &tenant_id, user_id, upn, None),
         "client_info": base64::engine::general_purpose::URL_SAFE_NO_PAD
             .encode(json!({"uid": user_id, "utid": tenant_id}).to_string()),
     });
@@ -260,17 +331,21 @@ pub(super) fn issue_tokens(
 }
 
 /// A v2.0 id token with the claims Entra issues (ID token claims reference), RS256-signed with the
-/// key published at `/{tenant}/discovery/v2.0/keys`. `sub` is pairwise: per user and app.
+/// key published at `/{tenant}/discovery/v2.0/keys`. `sub` is pairwise: per user and app. `nonce`
+/// only when the authorize request sent one.
 fn id_token(
     state: &SharedState,
     client_id: &str,
     tenant_id: &TenantId,
     user_id: &UserId,
     upn: &str,
-    name: &str,
+    nonce: Option<&str>,
 ) -> String {
+    let name = state
+        .read(|t| t.user(upn).map(|u| u.display_name.clone()))
+        .unwrap_or_default();
     let now = chrono::Utc::now().timestamp();
-    let claims = json!({
+    let mut claims = json!({
         "aud": client_id,
         "iss": format!("{}/{}/v2.0", state.root_url(), tenant_id),
         "iat": now,
@@ -284,5 +359,8 @@ fn id_token(
         "tid": tenant_id,
         "ver": "2.0",
     });
+    if let Some(nonce) = nonce {
+        claims["nonce"] = Value::String(nonce.to_string());
+    }
     super::signing::sign(&claims)
 }

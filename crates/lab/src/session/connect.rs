@@ -19,6 +19,19 @@ pub struct ConnectWait {
     pub todo: String,
     /// When the wait gives up by itself (the page counts down to it).
     pub deadline: Instant,
+    /// The code to enter on another device, and where (a device code sign-in); `None` for a
+    /// browser sign-in on this PC.
+    pub code: Option<WaitCode>,
+}
+
+/// What a device code sign-in asks the person to type elsewhere. The user code is not a secret:
+/// without the device code only this app holds, it signs nothing in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaitCode {
+    /// The code to enter ("ABCD-EFGH").
+    pub user_code: String,
+    /// Where to enter it (`https://microsoft.com/devicelogin` on Entra).
+    pub verification_uri: String,
 }
 
 impl ConnectWait {
@@ -67,6 +80,25 @@ impl ConnectAttempt {
             headline: headline.into(),
             todo: todo.into(),
             deadline: Instant::now() + timeout,
+            code: None,
+        }));
+    }
+
+    /// Says that connecting waits for the person to enter `code` on another device for at most
+    /// `timeout` (the code's lifetime): the page shows the code and the address, each with Copy,
+    /// a countdown and Cancel.
+    pub fn waiting_for_code(
+        &self,
+        headline: impl Into<String>,
+        todo: impl Into<String>,
+        code: WaitCode,
+        timeout: Duration,
+    ) {
+        self.report(ConnectProgress::Waiting(ConnectWait {
+            headline: headline.into(),
+            todo: todo.into(),
+            deadline: Instant::now() + timeout,
+            code: Some(code),
         }));
     }
 

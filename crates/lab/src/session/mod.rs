@@ -24,7 +24,9 @@ mod state;
 mod tests;
 
 pub use backend::{Backend, BackendInfo, Connecting, JobAction, LabBackend, ProgressSink};
-pub use connect::{ConnectAttempt, ConnectId, ConnectProgress, ConnectRequest, ConnectWait};
+pub use connect::{
+    ConnectAttempt, ConnectId, ConnectProgress, ConnectRequest, ConnectWait, WaitCode,
+};
 pub use events::{EventSender, JobEvent};
 pub use jobs::{JobId, JobInputs, NotStarted};
 pub use reset::{ResetPhase, ResetRow, ResetState, RevertOutcome};

@@ -210,17 +210,33 @@ fn connection(ui: &mut Ui, view: &WelcomeView<'_>, cmds: &mut Commands) {
     }
 }
 
-/// Connecting waits on the person (the browser sign-in): what to do, how long it still waits,
-/// and Cancel. No spinner, so an idle wait repaints only when the countdown's second changes.
+/// Connecting waits on the person (the browser sign-in, or a device code entered elsewhere):
+/// what to do, the code and its address when there is one, how long it still waits, and Cancel. No spinner, so an idle wait repaints only when the countdown's second changes.
 fn waiting(ui: &mut Ui, wait: &ConnectWait, cmds: &mut Commands) {
     let remaining = wait.remaining(Instant::now());
     Alert::info().show(ui, |ui| {
         ui.label(RichText::new(&wait.headline).strong());
         ui.label(&wait.todo);
-        ui.muted_label(format!(
-            "It gives up by itself in {}.",
-            countdown_text(remaining)
-        ));
+        match &wait.code {
+            // A device code sign-in: the code and where to enter it, each with Copy; the
+            // countdown is the code's lifetime.
+            Some(code) => {
+                ui.label("The code");
+                ui.code_block("the code", &code.user_code);
+                ui.label("The address");
+                ui.code_block("the address", &code.verification_uri);
+                ui.muted_label(format!(
+                    "The code expires in {}.",
+                    countdown_text(remaining)
+                ));
+            }
+            None => {
+                ui.muted_label(format!(
+                    "It gives up by itself in {}.",
+                    countdown_text(remaining)
+                ));
+            }
+        }
         if ui.button("Cancel").clicked() {
             cmds.push(Command::CancelConnect);
         }
