@@ -136,10 +136,29 @@ fn system_host() -> Option<Arc<dyn HyperVHost>> {
     }
 }
 
+/// Takes the lab of `kind` for this process's whole run (see [`hb_lab::run_lock`]): a second
+/// Hello Bootstrap on the same lab is refused at once, naming the one that holds it.
+fn hold_lab(kind: SessionKind) -> Result<hb_lab::run_lock::RunLock, EnvError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let what = if args.is_empty() {
+        "hello-bootstrap (the wizard)".to_string()
+    } else {
+        format!("hello-bootstrap {}", args.join(" "))
+    };
+    let lock = hb_lab::run_lock::RunLock::try_acquire(&SessionFile::path(kind), &what)
+        .map_err(|e| EnvError::failure(e.to_string()))?;
+    if let Some(notice) = lock.notice() {
+        eprintln!("note: {notice}");
+    }
+    Ok(lock)
+}
+
 impl LabEnv {
     /// The demo: the emulator in-process on an ephemeral loopback port with the saved demo tenant,
     /// reached through the same Graph client as a real tenant.
     pub async fn demo(options: DemoOptions) -> Result<LabEnv, EnvError> {
+        // Taken before the reset: a reset under another run's feet would delete its files.
+        let run_lock = hold_lab(SessionKind::Demo)?;
         if options.reset {
             for file in demo_files() {
                 match std::fs::remove_file(&file) {
@@ -209,7 +228,7 @@ impl LabEnv {
             tenant_name: handle.tenant_name.clone(),
             account: handle.admin_upn.to_string(),
             auth: Some(signed_in),
-            keepalive: vec![Box::new(handle)],
+            keepalive: vec![Box::new(handle), Box::new(run_lock)],
         })
     }
 
@@ -299,6 +318,7 @@ impl LabEnv {
         tokens: Arc<dyn TokenSource>,
         auth: Option<hb_auth::cli::SignedIn>,
     ) -> Result<LabEnv, EnvError> {
+        let run_lock = hold_lab(SessionKind::Real)?;
         let graph =
             GraphClient::new(config, tokens).map_err(|e| EnvError::failure(e.to_string()))?;
         let session = SessionFile::load(SessionKind::Real).map_err(EnvError::failure)?;
@@ -316,7 +336,7 @@ impl LabEnv {
                 .unwrap_or_else(|| "your tenant".into()),
             account: String::new(),
             auth,
-            keepalive: Vec::new(),
+            keepalive: vec![Box::new(run_lock)],
         })
     }
 
