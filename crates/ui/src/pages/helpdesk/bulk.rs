@@ -140,10 +140,16 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
                 .show(ui, |ui| {
                     for row in rows {
                         match &row.problem {
-                            None => ui.label(format!("line {}: {}", row.line, row.upn)),
-                            Some(p) => {
-                                ui.error_label(format!("line {}: {}: {p}", row.line, row.upn))
-                            }
+                            None => ui.label(format!(
+                                "line {}: {}",
+                                row.line,
+                                crate::widgets::shown_name(&row.upn)
+                            )),
+                            Some(p) => ui.error_label(format!(
+                                "line {}: {}: {p}",
+                                row.line,
+                                crate::widgets::shown_name(&row.upn)
+                            )),
                         };
                     }
                 });
@@ -195,14 +201,14 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
                         match &r.code {
                             Some(code) => ui.label(format!(
                                 "{place}{} — {} — {} until {}",
-                                r.upn,
+                                crate::widgets::shown_name(&r.upn),
                                 r.status,
                                 code.expose(),
                                 r.end.as_deref().unwrap_or("its end")
                             )),
                             None => ui.error_label(format!(
                                 "{place}{} — {}: {}",
-                                r.upn,
+                                crate::widgets::shown_name(&r.upn),
                                 r.status,
                                 r.reason.as_deref().unwrap_or("")
                             )),
