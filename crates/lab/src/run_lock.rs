@@ -125,13 +125,8 @@ impl RunLock {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
+        // The caller says so ([`RunLock::notice`]) where its user reads it.
         let took_over = read_owner(&owner_file).filter(|o| o.pid != std::process::id());
-        if let Some(dead) = &took_over {
-            tracing::warn!(
-                "took over the lab from {}, which is no longer running",
-                dead.describe()
-            );
-        }
         let me = RunOwner {
             pid: std::process::id(),
             what: what.to_string(),
@@ -196,7 +191,10 @@ mod tests {
         drop(first);
         assert!(owner_of(&session).is_some(), "still held by the clone");
         drop(second);
-        assert!(owner_of(&session).is_none(), "released with the last holder");
+        assert!(
+            owner_of(&session).is_none(),
+            "released with the last holder"
+        );
     }
 
     #[test]
@@ -216,7 +214,10 @@ mod tests {
         let lock = RunLock::try_acquire(&session, "run").unwrap();
         assert_eq!(lock.took_over.as_ref(), Some(&dead));
         let notice = lock.notice().unwrap();
-        assert!(notice.contains(&format!("process {}", u32::MAX - 1)), "{notice}");
+        assert!(
+            notice.contains(&format!("process {}", u32::MAX - 1)),
+            "{notice}"
+        );
         assert_eq!(owner_of(&session).unwrap().pid, std::process::id());
     }
 
@@ -242,7 +243,9 @@ mod tests {
             serde_json::to_vec(&owner).unwrap(),
         )
         .unwrap();
-        let err = RunLock::try_acquire(&session, "run").err().expect("refused");
+        let err = RunLock::try_acquire(&session, "run")
+            .err()
+            .expect("refused");
         let text = err.to_string();
         assert!(text.contains("process 4242"), "{text}");
         assert!(text.contains("evil\\u{202e}name"), "{text}");
