@@ -75,10 +75,10 @@ struct Held {
 impl Drop for Held {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.owner_file);
-        if let Ok(mut held) = registry().lock() {
-            if held.get(&self.key).is_some_and(|w| w.strong_count() == 0) {
-                held.remove(&self.key);
-            }
+        if let Ok(mut held) = registry().lock()
+            && held.get(&self.key).is_some_and(|w| w.strong_count() == 0)
+        {
+            held.remove(&self.key);
         }
     }
 }
