@@ -140,6 +140,23 @@ fn system_host() -> Option<Arc<dyn HyperVHost>> {
     }
 }
 
+/// Takes the lab of `kind` for this process's whole run (see [`hb_lab::run_lock`]): a second
+/// Hello Bootstrap on the same lab is refused at once, naming the one that holds it.
+fn hold_lab(kind: SessionKind) -> Result<hb_lab::run_lock::RunLock, EnvError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let what = if args.is_empty() {
+        "hello-bootstrap (the wizard)".to_string()
+    } else {
+        format!("hello-bootstrap {}", args.join(" "))
+    };
+    let lock = hb_lab::run_lock::RunLock::try_acquire(&SessionFile::path(kind), &what)
+        .map_err(|e| EnvError::failure(e.to_string()))?;
+    if let Some(notice) = lock.notice() {
+        eprintln!("note: {notice}");
+    }
+    Ok(lock)
+}
+
 /// The demo's emulated cloud, shared by the wizard's lab and its help-desk mode: one tenant
 /// and one writer of its state file, started by whichever connects first and stopped when
 /// neither holds it any more.
@@ -217,6 +234,8 @@ impl LabEnv {
     /// [`LabEnv::demo`] on `cloud`'s emulated tenant, started here if it is not running, so the
     /// wizard's lab and its help-desk mode work on one tenant.
     pub async fn demo_in(options: DemoOptions, cloud: &DemoCloud) -> Result<LabEnv, EnvError> {
+        // Taken before the reset: a reset under another run's feet would delete its files.
+        let run_lock = hold_lab(SessionKind::Demo)?;
         let handle = cloud.get_or_start(&options).await?;
         let graph_config = demo_graph_config(&handle, &options)?;
         // The demo signs in through the emulator's own authorize and token endpoints, with a
@@ -254,7 +273,7 @@ impl LabEnv {
             tenant_name: handle.tenant_name.clone(),
             account: handle.admin_upn.to_string(),
             auth: Some(signed_in),
-            keepalive: vec![Box::new(handle)],
+            keepalive: vec![Box::new(handle), Box::new(run_lock)],
         })
     }
 
@@ -365,6 +384,7 @@ impl LabEnv {
         tokens: Arc<dyn TokenSource>,
         auth: Option<hb_auth::cli::SignedIn>,
     ) -> Result<LabEnv, EnvError> {
+        let run_lock = hold_lab(SessionKind::Real)?;
         let graph =
             GraphClient::new(config, tokens).map_err(|e| EnvError::failure(e.to_string()))?;
         let session = SessionFile::load(SessionKind::Real).map_err(EnvError::failure)?;
@@ -382,7 +402,7 @@ impl LabEnv {
                 .unwrap_or_else(|| "your tenant".into()),
             account: String::new(),
             auth,
-            keepalive: Vec::new(),
+            keepalive: vec![Box::new(run_lock)],
         })
     }
 

@@ -1,5 +1,5 @@
 //! The fuzz targets' inputs on stable: `fuzz/` holds the cargo-fuzz targets (nightly libFuzzer,
-//! run by `scripts/fuzz`); here the same five entry points get random bytes and mutations of the
+//! run by `scripts/fuzz`); here the same six entry points get random bytes and mutations of the
 //! seed corpus through proptest, and every crash `scripts/fuzz` ever kept in
 //! `fuzz/regressions/<target>/` is replayed, so a fixed crash stays fixed. Each entry point must
 //! return (an answer or an error), never panic.
@@ -7,7 +7,7 @@
 use hello_bootstrap::graph::GraphError;
 use hello_bootstrap::graph::models::{Device, ManagedDevice, SignIn, TapMethod, User, WhfbMethod};
 use hello_bootstrap::helpdesk::csv_input::parse_csv;
-use hello_bootstrap::host::dsregcmd;
+use hello_bootstrap::host::{dsregcmd, kvp};
 use hello_bootstrap::lab::session_file::SessionFile;
 use proptest::prelude::*;
 use std::path::PathBuf;
@@ -41,6 +41,18 @@ const TARGETS: &[Target] = &[
     }),
     ("session_file", |d| {
         let _ = serde_json::from_slice::<SessionFile>(d);
+    }),
+    ("kvp", |d| {
+        let text = String::from_utf8_lossy(d);
+        let xmls: Vec<String> = text.split('\u{1e}').map(str::to_string).collect();
+        if let Ok(guest) = kvp::parse_items(&xmls) {
+            let kvp = kvp::GuestKvp {
+                intrinsic: Vec::new(),
+                guest,
+            };
+            let report = kvp::GuestReport::from_kvp(&kvp, chrono::DateTime::UNIX_EPOCH);
+            let _ = report.user_report().map(|u| u.summary());
+        }
     }),
 ];
 

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 pub struct EntraTokenFields {
     /// The OpenID Connect id token (with the `openid` scope).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_token: Option<String>,
+    pub id_token: Option<super::wire::WireSecret>,
     /// base64url `{"uid","utid"}` (with `client_info=1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_info: Option<String>,
@@ -82,7 +82,7 @@ pub fn account(
     let Some(id_token) = &fields.id_token else {
         return Ok(None);
     };
-    let claims: Claims = decode_segment(id_token.split('.').nth(1).unwrap_or_default())
+    let claims: Claims = decode_segment(id_token.expose().split('.').nth(1).unwrap_or_default())
         .ok_or_else(|| bad("the id token is not a readable JWT"))?;
     check(config, &claims)?;
     let home_account_id = match &fields.client_info {
@@ -220,11 +220,9 @@ mod tests {
 
     fn token(claims: serde_json::Value) -> EntraTokenFields {
         EntraTokenFields {
-            id_token: Some(format!(
-                "{}.{}.sig",
-                b64(&json!({"alg": "RS256"})),
-                b64(&claims)
-            )),
+            id_token: Some(
+                format!("{}.{}.sig", b64(&json!({"alg": "RS256"})), b64(&claims)).into(),
+            ),
             client_info: Some(b64(&json!({"uid": "o1", "utid": TID}))),
             ext_expires_in: None,
         }
@@ -241,6 +239,18 @@ mod tests {
 
     fn config(tenant: &str) -> AuthConfig {
         AuthConfig::new(crate::PUBLIC_LOGIN_ROOT, tenant, crate::DEFAULT_CLIENT_ID).unwrap()
+    }
+
+    #[test]
+    fn the_token_answers_debug_form_never_shows_the_id_token() {
+        let fields = token(claims());
+        let jwt = fields.id_token.as_ref().unwrap().expose().to_string();
+        let shown = format!("{fields:?}");
+        let signed_part = jwt.split('.').nth(1).unwrap();
+        assert!(
+            !shown.contains(signed_part) && shown.contains("[redacted]"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod refusal;
 pub mod scopes;
 pub mod session;
 pub mod store;
+pub mod wire;
 
 pub use browser::{Browser, HeadlessBrowser, SystemBrowser};
 pub use config::{AuthConfig, DEFAULT_CLIENT_ID, DEFAULT_TENANT, PUBLIC_LOGIN_ROOT};

@@ -56,7 +56,7 @@ pub struct CachedSignIn {
 /// The on-keyring JSON form; built only inside this module, never logged.
 #[derive(Serialize, Deserialize)]
 struct Stored {
-    refresh_token: String,
+    refresh_token: super::wire::WireSecret,
     #[serde(default)]
     account: Option<String>,
     #[serde(default)]
@@ -197,7 +197,7 @@ impl SecretStore for KeyringStore {
             return Ok(None);
         };
         Ok(Some(CachedSignIn {
-            refresh_token: Secret::new(stored.refresh_token),
+            refresh_token: stored.refresh_token.0,
             account: stored.account,
             tenant_id: stored.tenant_id,
             scopes: stored.scopes,
@@ -206,7 +206,7 @@ impl SecretStore for KeyringStore {
 
     fn save(&self, key: &str, value: &CachedSignIn) -> Result<(), AuthError> {
         let stored = Stored {
-            refresh_token: value.refresh_token.expose().to_string(),
+            refresh_token: super::wire::WireSecret(value.refresh_token.clone()),
             account: value.account.clone(),
             tenant_id: value.tenant_id.clone(),
             scopes: value.scopes.clone(),

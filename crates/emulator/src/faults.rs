@@ -33,6 +33,8 @@ pub struct FaultStats {
     pub requests: u64,
     /// Faults injected, by kind (`429`, `503`, `reset`, `timeout`, `malformed`, ...).
     pub faults: BTreeMap<String, u64>,
+    /// `$batch` load: batches served, and the most in flight and body bytes held at once.
+    pub batches: crate::batch_load::BatchLoadStats,
 }
 
 impl FaultInjector {

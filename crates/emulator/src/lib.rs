@@ -5,6 +5,7 @@
 //! tenant.
 
 pub mod api;
+pub mod batch_load;
 pub mod caller;
 pub mod config;
 #[cfg(feature = "conformance")]

@@ -147,6 +147,8 @@ pub struct EmulatorState {
     dispatcher: Mutex<Option<axum::Router>>,
     /// Answers to lose after applying the request (tests of a client's reconcile).
     pub(crate) lost_answers: crate::lost_answers::LostAnswers,
+    /// Admission and accounting of `$batch` calls (bounded memory under many large batches).
+    pub(crate) batch_load: crate::batch_load::BatchLoad,
 }
 
 /// The handle handlers get.
@@ -192,6 +194,7 @@ impl EmulatorState {
             root_url: OnceLock::new(),
             dispatcher: Mutex::new(None),
             lost_answers: Default::default(),
+            batch_load: Default::default(),
         });
         state.save();
         Ok(state)
@@ -267,7 +270,10 @@ impl EmulatorState {
 
     /// Graph calls served and faults injected so far, by kind.
     pub fn fault_stats(&self) -> super::faults::FaultStats {
-        self.faults.stats()
+        super::faults::FaultStats {
+            batches: self.batch_load.stats(),
+            ..self.faults.stats()
+        }
     }
 
     pub(crate) fn log_request(&self, entry: RequestLogEntry) {

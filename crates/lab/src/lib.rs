@@ -7,6 +7,7 @@ pub mod ids;
 pub mod journal;
 pub mod outcome;
 pub mod paths;
+pub mod run_lock;
 pub mod secret;
 pub mod session;
 pub mod session_file;

@@ -193,8 +193,13 @@ impl StepController for Bootstrap {
 
     async fn revert(&self, ctx: &StepContext) -> Result<StepReport, StepError> {
         let vm = vm_name(ctx);
+        // Without a running Hyper-V there is no VM or host setting of ours to touch; the device
+        // objects the journal recorded live in the tenant and are deleted all the same.
+        let host = revert_host(ctx).await?;
+        let mut done = Vec::new();
+        // A started run may have cloud objects the journal has not seen yet (looked for below).
         let has_cloud_objects = ctx.session.lock().await.journal.for_step(STEP).any(|e| {
-            [KEY_DEVICE, KEY_MANAGED_DEVICE, KEY_WHFB]
+            [KEY_DEVICE, KEY_MANAGED_DEVICE, KEY_WHFB, KEY_RUN_STARTED]
                 .iter()
                 .any(|k| e.key.starts_with(k))
         });
@@ -204,10 +209,14 @@ impl StepController for Bootstrap {
                 .prepare(STEP, hb_lab::session::JobAction::Revert)
                 .await?;
         }
-        // Without a running Hyper-V there is no VM or host setting of ours to touch; the device
-        // objects the journal recorded live in the tenant and are deleted all the same.
-        let host = revert_host(ctx).await?;
-        let mut done = Vec::new();
+        let mut missed = String::new();
+        if let Ok(host) = &host
+            && let Err(why) = discover_unrecorded(ctx, *host, &vm).await
+        {
+            missed = format!(
+                " Device objects this run created but had not recorded yet could not be looked for ({why}); check Entra devices and Intune for {vm}."
+            );
+        }
         if let Ok(host) = host
             && host.vm(&vm).await?.is_some()
             && host
@@ -291,6 +300,7 @@ impl StepController for Bootstrap {
             ),
         };
         detail.push_str(kept.as_deref().unwrap_or(""));
+        detail.push_str(&missed);
         Ok(StepReport::new(STEP, StepStatus::NotApplied, detail)
             .changed(!done.is_empty())
             .with_evidence(self.evidence(ctx)))
@@ -327,6 +337,29 @@ dsregcmd /status"
 }
 
 /// A delete whose object is already gone did what the revert wanted.
+/// Before a revert restores the VM (which wipes what its guest knows): one validation pass of
+/// reads, bound to this run by its journaled start, which journals any device object, managed
+/// device or Windows Hello key the sign-in created that a killed run never saw, so the revert
+/// below deletes them too. Nothing to look for when no run of step 7 started.
+async fn discover_unrecorded(
+    ctx: &StepContext,
+    host: &dyn HyperVHost,
+    vm: &str,
+) -> Result<(), StepError> {
+    let started = ctx
+        .session
+        .lock()
+        .await
+        .journal
+        .for_step(STEP)
+        .any(|e| e.key == KEY_RUN_STARTED);
+    if !started || host.vm(vm).await?.is_none() {
+        return Ok(());
+    }
+    let upn = lab_user(ctx).await?;
+    validation::observe(ctx, host, vm, &upn).await.map(|_| ())
+}
+
 fn gone_is_fine(result: Result<(), hb_graph::GraphError>) -> Result<(), StepError> {
     match result {
         Ok(()) => Ok(()),

@@ -4,6 +4,7 @@
 
 use super::common::json_object;
 use crate::api::ApiVersion;
+use crate::batch_load::MAX_BATCH_BODY_BYTES;
 use crate::caller::Caller;
 use crate::error::GraphErr;
 use crate::middleware::BatchItem;
@@ -58,6 +59,19 @@ fn parse_items(body: &Bytes) -> Result<Vec<Item>, GraphErr> {
                 "Each batch request needs 'id', 'method' and 'url'; got {request}."
             )));
         };
+        // A batch inside a batch would wait for a place among the batches in flight that its
+        // own outer batch holds; the emulator refuses it rather than deadlock.
+        if url
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .ends_with("$batch")
+        {
+            return Err(GraphErr::bad_request(format!(
+                "Batch request '{id}' is itself a $batch; batches cannot be nested."
+            )));
+        }
         if items.iter().any(|i: &Item| i.id.eq_ignore_ascii_case(&id)) {
             return Err(GraphErr::bad_request(format!(
                 "Batch request id '{id}' is used twice; ids must be unique."
@@ -105,8 +119,22 @@ async fn run(
     Extension(version): Extension<ApiVersion>,
     _caller: Caller,
     outer: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Json<Value>, GraphErr> {
+    // Admitted before the body is read: the batches waiting hold nothing yet.
+    let mut admitted = state.batch_load.admit().await;
+    let body = axum::body::to_bytes(body, MAX_BATCH_BODY_BYTES)
+        .await
+        .map_err(|e| {
+            GraphErr::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                format!(
+                    "The batch body is larger than the emulator reads ({MAX_BATCH_BODY_BYTES} bytes) or was cut off: {e}"
+                ),
+            )
+        })?;
+    admitted.holds(body.len());
     let items = parse_items(&body)?;
     let router = state.dispatcher().ok_or_else(|| {
         GraphErr::new(

@@ -16,6 +16,7 @@ use crate::StepContext;
 use hb_graph::api::{auth_methods, conditional_access, users};
 use hb_host::HyperVHost;
 use hb_lab::{StepError, Upn, ValidationRow, ValidationState};
+use serde_json::Value;
 
 /// What one validation pass saw.
 #[derive(Clone, Debug, Default)]
@@ -114,6 +115,16 @@ pub async fn observe(
             .map(|id| id.0.clone())
     });
     obs.device_object_id = device.device.as_ref().map(|d| d.id.0.clone());
+    // Journaled the moment a read first sees it, before the reads that follow: a run killed
+    // from here on leaves a device that revert knows to delete.
+    if let Some(id) = &obs.device_object_id {
+        ctx.journal_original(
+            super::STEP,
+            &format!("{}{id}", binding::KEY_DEVICE),
+            Value::Null,
+        )
+        .await?;
+    }
     let since = binding.since(device.registered());
 
     obs.rows.push(guest::signin_row(
@@ -160,6 +171,7 @@ pub async fn observe(
     obs.managed_device_id = managed.map(|m| m.id.0);
     obs.whfb_method_id = key.map(|k| k.id.0);
     obs.user_id = user_ref.map(|u| u.id.as_str().to_string());
+    super::poll::journal_devices(ctx, &obs).await?;
     obs.rows.push(device.row);
     obs.rows.push(managed_row);
     obs.rows.push(whfb_row);

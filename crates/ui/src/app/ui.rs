@@ -10,7 +10,7 @@ use crate::pages::tap::TapView;
 use crate::pages::welcome::WelcomeView;
 use crate::pages::{self, Page};
 use crate::theme::Tokens;
-use crate::widgets::{Alert, UiExt};
+use crate::widgets::{self, Alert, UiExt};
 use egui::{RichText, Ui};
 use hb_lab::session::Connection;
 use hb_lab::session_file::SessionKind;
@@ -133,10 +133,15 @@ impl HelloApp {
                 }
                 if let Some(tenant) = &tenant {
                     ui.separator();
-                    ui.add(egui::Label::new(tenant.as_str()).truncate());
+                    ui.add(egui::Label::new(widgets::shown_name(tenant)).truncate());
                 }
                 if let Some(account) = &account {
-                    ui.add(egui::Label::new(RichText::new(account).color(tokens.muted)).truncate());
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(widgets::shown_name(account)).color(tokens.muted),
+                        )
+                        .truncate(),
+                    );
                 }
             },
             |ui| {

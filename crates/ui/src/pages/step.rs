@@ -104,7 +104,7 @@ fn actions(ui: &mut Ui, view: &StepPageView<'_>, cmds: &mut Commands) {
     if let Some(running) = &state.running {
         ui.horizontal(|ui| {
             ui.add(crate::widgets::Spinner::new());
-            ui.label(running.note());
+            ui.label(crate::widgets::shown(&running.note()).into_owned());
             if ui.button("Cancel").clicked() {
                 cmds.push(Command::Cancel(step));
             }

@@ -66,7 +66,14 @@ pub fn show(
                     {
                         cmds.push(Command::Go(super::Page::Step(step)));
                     }
-                    ui.add(egui::Label::new(summary_line(lab, step, &state.detail)).truncate());
+                    ui.add(
+                        egui::Label::new(crate::widgets::shown(&summary_line(
+                            lab,
+                            step,
+                            &state.detail,
+                        )))
+                        .truncate(),
+                    );
                     ui.end_row();
                 }
             });

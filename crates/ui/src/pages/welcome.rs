@@ -156,7 +156,11 @@ fn connection(ui: &mut Ui, view: &WelcomeView<'_>, cmds: &mut Commands) {
         }
         Connection::Connecting { wait: Some(wait) } => waiting(ui, wait, cmds),
         Connection::Connected => {
-            let who = match (view.account, view.tenant) {
+            let names = (
+                view.account.map(crate::widgets::shown_name),
+                view.tenant.map(crate::widgets::shown_name),
+            );
+            let who = match names {
                 (Some(account), Some(tenant)) => format!("Connected as {account} to {tenant}"),
                 (Some(account), None) => format!("Connected as {account}"),
                 (None, Some(tenant)) => format!("Connected to {tenant}"),
@@ -215,8 +219,8 @@ fn connection(ui: &mut Ui, view: &WelcomeView<'_>, cmds: &mut Commands) {
 fn waiting(ui: &mut Ui, wait: &ConnectWait, cmds: &mut Commands) {
     let remaining = wait.remaining(Instant::now());
     Alert::info().show(ui, |ui| {
-        ui.label(RichText::new(&wait.headline).strong());
-        ui.label(&wait.todo);
+        ui.label(RichText::new(crate::widgets::shown(&wait.headline)).strong());
+        ui.label(crate::widgets::shown(&wait.todo).into_owned());
         match &wait.code {
             // A device code sign-in: the code and where to enter it, each with Copy; the
             // countdown is the code's lifetime.

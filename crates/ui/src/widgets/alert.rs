@@ -139,10 +139,11 @@ impl<'a> AlertText<'a> {
 
 impl Widget for AlertText<'_> {
     fn ui(self, ui: &mut Ui) -> Response {
+        let shown = super::shown(self.text);
         let text = if self.strong {
-            RichText::new(self.text).strong()
+            RichText::new(shown).strong()
         } else {
-            RichText::new(self.text)
+            RichText::new(shown)
         };
         ui.add(egui::Label::new(text).wrap())
     }

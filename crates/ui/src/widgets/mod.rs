@@ -15,6 +15,25 @@ use egui::{Button, Color32, Response, RichText, TextStyle, Ui};
 use hb_lab::session::{ResetState, RunningJob};
 use hb_lab::{Step, StepStatus, ValidationRow, ValidationState};
 
+/// The longest a name from outside (tenant, account, UPN, VM, CSV cell) is shown before it is cut
+/// with its length: a 10 kB display name must not push the page off the screen.
+pub const NAME_MAX_CHARS: usize = 200;
+
+/// A message that may carry text from outside (a Graph error, a CSV cell, a VM name) as it may be
+/// shown: control, bidi and zero-width characters escaped as `\u{…}` (see [`hb_lab::escape`]),
+/// so a right-to-left override cannot reverse what the reader sees and a NUL or an escape
+/// sequence cannot hide text; our own line breaks stay. Every label helper of [`UiExt`] shows its
+/// text through this, and pages call it for what they render themselves.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    hb_lab::escape::for_display_lines(text)
+}
+
+/// A single name from outside as it may be shown: [`shown`] on one line (a newline in a name is
+/// escaped too), cut to [`NAME_MAX_CHARS`] with its length.
+pub fn shown_name(text: &str) -> String {
+    hb_lab::escape::for_display_short(text, NAME_MAX_CHARS)
+}
+
 /// The icon, colour and words of a step status.
 pub fn status_look(status: StepStatus, tokens: &Tokens) -> (Icon, Color32) {
     match status {
@@ -44,7 +63,7 @@ pub trait UiExt {
             icons::ERROR,
             tokens.error.icon,
             "Error",
-            text.into(),
+            shown(&text.into()).into_owned(),
         )
     }
 
@@ -56,7 +75,7 @@ pub trait UiExt {
             icons::SUCCESS,
             tokens.success.icon,
             "Success",
-            text.into(),
+            shown(&text.into()).into_owned(),
         )
     }
 
@@ -64,13 +83,13 @@ pub trait UiExt {
     fn muted_label(&mut self, text: impl Into<String>) -> Response {
         let muted = self.tokens().muted;
         self.ui()
-            .add(egui::Label::new(RichText::new(text.into()).color(muted)).wrap())
+            .add(egui::Label::new(RichText::new(shown(&text.into())).color(muted)).wrap())
     }
 
     /// A page title.
     fn page_title(&mut self, text: impl Into<String>) -> Response {
         self.ui().label(
-            RichText::new(text.into())
+            RichText::new(shown(&text.into()))
                 .text_style(TextStyle::Name(TITLE_STYLE.into()))
                 .strong(),
         )
@@ -80,7 +99,7 @@ pub trait UiExt {
     fn section_title(&mut self, text: impl Into<String>) -> Response {
         let ui = self.ui();
         ui.add_space(4.0);
-        ui.label(RichText::new(text.into()).heading().strong())
+        ui.label(RichText::new(shown(&text.into())).heading().strong())
     }
 
     /// The main action of a page: accent fill, white text.
@@ -173,7 +192,7 @@ pub trait UiExt {
             .inner_margin(egui::Margin::symmetric(8, 2))
             .show(self.ui(), |ui| {
                 ui.label(
-                    RichText::new(text)
+                    RichText::new(shown_name(text))
                         .color(tokens.badge_text)
                         .strong()
                         .small(),
@@ -207,7 +226,7 @@ pub trait UiExt {
                     }
                 });
                 ui.horizontal_top(|ui| {
-                    ui.add(egui::Label::new(RichText::new(shown).monospace()).wrap());
+                    ui.add(egui::Label::new(RichText::new(self::shown(shown)).monospace()).wrap());
                 });
             });
     }
@@ -230,7 +249,7 @@ pub trait UiExt {
                 );
                 if let Some(caption) = caption {
                     ui.add_space(tokens.space_s);
-                    ui.label(RichText::new(caption).strong());
+                    ui.label(RichText::new(shown(caption)).strong());
                 }
             });
         });
@@ -272,14 +291,14 @@ pub trait UiExt {
                         ui.add(icon.image(
                             tokens.icon_size,
                             color,
-                            format!("{}: {word}", row.label),
+                            format!("{}: {word}", shown(&row.label)),
                         ));
-                        ui.add(egui::Label::new(RichText::new(&row.label).strong()).wrap());
+                        ui.add(egui::Label::new(RichText::new(shown(&row.label)).strong()).wrap());
                         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                             ui.label(RichText::new(word).color(color).strong());
                         });
                     });
-                    ui.add(egui::Label::new(row.detail.as_str()).wrap());
+                    ui.add(egui::Label::new(shown(&row.detail)).wrap());
                     if let Some(fix) = row
                         .fix
                         .as_ref()
@@ -295,7 +314,7 @@ pub trait UiExt {
                         };
                         ui.add(
                             egui::Label::new(
-                                RichText::new(format!("{what}: {fix}")).color(tone.text),
+                                RichText::new(format!("{what}: {}", shown(fix))).color(tone.text),
                             )
                             .wrap(),
                         );
@@ -311,7 +330,7 @@ pub trait UiExt {
         let response = ui
             .horizontal_wrapped(|ui| {
                 ui.add(Spinner::new());
-                ui.label(running.note())
+                ui.label(shown(&running.note()).into_owned())
             })
             .inner;
         if let Some(fraction) = running.fraction {

@@ -67,7 +67,8 @@ fn outcome(
         RevertOutcome::Reverted(detail) if details && !detail.is_empty() => {
             ui.add(
                 egui::Label::new(
-                    RichText::new(format!("Reverted: {detail}")).color(tokens.success.icon),
+                    RichText::new(format!("Reverted: {}", super::shown(detail)))
+                        .color(tokens.success.icon),
                 )
                 .truncate(),
             );
@@ -78,7 +79,8 @@ fn outcome(
         RevertOutcome::Failed(why) => {
             ui.add(
                 egui::Label::new(
-                    RichText::new(format!("Could not revert: {why}")).color(tokens.error.icon),
+                    RichText::new(format!("Could not revert: {}", super::shown(why)))
+                        .color(tokens.error.icon),
                 )
                 .wrap(),
             );

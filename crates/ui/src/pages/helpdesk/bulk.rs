@@ -139,10 +139,16 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
                 .show(ui, |ui| {
                     for row in rows {
                         match &row.problem {
-                            None => ui.label(format!("line {}: {}", row.line, row.upn)),
-                            Some(p) => {
-                                ui.error_label(format!("line {}: {}: {p}", row.line, row.upn))
-                            }
+                            None => ui.label(format!(
+                                "line {}: {}",
+                                row.line,
+                                crate::widgets::shown_name(&row.upn)
+                            )),
+                            Some(p) => ui.error_label(format!(
+                                "line {}: {}: {p}",
+                                row.line,
+                                crate::widgets::shown_name(&row.upn)
+                            )),
                         };
                     }
                 });
@@ -204,7 +210,7 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
                                     let shown = page.bulk.revealed.contains(&i);
                                     ui.label(format!(
                                         "{place}{} — {} — {} until {}",
-                                        r.upn,
+                                        crate::widgets::shown_name(&r.upn),
                                         r.status,
                                         if shown { code.expose() } else { MASK },
                                         r.end.as_deref().unwrap_or("its end")
@@ -234,7 +240,7 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
                             None => {
                                 ui.error_label(format!(
                                     "{place}{} — {}: {}",
-                                    r.upn,
+                                    crate::widgets::shown_name(&r.upn),
                                     r.status,
                                     r.reason.as_deref().unwrap_or("")
                                 ));

@@ -121,7 +121,11 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui, now: f64) {
         let handout_path = &mut page.single.handout_path;
         let handout = &page.single.handout;
         Alert::info().show(ui, |ui| {
-            ui.label(RichText::new(format!("Temporary Access Pass for {}", pass.upn)).strong());
+            ui.label(RichText::new(format!(
+                    "Temporary Access Pass for {}",
+                    crate::widgets::shown_name(&pass.upn.to_string())
+                ))
+                .strong());
             ui.add(
                 egui::Label::new(
                     RichText::new(pass.code.expose()).text_style(TextStyle::Name(TAP_STYLE.into())),
@@ -235,8 +239,8 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui, now: f64) {
     for user in &page.single.results {
         let text = format!(
             "{} — {}{}{}",
-            user.display_name,
-            user.upn,
+            crate::widgets::shown_name(&user.display_name),
+            crate::widgets::shown_name(&user.upn),
             if user.enabled { "" } else { " (disabled)" },
             user.pass
                 .as_ref()
