@@ -44,7 +44,7 @@ async fn sign_in(
         HELPDESK_SCOPES.to_vec(),
         hb_auth::cli::SignInReporters::default(),
     )
-        .map_err(|e| EnvError::usage(format!("cannot sign in for help-desk work: {e}")))?;
+    .map_err(|e| EnvError::usage(format!("cannot sign in for help-desk work: {e}")))?;
     if let Some(session) = &signed_in.session {
         session
             .token()

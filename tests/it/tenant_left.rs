@@ -567,6 +567,8 @@ fn step_six_page(
                     ids: &hello_bootstrap::lab::EvidenceIds::default(),
                     iso_path: None,
                     restart_as_admin: None,
+                    typing: None,
+                    link_failed: None,
                 };
                 hello_bootstrap::ui::pages::step::show(ui, view, commands);
             },
