@@ -23,7 +23,7 @@ use std::sync::Arc;
 /// A Graph client signed in for help-desk work only, and what must outlive it.
 pub struct HelpdeskConnection {
     pub graph: Arc<GraphClient>,
-    /// The signed-in account (for the page and the audit trail).
+    /// The signed-in account (for the page), once [`HelpdeskConnection::with_account`] asked.
     pub account: String,
     /// The sign-in behind `graph` (absent with a token from the environment).
     pub session: Option<Arc<AuthSession>>,
@@ -31,8 +31,24 @@ pub struct HelpdeskConnection {
     _cloud: Option<Arc<EmulatorHandle>>,
 }
 
-/// Signs in with exactly [`HELPDESK_SCOPES`] (or takes `HELLO_BOOTSTRAP_ACCESS_TOKEN`) and
-/// learns who is signed in. Signing in now, not at the first call, puts the browser wait and
+impl HelpdeskConnection {
+    /// Learns who is signed in (`/me`), for the wizard's page. The CLI skips it: bad input must
+    /// reach no Graph endpoint, and `tap issue` asks only when it has something to record.
+    pub async fn with_account(mut self) -> Result<Self, EnvError> {
+        self.account = hb_graph::api::directory::me(&self.graph)
+            .await
+            .map_err(|e| {
+                EnvError::failure(format!(
+                    "signed in, but Graph does not say who you are: {e}"
+                ))
+            })?
+            .user_principal_name;
+        Ok(self)
+    }
+}
+
+/// Signs in with exactly [`HELPDESK_SCOPES`] (or takes `HELLO_BOOTSTRAP_ACCESS_TOKEN`).
+/// Signing in now, not at the first call, puts the browser wait and
 /// its failure at the start, where the person expects them.
 async fn sign_in(
     auth: &AuthOptions,
@@ -55,17 +71,9 @@ async fn sign_in(
         GraphClient::new(config, signed_in.tokens.clone())
             .map_err(|e| EnvError::failure(e.to_string()))?,
     );
-    let account = match hb_graph::api::directory::me(&graph).await {
-        Ok(me) => me.user_principal_name,
-        Err(e) => {
-            return Err(EnvError::failure(format!(
-                "signed in, but Graph does not say who you are: {e}"
-            )));
-        }
-    };
     Ok(HelpdeskConnection {
         graph,
-        account,
+        account: String::new(),
         session: signed_in.session,
         _cloud: cloud,
     })

@@ -55,6 +55,9 @@ pub fn helpdesk_connector(
                     let auth = hb_auth::cli::AuthOptions::from_real(&real, false);
                     helpdesk::connect_real(&real, &auth).await
                 }
+                .map_err(|e| e.message)?
+                .with_account()
+                .await
                 .map_err(|e| e.message)?;
                 let service: Arc<dyn hb_ui::pages::helpdesk::HelpdeskService> =
                     Arc::new(helpdesk::GraphHelpdesk::on(connection));

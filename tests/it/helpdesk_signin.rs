@@ -73,7 +73,12 @@ async fn an_authentication_administrator_signs_in_for_helpdesk_scopes_only_and_i
         .to_string();
 
     let (real, auth) = real_sign_in(&emulator, AUTH_ADMIN);
-    let connection = connect_real(&real, &auth).await.expect("signed in");
+    let connection = connect_real(&real, &auth)
+        .await
+        .expect("signed in")
+        .with_account()
+        .await
+        .expect("who is signed in");
     assert_eq!(connection.account, AUTH_ADMIN);
     let session = connection.session.as_ref().expect("our own sign-in");
     let mut granted: Vec<String> = session

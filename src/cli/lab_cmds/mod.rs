@@ -275,10 +275,7 @@ async fn helpdesk_graph(
     };
     let connection = connected.map_err(env_failure)?;
     if global.demo || global.demo_reset {
-        eprintln!(
-            "Demo mode: the offline tenant on this machine, signed in as {} for help-desk work.",
-            connection.account
-        );
+        eprintln!("Demo mode: the offline tenant on this machine, signed in for help-desk work.");
     }
     Ok(connection)
 }
