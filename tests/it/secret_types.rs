@@ -42,6 +42,11 @@ const NOT_SECRETS: &[(&str, &str, &str)] = &[
         "the device code flow's user code is made to be shown and typed (RFC 8628 3.3); the device code stays in oauth2's redacting DeviceCode",
     ),
     (
+        "crates/lab/src/session/connect.rs",
+        "user_code",
+        "the same user code, carried to the Welcome page that shows it (RFC 8628 3.3)",
+    ),
+    (
         "crates/graph/src/error.rs",
         "code",
         "a Graph error code such as Request_ResourceNotFound",

@@ -55,7 +55,7 @@ fn desktop_frame() -> VmScreen {
         height,
         rgba: rgba.into(),
         captured_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("a time"),
-        page: None,
+        page: Some(hello_bootstrap::lab::session::VmPage::Desktop),
     }
 }
 
@@ -157,6 +157,8 @@ fn lab() -> LabState {
             },
         ),
     );
+    // After a complete lab the VM shows the lab user's desktop, as the emulated host reports it.
+    lab.vm_screen = Some(desktop_frame());
     lab
 }
 

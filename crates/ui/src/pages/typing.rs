@@ -22,7 +22,7 @@ pub struct TypingView {
     pub connected: bool,
     /// A job of step 7 runs (Apply typing by itself, or one of these buttons).
     pub busy: bool,
-    /// The page the VM's latest frame shows; `None` without a frame.
+    /// The page the VM's latest frame shows; `None` without a frame or when the host cannot tell.
     pub page: Option<VmPage>,
     /// Whether step 6's pass is in this app's memory.
     pub tap_held: bool,
@@ -60,7 +60,7 @@ impl TypingView {
         }
         if self.page.is_none() {
             return Some(
-                "The wizard has no picture of the VM yet: apply step 4, then press \"Refresh the VM screen\"."
+                "The wizard cannot tell yet which page the VM shows: apply step 4, then press \"Refresh the VM screen\"."
                     .into(),
             );
         }
