@@ -4,28 +4,13 @@
 //! name (a new file only they may read), and never logged.
 
 use super::IssuedPass;
+use hb_report::html::escape;
 
 /// Where the user registers their methods with the pass: Microsoft's TAP how-to ("Use a
 /// Temporary Access Pass": "Authentication methods are registered at
 /// https://aka.ms/mysecurityinfo"; MicrosoftDocs/entra-docs,
 /// docs/identity/authentication/howto-authentication-temporary-access-pass.md).
 pub const SIGN_IN_URL: &str = "https://aka.ms/mysecurityinfo";
-
-/// Text made safe for HTML element content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The handout page for `pass`, issued to `display_name`.
 pub fn html(pass: &IssuedPass, display_name: &str) -> String {
