@@ -7,8 +7,11 @@ use super::lookup;
 use crate::error::GraphErr;
 use serde_json::Value;
 
-/// `$search` on users: `"property:term"` clauses joined by `OR` (or `AND`); a term matches when
-/// the property contains it (case-insensitive).
+/// `$search` on users: `"property:term"` clauses joined by `OR` (or `AND`). On `displayName` and
+/// `description` the search is tokenized: every word of the term must start a word of the value
+/// (so "wa" finds "Nicole Wagner" but "ade" does not find "Pradeep"); on any other property it
+/// is `startswith` on the whole value. Both case-insensitive, as "Using $search on directory
+/// object collections" (Graph docs, search-query-parameter) describes.
 pub fn search_matches(search: &str, item: &Value) -> Result<bool, GraphErr> {
     let (clauses, any) = parse(search)?;
     let mut results = Vec::new();
@@ -22,13 +25,75 @@ pub fn search_matches(search: &str, item: &Value) -> Result<bool, GraphErr> {
         let value = lookup(item, field.trim())
             .and_then(Value::as_str)
             .unwrap_or("");
-        results.push(value.to_lowercase().contains(&term.trim().to_lowercase()));
+        let field = field.trim();
+        results.push(
+            if field.eq_ignore_ascii_case("displayName")
+                || field.eq_ignore_ascii_case("description")
+            {
+                let words = words(value);
+                words_of_term(term)
+                    .iter()
+                    .all(|t| words.iter().any(|w| w.starts_with(t.as_str())))
+            } else {
+                value
+                    .to_lowercase()
+                    .starts_with(&term.trim().to_lowercase())
+            },
+        );
     }
     Ok(if any {
         results.iter().any(|r| *r)
     } else {
         results.iter().all(|r| *r)
     })
+}
+
+/// The words Graph's tokenized search sees in `text`, lower-cased: spaces and symbols end a
+/// word, and so do a change from lower to upper case and one between letters and digits; the
+/// letters of a run joined only by symbols ("hello-world") also count as one word.
+fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for chunk in text.split_whitespace() {
+        let mut word = String::new();
+        let mut prev: Option<char> = None;
+        for c in chunk.chars() {
+            if !c.is_alphanumeric() {
+                if !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+                prev = None;
+                continue;
+            }
+            if let Some(p) = prev
+                && ((p.is_lowercase() && c.is_uppercase()) || p.is_numeric() != c.is_numeric())
+                && !word.is_empty()
+            {
+                out.push(std::mem::take(&mut word));
+            }
+            word.extend(c.to_lowercase());
+            prev = Some(c);
+        }
+        if !word.is_empty() {
+            out.push(word);
+        }
+        let joined: String = chunk
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        if !joined.is_empty() && !out.contains(&joined) {
+            out.push(joined);
+        }
+    }
+    out
+}
+
+/// The words of a search term, split as the value is (case breaks aside: a person types "wa").
+fn words_of_term(term: &str) -> Vec<String> {
+    term.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// The quoted clauses of `search`, and whether they are joined by `OR` (true) or `AND` (false,
@@ -106,6 +171,23 @@ mod tests {
         assert!(search_matches("\"displayName:nobody\" OR \"mail:adele\"", &u).unwrap());
         assert!(!search_matches("\"displayName:nobody\"", &u).unwrap());
         assert!(search_matches("vance", &u).is_err());
+    }
+
+    #[test]
+    fn display_names_match_by_the_start_of_a_word_other_properties_by_the_start() {
+        let u = json!({"displayName": "Nicole Wagner", "mail": "nicolewa@contoso.com"});
+        assert!(search_matches("\"displayName:wa\"", &u).unwrap());
+        assert!(search_matches("\"displayName:nic wag\"", &u).unwrap());
+        assert!(!search_matches("\"displayName:agner\"", &u).unwrap());
+        assert!(search_matches("\"mail:nicolewa\"", &u).unwrap());
+        assert!(!search_matches("\"mail:wa\"", &u).unwrap());
+        let p = json!({"displayName": "Pradeep Gupta"});
+        assert!(!search_matches("\"displayName:ade\"", &p).unwrap());
+        let camel = json!({"displayName": "HelloWorld hello-world 2Go"});
+        assert_eq!(words("HelloWorld"), ["hello", "world", "helloworld"]);
+        assert!(search_matches("\"displayName:world\"", &camel).unwrap());
+        assert!(search_matches("\"displayName:helloworld\"", &camel).unwrap());
+        assert!(search_matches("\"displayName:go\"", &camel).unwrap());
     }
 
     #[test]
