@@ -211,7 +211,8 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
         .type_text(&csv.display().to_string());
     harness.run_steps(2);
     harness.get_by_label("Preview").click();
-    harness.run_steps(2);
+    // The file is read on the runtime, off the UI thread: the preview comes a few frames later.
+    wait_for(&mut harness, "the preview", |h| has(h, "3 rows: "));
     harness.get_by_label("3 rows: 2 to issue, 1 with a problem (they are skipped).");
     harness.get_by_label_contains("line 3: bob@: line 3, field upn: 'bob@' has no domain");
     harness

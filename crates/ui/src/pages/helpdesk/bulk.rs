@@ -23,9 +23,32 @@ pub(super) struct BulkState {
     exported: Option<Result<String, String>>,
     /// The rows (by index) whose pass is shown in clear; every other pass is masked.
     revealed: std::collections::HashSet<usize>,
+    /// The file read in flight (its number); an older read that answers late is dropped.
+    loading: Option<u64>,
+    loads: u64,
 }
 
+/// What reading a CSV gives: its bytes and their preview, or why the file cannot be read.
+pub(crate) type Loaded = Result<(Vec<u8>, Result<Vec<PreviewRow>, String>), String>;
+
 impl BulkState {
+    pub(super) fn loaded(&mut self, id: u64, r: Loaded) {
+        if self.loading != Some(id) {
+            return;
+        }
+        self.loading = None;
+        match r {
+            Ok((bytes, preview)) => {
+                self.preview = Some(preview);
+                self.bytes = Some(bytes);
+            }
+            Err(e) => {
+                self.bytes = None;
+                self.preview = Some(Err(e));
+            }
+        }
+    }
+
     pub(super) fn done(&mut self, r: Result<Vec<BulkRow>, String>) {
         self.running = false;
         self.results = Some(r);
@@ -78,21 +101,25 @@ fn export(path: &str, rows: &[BulkRow], with_passes: bool) -> Result<String, Str
     Ok(format!("Results written to {path}"))
 }
 
-fn load(page: &mut HelpdeskPage) {
+/// Reads the file and previews it on the app's runtime: a CSV of thousands of rows, or a path
+/// on a slow share, never stalls the window.
+fn load(page: &mut HelpdeskPage, ctx: &egui::Context) {
     let path = page.bulk.path.trim().to_string();
     page.bulk.results = None;
-    match std::fs::read(&path) {
-        Ok(bytes) => {
-            page.bulk.preview = Some(page.service.preview_csv(&bytes));
-            page.bulk.bytes = Some(bytes);
-        }
-        Err(e) => {
-            page.bulk.bytes = None;
-            page.bulk.preview = Some(Err(format!(
-                "cannot read {path}: {e}. Check the path, or pick the file with Browse."
-            )));
-        }
-    }
+    page.bulk.preview = None;
+    page.bulk.bytes = None;
+    page.bulk.loads += 1;
+    let id = page.bulk.loads;
+    page.bulk.loading = Some(id);
+    let service = page.service.clone();
+    let work = Box::pin(async move {
+        let bytes = tokio::fs::read(&path).await.map_err(|e| {
+            format!("cannot read {path}: {e}. Check the path, or pick the file with Browse.")
+        })?;
+        let preview = service.preview_csv(&bytes);
+        Ok((bytes, preview))
+    });
+    page.spawn(ctx, work, move |r| Reply::Loaded(id, r));
 }
 
 pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
@@ -118,7 +145,14 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
         open |= ui.button("Preview").clicked();
     });
     if open {
-        load(page);
+        load(page, &ctx);
+    }
+    if page.bulk.loading.is_some() {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Reading the file…");
+        });
+        return;
     }
     match &page.bulk.preview {
         None => return,

@@ -42,6 +42,8 @@ pub(crate) enum Reply {
     Progress(usize, usize),
     BulkDone(Result<Vec<BulkRow>, String>),
     Audit(Result<Vec<AuditRow>, String>),
+    /// A CSV file read off the UI thread: the load it answers, and its bytes and preview.
+    Loaded(u64, bulk::Loaded),
 }
 
 /// The help-desk page's state.
@@ -123,6 +125,7 @@ impl HelpdeskPage {
                 Reply::Progress(done, total) => self.bulk.progress = Some((done, total)),
                 Reply::BulkDone(r) => self.bulk.done(r),
                 Reply::Audit(r) => self.audit.loaded(r),
+                Reply::Loaded(id, r) => self.bulk.loaded(id, r),
             }
         }
         if let Some(at) = self.clipboard_clear_at {
