@@ -162,3 +162,63 @@ fn real_tenant_help_desk_signs_in_on_its_own_for_an_authentication_administrator
     });
     rt.block_on(emulator.shutdown());
 }
+
+/// Sets its flag when the sign-in future holding it is dropped.
+struct DroppedFlag(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for DroppedFlag {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_help_desk_sign_in_that_never_finishes_can_be_cancelled_and_started_again() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let home = tempfile::tempdir().unwrap();
+    // SAFETY: nextest runs each test in a process of its own; nothing else reads the environment yet.
+    unsafe { std::env::set_var(hello_bootstrap::lab::paths::HOME_ENV, home.path()) };
+    let dropped = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(AtomicUsize::new(0));
+    let (flag, count) = (dropped.clone(), started.clone());
+    // A sign-in whose browser never comes back: it waits until it is dropped.
+    let helpdesk: hello_bootstrap::ui::HelpdeskConnector = Arc::new(move |_demo| {
+        count.fetch_add(1, Ordering::SeqCst);
+        let guard = DroppedFlag(flag.clone());
+        Box::pin(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+            Err("never".to_string())
+        })
+    });
+    let mut harness = app(AppOptions {
+        demo: true,
+        helpdesk: Some(helpdesk),
+        ..AppOptions::default()
+    });
+    harness.run();
+    harness.get_by_label("Open help desk").click();
+    wait_for(&mut harness, "the sign-in wait", |h| {
+        has(h, "Signing in to the demo tenant for help-desk work")
+    });
+    assert!(
+        !dropped.load(Ordering::SeqCst),
+        "the sign-in runs until cancelled"
+    );
+    harness.get_by_label("Cancel").click();
+    wait_for(&mut harness, "the cancelled sign-in", |h| {
+        has(h, "Sign-in cancelled")
+    });
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !dropped.load(Ordering::SeqCst) {
+        assert!(Instant::now() < deadline, "Cancel stops the sign-in's task");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!has(&harness, "Signing in to the demo tenant"));
+    harness.get_by_label("Sign in again").click();
+    wait_for(&mut harness, "a new sign-in", |h| {
+        has(h, "Signing in to the demo tenant for help-desk work")
+    });
+    assert_eq!(started.load(Ordering::SeqCst), 2, "one sign-in per attempt");
+}

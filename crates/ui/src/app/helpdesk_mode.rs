@@ -17,9 +17,16 @@ use std::sync::mpsc::{Receiver, channel};
 pub(super) enum Link {
     #[default]
     None,
-    /// Signing in (`bool`: on the demo tenant); the answer arrives here.
-    Connecting(bool, Receiver<Result<Arc<dyn HelpdeskService>, String>>),
+    /// Signing in (`bool`: on the demo tenant); the answer arrives here, and the task can be
+    /// stopped (Cancel), which drops the sign-in's wait and its loopback listener.
+    Connecting(
+        bool,
+        Receiver<Result<Arc<dyn HelpdeskService>, String>>,
+        tokio::task::JoinHandle<()>,
+    ),
     Failed(String),
+    /// The person pressed Cancel during the sign-in: nothing was signed in.
+    Cancelled,
     Ready(bool, Box<HelpdeskPage>),
 }
 
@@ -57,8 +64,8 @@ impl HelloApp {
         self.helpdesk.open = true;
         let demo = self.helpdesk_demo();
         let current = match &self.helpdesk.link {
-            Link::Connecting(d, _) | Link::Ready(d, _) => Some(*d),
-            Link::None | Link::Failed(..) => None,
+            Link::Connecting(d, ..) | Link::Ready(d, _) => Some(*d),
+            Link::None | Link::Failed(..) | Link::Cancelled => None,
         };
         if current == Some(demo) {
             return;
@@ -69,11 +76,11 @@ impl HelloApp {
         let (tx, rx) = channel();
         let work = connector(demo);
         let waker = ctx.clone();
-        runtime.spawn(async move {
+        let task = runtime.spawn(async move {
             let _ = tx.send(work.await);
             waker.request_repaint();
         });
-        self.helpdesk.link = Link::Connecting(demo, rx);
+        self.helpdesk.link = Link::Connecting(demo, rx, task);
     }
 
     /// Back to the lab wizard; a pass on screen goes, the sign-in stays.
@@ -86,7 +93,7 @@ impl HelloApp {
 
     /// Takes the sign-in's answer when it has come.
     fn helpdesk_poll(&mut self) {
-        let Link::Connecting(demo, rx) = &self.helpdesk.link else {
+        let Link::Connecting(demo, rx, _) = &self.helpdesk.link else {
             return;
         };
         let demo = *demo;
@@ -108,7 +115,7 @@ impl HelloApp {
         self.helpdesk_poll();
         match &mut self.helpdesk.link {
             Link::None => {}
-            Link::Connecting(demo, _) => {
+            Link::Connecting(demo, _, task) => {
                 ui.page_title("Help desk: Temporary Access Passes");
                 ui.horizontal(|ui| {
                     ui.spinner();
@@ -121,6 +128,21 @@ impl HelloApp {
                 ui.muted_label(
                     "Help-desk work asks only for what it needs: read users and their roles, manage their authentication methods, read the Temporary Access Pass policy.",
                 );
+                if ui.button("Cancel").clicked() {
+                    task.abort();
+                    self.helpdesk.link = Link::Cancelled;
+                }
+            }
+            Link::Cancelled => {
+                ui.page_title("Help desk: Temporary Access Passes");
+                Alert::info().show_text(
+                    ui,
+                    "Sign-in cancelled",
+                    Some("Nothing was signed in or saved. Press \"Sign in again\" when you are ready."),
+                );
+                if ui.button("Sign in again").clicked() {
+                    self.commands.push(Command::OpenHelpdesk);
+                }
             }
             Link::Failed(e) => {
                 ui.page_title("Help desk: Temporary Access Passes");
