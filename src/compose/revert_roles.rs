@@ -72,4 +72,8 @@ impl LabBackend for RoleCheckedBackend {
     async fn readiness(&self) -> Vec<hb_lab::ValidationRow> {
         self.inner.readiness().await
     }
+
+    async fn lab_user_choices(&self) -> Vec<hb_lab::session::LabUserChoice> {
+        self.inner.lab_user_choices().await
+    }
 }

@@ -55,6 +55,7 @@ mod tenant_left;
 mod ui_evidence;
 mod ui_export;
 mod ui_hostile;
+mod ui_lab_user;
 mod ui_links;
 mod ui_pages;
 mod ui_reset;

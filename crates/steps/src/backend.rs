@@ -37,6 +37,42 @@ impl ControllerBackend {
 
 #[async_trait::async_trait]
 impl LabBackend for ControllerBackend {
+    async fn lab_user_choices(&self) -> Vec<hb_lab::session::LabUserChoice> {
+        // Only the demo offers a list: on a real tenant the lab user is typed, and listing a
+        // directory to offer its people would read far more than the lab needs.
+        let (Some(graph), hb_lab::session_file::SessionKind::Demo) = (&self.graph, self.info.kind)
+        else {
+            return Vec::new();
+        };
+        let current = self.session.lock().await.lab_user.clone();
+        let Ok(users) = hb_graph::api::users::first_page(graph, 100).await else {
+            return Vec::new();
+        };
+        let mut choices: Vec<hb_lab::session::LabUserChoice> = users
+            .iter()
+            .filter(|u| u.account_enabled == Some(true))
+            .filter(|u| u.user_type.as_deref() == Some("Member"))
+            .filter(|u| {
+                !u.user_principal_name
+                    .eq_ignore_ascii_case(&self.info.account)
+            })
+            .filter_map(|u| {
+                Some(hb_lab::session::LabUserChoice {
+                    upn: u.upn().ok()?,
+                    display_name: u.display_name.clone().unwrap_or_default(),
+                })
+            })
+            .collect();
+        // The lab user the demo starts with comes first, then the others by name.
+        choices.sort_by_key(|c| {
+            (
+                Some(&c.upn) != current.as_ref(),
+                c.display_name.to_lowercase(),
+            )
+        });
+        choices
+    }
+
     async fn readiness(&self) -> Vec<hb_lab::ValidationRow> {
         let Some(graph) = &self.graph else {
             return Vec::new();

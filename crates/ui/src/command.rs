@@ -17,6 +17,8 @@ pub enum Command {
     /// Choose demo or real tenant on the welcome page (before connecting).
     UseDemo(bool),
     Check(Step),
+    /// The demo's lab user picked on the Welcome page; steps 6 and 7 are checked again for them.
+    ChooseLabUser(hb_lab::Upn),
     Apply(Step),
     Revert(Step),
     Cancel(Step),

@@ -18,6 +18,17 @@ pub async fn get<'a>(
         .await
 }
 
+/// `GET /users?$select=…&$top=N`: the first `top` users of the directory (one page), for the
+/// demo's lab-user picker; callers filter what they offer.
+pub async fn first_page(graph: &GraphClient, top: u32) -> Result<Vec<User>, GraphError> {
+    let path = GraphPath::v1()
+        .seg("users")
+        .query("$select", USER_SELECT)
+        .query("$top", top.clamp(1, 999).to_string());
+    let page: crate::models::Page<User> = graph.get_at(&path).await?;
+    Ok(page.value)
+}
+
 /// Only the object id of a user, as `$select=id` returns it.
 #[derive(serde::Deserialize)]
 struct IdOnly {

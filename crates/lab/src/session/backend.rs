@@ -107,6 +107,19 @@ pub trait LabBackend: Send + Sync {
     async fn readiness(&self) -> Vec<crate::ValidationRow> {
         Vec::new()
     }
+
+    /// The users a learner may pick as the lab user, read once after connecting; only the demo
+    /// offers a list (a real tenant's lab user is typed), so the default is none.
+    async fn lab_user_choices(&self) -> Vec<LabUserChoice> {
+        Vec::new()
+    }
+}
+
+/// A user the Welcome page offers as the demo's lab user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabUserChoice {
+    pub upn: crate::Upn,
+    pub display_name: String,
 }
 
 /// A connected lab: where the steps run and who we are.

@@ -48,6 +48,8 @@ pub enum JobEvent {
     Remembered(BTreeMap<Step, StepStatus>),
     /// The tenant's readiness rows, read after connecting.
     Readiness(Vec<crate::ValidationRow>),
+    /// The users the demo offers as its lab user, read after connecting.
+    LabUserChoices(Vec<super::backend::LabUserChoice>),
 }
 
 /// The sending half of the event channel: every send wakes the UI.

@@ -23,7 +23,9 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-pub use backend::{Backend, BackendInfo, Connecting, JobAction, LabBackend, ProgressSink};
+pub use backend::{
+    Backend, BackendInfo, Connecting, JobAction, LabBackend, LabUserChoice, ProgressSink,
+};
 pub use connect::{
     ConnectAttempt, ConnectId, ConnectProgress, ConnectRequest, ConnectWait, WaitCode,
 };
@@ -322,6 +324,7 @@ impl Session {
             }
             JobEvent::Remembered(memo) => self.state.on_remembered(memo),
             JobEvent::Readiness(rows) => self.state.readiness = rows,
+            JobEvent::LabUserChoices(users) => self.state.lab_user_choices = users,
             JobEvent::Screen(screen) => self.state.on_screen(screen),
             JobEvent::StepScreen(step, screen) => self.state.on_step_screen(step, screen),
             JobEvent::PageCaptured {
@@ -342,6 +345,10 @@ impl Session {
             let read = tokio::time::timeout(Duration::from_secs(60), lab.readiness()).await;
             if let Ok(rows) = read {
                 events.send(JobEvent::Readiness(rows));
+            }
+            let read = tokio::time::timeout(Duration::from_secs(60), lab.lab_user_choices()).await;
+            if let Ok(users) = read {
+                events.send(JobEvent::LabUserChoices(users));
             }
         });
         self.backend = Some(backend);

@@ -175,6 +175,8 @@ pub struct LabState {
     pub connection: Connection,
     /// Whether the tenant is ready for the lab, one row per check (empty until read).
     pub readiness: Vec<crate::ValidationRow>,
+    /// The users the demo lets the learner pick as the lab user (empty on a real tenant).
+    pub lab_user_choices: Vec<super::backend::LabUserChoice>,
     pub tenant_name: Option<String>,
     pub account: Option<String>,
     pub kind: Option<SessionKind>,

@@ -56,6 +56,13 @@ impl HelloApp {
                 }
             }
             Command::Check(step) => self.start(step, JobAction::Check),
+            Command::ChooseLabUser(upn) => {
+                self.saved.form.lab_user = upn.to_string();
+                self.saved.form.lab_user_error = None;
+                for step in [Step::TapIssued, Step::Bootstrap] {
+                    self.start(step, JobAction::Check);
+                }
+            }
             Command::Apply(step) => self.start(step, JobAction::Apply),
             Command::Revert(step) => self.start(step, JobAction::Revert),
             Command::ReplaceTap => {

@@ -333,6 +333,8 @@ impl HelloApp {
                 .count();
             ui.label(RichText::new(format!("{done} of {} steps done", Step::ALL.len())).weak());
             if self.saved.presenter && page.next().is_some() {
+                // A separator of its own, so the two hints never read as one sentence.
+                ui.label(RichText::new("·").weak());
                 ui.label(RichText::new("PageDown: next action").weak());
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -422,6 +424,8 @@ impl HelloApp {
                         account: account.as_deref(),
                         tenant: tenant.as_deref(),
                         readiness: &self.session.state().readiness,
+                        lab_users: &self.session.state().lab_user_choices,
+                        lab_user_locked: lab_user_locked(self.session.state()),
                     },
                     &mut self.commands,
                 );
@@ -498,4 +502,17 @@ impl HelloApp {
             }
         }
     }
+}
+
+/// Why the demo's lab user cannot be changed now: step 6's pass belongs to the one chosen, or a
+/// job is working for them.
+fn lab_user_locked(lab: &hb_lab::session::LabState) -> Option<String> {
+    if lab.status(Step::TapIssued) == hb_lab::StepStatus::Applied {
+        return Some(
+            "Step 6 issued its pass to this user: revert step 6 (or reset the lab) to pick another."
+                .into(),
+        );
+    }
+    lab.busy()
+        .then(|| "Steps are being checked or applied: pick once they finish.".into())
 }

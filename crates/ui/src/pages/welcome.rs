@@ -34,6 +34,10 @@ pub struct WelcomeView<'a> {
     pub tenant: Option<&'a str>,
     /// Whether the tenant is ready for the lab (empty until read after connecting).
     pub readiness: &'a [hb_lab::ValidationRow],
+    /// The users the demo offers as its lab user once connected (empty on a real tenant).
+    pub lab_users: &'a [hb_lab::session::LabUserChoice],
+    /// Why the lab user cannot be changed now.
+    pub lab_user_locked: Option<String>,
 }
 
 /// Renders the welcome page.
@@ -114,9 +118,46 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
                 ui.error_label(error);
             }
         });
+        if connected && view.demo && !view.lab_users.is_empty() {
+            lab_user_picker(ui, &view, cmds);
+        }
     });
     ui.add_space(8.0);
     connection(ui, &view, cmds);
+}
+
+/// The demo's lab user, picked among the demo tenant's users once connected.
+fn lab_user_picker(ui: &mut Ui, view: &WelcomeView<'_>, cmds: &mut Commands) {
+    let typed = view.form.lab_user.trim();
+    let current = view
+        .lab_users
+        .iter()
+        .find(|c| c.upn.as_str().eq_ignore_ascii_case(typed))
+        .or_else(|| view.lab_users.first().filter(|_| typed.is_empty()));
+    let shown = |c: &hb_lab::session::LabUserChoice| {
+        format!(
+            "{} — {}",
+            crate::widgets::shown_name(&c.display_name),
+            crate::widgets::shown_name(c.upn.as_str())
+        )
+    };
+    ui.add_space(6.0);
+    ui.add_enabled_ui(view.lab_user_locked.is_none(), |ui| {
+        egui::ComboBox::from_label("Pick the demo's lab user")
+            .selected_text(current.map(shown).unwrap_or_else(|| typed.to_string()))
+            .width(420.0)
+            .show_ui(ui, |ui| {
+                for choice in view.lab_users {
+                    let picked = current.is_some_and(|c| c.upn == choice.upn);
+                    if ui.selectable_label(picked, shown(choice)).clicked() && !picked {
+                        cmds.push(Command::ChooseLabUser(choice.upn.clone()));
+                    }
+                }
+            });
+    });
+    if let Some(why) = &view.lab_user_locked {
+        ui.muted_label(why);
+    }
 }
 
 /// Where the connection stands, in words: not started, starting, connected as whom, or why it
