@@ -175,8 +175,9 @@ pub fn user_path(user: UserRef<'_>) -> GraphPath {
     user.path().query("$select", USER_SELECT)
 }
 
-/// Users whose display name or UPN contains `text` (`$search`, which needs
-/// `ConsistencyLevel: eventual`; the client adds it), at most `top`, for type-ahead.
+/// Users with a word of their display name, or their UPN, starting with `text` (Graph's
+/// tokenized `$search`, which needs `ConsistencyLevel: eventual`; the client adds it), at most
+/// `top`, for type-ahead.
 pub async fn search_users(
     graph: &GraphClient,
     text: &str,
