@@ -71,10 +71,10 @@ pub(super) async fn retry_while_too_new(
         ctx.sleep(wait).await?;
         // "Try again" goes back to the sign-in page; then the UPN and the pass once more.
         host.type_text(vm, KeyboardText::Plain(""), true).await?;
-        host.type_text(vm, KeyboardText::Plain(upn.as_str()), true)
-            .await?;
+        // The same checked typing as the first attempt (page, TypeText's limits, the layout).
+        hb_host::typing::type_upn(host, vm, upn.as_str()).await?;
         wait_for_tap_prompt(ctx, host, vm).await?;
-        host.type_text(vm, KeyboardText::Secret(tap), true).await?;
+        hb_host::typing::type_tap(host, vm, tap).await?;
     }
 }
 
