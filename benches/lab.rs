@@ -1152,6 +1152,11 @@ async fn control(
     if let Some(b) = body {
         req = req.json(&b);
     }
+    send_ok(req).await
+}
+
+/// Sends `req`; a non-success answer is an error carrying its status and body.
+async fn send_ok(req: reqwest::RequestBuilder) -> Result<(), String> {
     let resp = req.send().await.map_err(|e| e.to_string())?;
     if resp.status().is_success() {
         Ok(())
@@ -1170,25 +1175,16 @@ async fn enable_tap_policy(handle: &EmulatorHandle) -> Result<(), String> {
         "{}/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass",
         handle.graph_url.trim_end_matches('/')
     );
-    let resp = reqwest::Client::new()
-        .patch(url)
-        .bearer_auth(handle.access_token().expose())
-        .json(&json!({
-            "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
-            "state": "enabled"
-        }))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if resp.status().is_success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}: {}",
-            resp.status(),
-            resp.text().await.unwrap_or_default()
-        ))
-    }
+    send_ok(
+        reqwest::Client::new()
+            .patch(url)
+            .bearer_auth(handle.access_token().expose())
+            .json(&json!({
+                "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
+                "state": "enabled"
+            })),
+    )
+    .await
 }
 
 /// Enabled members without a role, read through Graph like any client would: the generated
