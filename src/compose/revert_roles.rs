@@ -73,6 +73,10 @@ impl LabBackend for RoleCheckedBackend {
         self.inner.readiness().await
     }
 
+    async fn readiness_for(&self, lab_user: Option<&hb_lab::Upn>) -> Vec<hb_lab::ValidationRow> {
+        self.inner.readiness_for(lab_user).await
+    }
+
     async fn lab_user_choices(&self) -> Vec<hb_lab::session::LabUserChoice> {
         self.inner.lab_user_choices().await
     }

@@ -64,6 +64,7 @@ mod ui_sign_in;
 mod ui_snapshots;
 mod ui_texts;
 mod ui_walk;
+mod ui_welcome;
 mod ui_wizard;
 mod unattend;
 mod verdict_revert;

@@ -74,10 +74,17 @@ impl LabBackend for ControllerBackend {
     }
 
     async fn readiness(&self) -> Vec<hb_lab::ValidationRow> {
+        self.readiness_for(None).await
+    }
+
+    async fn readiness_for(&self, lab_user: Option<&hb_lab::Upn>) -> Vec<hb_lab::ValidationRow> {
         let Some(graph) = &self.graph else {
             return Vec::new();
         };
-        let lab_user = self.session.lock().await.lab_user.clone();
+        let lab_user = match lab_user {
+            Some(upn) => Some(upn.clone()),
+            None => self.session.lock().await.lab_user.clone(),
+        };
         crate::readiness::check_readiness(graph, lab_user.as_ref())
             .await
             .iter()

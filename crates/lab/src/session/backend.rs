@@ -108,6 +108,13 @@ pub trait LabBackend: Send + Sync {
         Vec::new()
     }
 
+    /// [`Self::readiness`] for a lab user other than the session's (the demo's pick on the
+    /// Welcome page), so the licence and join checks speak of the user who will sign in.
+    async fn readiness_for(&self, lab_user: Option<&crate::Upn>) -> Vec<crate::ValidationRow> {
+        let _ = lab_user;
+        self.readiness().await
+    }
+
     /// The users a learner may pick as the lab user, read once after connecting; only the demo
     /// offers a list (a real tenant's lab user is typed), so the default is none.
     async fn lab_user_choices(&self) -> Vec<LabUserChoice> {

@@ -210,6 +210,24 @@ impl Session {
         }
     }
 
+    /// Reads the tenant's readiness again for `lab_user` (a new pick on the Welcome page); the
+    /// rows replace the shown ones when they arrive.
+    pub fn reread_readiness(&self, lab_user: crate::Upn) {
+        let Some(backend) = &self.backend else {
+            return;
+        };
+        let lab = backend.lab.clone();
+        let events = self.runner.events().clone();
+        self.runner.runtime().spawn(async move {
+            let read =
+                tokio::time::timeout(Duration::from_secs(60), lab.readiness_for(Some(&lab_user)))
+                    .await;
+            if let Ok(rows) = read {
+                events.send(JobEvent::Readiness(rows));
+            }
+        });
+    }
+
     /// Asks the host for the VM's screen; the frame arrives as an event. Quietly does nothing
     /// without a host or a VM (the page then shows no screen).
     pub fn capture_screen(&self) {

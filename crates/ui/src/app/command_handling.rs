@@ -59,6 +59,7 @@ impl HelloApp {
             Command::ChooseLabUser(upn) => {
                 self.saved.form.lab_user = upn.to_string();
                 self.saved.form.lab_user_error = None;
+                self.session.reread_readiness(upn);
                 for step in [Step::TapIssued, Step::Bootstrap] {
                     self.start(step, JobAction::Check);
                 }

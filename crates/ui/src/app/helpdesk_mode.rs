@@ -154,24 +154,4 @@ impl HelloApp {
             Link::Ready(_, page) => page.show(ui),
         }
     }
-
-    /// The Welcome page's way into help-desk mode.
-    pub(super) fn helpdesk_entry(&mut self, ui: &mut Ui) {
-        if !self.helpdesk_offered() {
-            return;
-        }
-        ui.add_space(8.0);
-        ui.card(|ui| {
-            ui.section_title("Help desk");
-            ui.label(
-                "Issue a Temporary Access Pass to one user or to every user of a CSV file, with every check first, on the tenant chosen above.",
-            );
-            ui.muted_label(
-                "Signs in with the help-desk permissions only; an Authentication Administrator is enough.",
-            );
-            if ui.button("Open help desk").clicked() {
-                self.commands.push(Command::OpenHelpdesk);
-            }
-        });
-    }
 }

@@ -413,6 +413,7 @@ impl HelloApp {
                 let lab = self.session.state();
                 let connection = lab.connection.clone();
                 let (account, tenant) = (lab.account.clone(), lab.tenant_name.clone());
+                let helpdesk_offered = self.helpdesk_offered();
                 pages::welcome::show(
                     ui,
                     WelcomeView {
@@ -426,10 +427,10 @@ impl HelloApp {
                         readiness: &self.session.state().readiness,
                         lab_users: &self.session.state().lab_user_choices,
                         lab_user_locked: lab_user_locked(self.session.state()),
+                        helpdesk_offered,
                     },
                     &mut self.commands,
                 );
-                self.helpdesk_entry(ui);
             }
             Page::Step(step) => {
                 let ctx = ui.ctx().clone();

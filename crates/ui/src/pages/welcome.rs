@@ -38,6 +38,8 @@ pub struct WelcomeView<'a> {
     pub lab_users: &'a [hb_lab::session::LabUserChoice],
     /// Why the lab user cannot be changed now.
     pub lab_user_locked: Option<String>,
+    /// Whether this build offers help-desk mode (its card then sits near the top).
+    pub helpdesk_offered: bool,
 }
 
 /// Renders the welcome page.
@@ -49,6 +51,10 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
     ui.muted_label(
         "From a bare Entra tenant and a Windows 11 PC to a VM signed in with Windows Hello for Business, bootstrapped by a Temporary Access Pass. No password is typed at any step.",
     );
+    if view.helpdesk_offered {
+        ui.add_space(8.0);
+        helpdesk_card(ui, cmds);
+    }
     ui.add_space(8.0);
     ui.card(|ui| {
         ui.section_title("What the lab does");
@@ -66,13 +72,6 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
         ui.muted_label("Every change is recorded first, so \"Revert\" puts back exactly what was there.");
     });
     ui.add_space(8.0);
-    if !view.readiness.is_empty() {
-        ui.card(|ui| {
-            ui.section_title("Is the tenant ready?");
-            ui.validation_cards(view.readiness);
-        });
-        ui.add_space(8.0);
-    }
     let connected = *view.connection == Connection::Connected;
     ui.card(|ui| {
         ui.section_title("Where the lab runs");
@@ -96,6 +95,9 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
                 cmds.push(Command::UseDemo(false));
             }
             ui.add_space(6.0);
+            if connected && view.demo && !view.lab_users.is_empty() {
+                return;
+            }
             let label = ui.label("Lab user (who signs in at the VM)");
             let hint = if view.demo {
                 "Empty: the demo tenant's lab user"
@@ -124,6 +126,51 @@ pub fn show(ui: &mut Ui, view: WelcomeView<'_>, cmds: &mut Commands) {
     });
     ui.add_space(8.0);
     connection(ui, &view, cmds);
+    readiness(ui, view.readiness);
+}
+
+/// A help-desk user's way in, kept to one slim card under the title so it shows without
+/// scrolling while the learner's cards below stay in view.
+fn helpdesk_card(ui: &mut Ui, cmds: &mut Commands) {
+    ui.card(|ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("Help desk").strong());
+            ui.label("Issue a Temporary Access Pass to one user or to every user of a CSV file, with every check first.");
+            if ui
+                .button("Open help desk")
+                .on_hover_text("Signs in with the help-desk permissions only; an Authentication Administrator is enough. Uses the tenant chosen below.")
+                .clicked()
+            {
+                cmds.push(Command::OpenHelpdesk);
+            }
+        });
+    });
+}
+
+/// Whether the tenant is ready, under the connection's state: every failed check shown as a
+/// card, the passed ones folded away so the learner's start stays in view.
+fn readiness(ui: &mut Ui, rows: &[hb_lab::ValidationRow]) {
+    if rows.is_empty() {
+        return;
+    }
+    let (open, passed): (Vec<_>, Vec<_>) = rows
+        .iter()
+        .cloned()
+        .partition(|r| r.state != hb_lab::ValidationState::Passed);
+    ui.add_space(8.0);
+    ui.card(|ui| {
+        ui.section_title("Is the tenant ready?");
+        if open.is_empty() {
+            ui.success_label(format!("All {} checks passed.", passed.len()));
+        } else {
+            ui.validation_cards(&open);
+        }
+        if !passed.is_empty() {
+            egui::CollapsingHeader::new(format!("The {} passed checks", passed.len()))
+                .id_salt("readiness passed")
+                .show(ui, |ui| ui.validation_cards(&passed));
+        }
+    });
 }
 
 /// The demo's lab user, picked among the demo tenant's users once connected.
