@@ -66,7 +66,7 @@ pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
         ui.add_space(8.0);
     }
     let pass_showing = matches!(view.tap, Some(TapView::Showing { .. }));
-    result(ui, state, &text, pass_showing);
+    result(ui, state, &text, pass_showing, demo_restart(step, state, view.demo));
     if let Some(tap_view) = view.tap {
         ui.add_space(8.0);
         tap::show(ui, tap_view, cmds);
@@ -79,7 +79,13 @@ pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
         ui.add_space(8.0);
         super::typing::show(ui, typing, cmds);
     }
-    if !state.evidence.rows.is_empty() {
+    // The last checks would speak of the VM before this Apply (enhanced session still on, not
+    // joined yet): they come back, fresh, when it ends.
+    let applying = state
+        .running
+        .as_ref()
+        .is_some_and(|r| r.action.applies() || r.action == JobAction::Revert);
+    if !state.evidence.rows.is_empty() && !applying {
         ui.add_space(8.0);
         ui.section_title("The checks");
         ui.validation_cards(&state.evidence.rows);
@@ -179,7 +185,13 @@ fn restart_as_admin(ui: &mut Ui, step: Step, last_error: Option<&str>, cmds: &mu
 
 /// The step's outcome in one alert: a heading that matches what happened and what the step
 /// found, then what to do next when anything is left.
-fn result(ui: &mut Ui, state: &StepState, text: &step_text::StepText, pass_showing: bool) {
+fn result(
+    ui: &mut Ui,
+    state: &StepState,
+    text: &step_text::StepText,
+    pass_showing: bool,
+    instead: Option<&str>,
+) {
     if let Some(error) = &state.error {
         let error = &crate::plain_words::for_people(error).text;
         if state.status == StepStatus::Error {
@@ -189,7 +201,13 @@ fn result(ui: &mut Ui, state: &StepState, text: &step_text::StepText, pass_showi
         }
         return;
     }
-    if state.running.is_some() && state.detail.is_empty() {
+    // While Apply or Revert works, the progress line says what happens; the state found before
+    // ("not done yet", and its to-do) would contradict it.
+    if let Some(running) = &state.running
+        && (state.detail.is_empty()
+            || running.action.applies()
+            || running.action == JobAction::Revert)
+    {
         return;
     }
     let heading = match (state.status, state.last_action) {
@@ -207,7 +225,10 @@ fn result(ui: &mut Ui, state: &StepState, text: &step_text::StepText, pass_showi
         (StepStatus::Error, _) => "This step failed",
         (StepStatus::Unknown, _) => "Not checked yet",
     };
-    let own = without_stale_advice(&state.detail, pass_showing);
+    let own = instead.map_or_else(
+        || without_stale_advice(&state.detail, pass_showing),
+        str::to_string,
+    );
     let detail = if own.is_empty() {
         None
     } else {
@@ -236,6 +257,14 @@ fn result(ui: &mut Ui, state: &StepState, text: &step_text::StepText, pass_showi
             ),
         ),
     }
+}
+
+/// In the demo, step 3's restart is the footer's "Restart the demo PC", not a restart of this PC
+/// and a reopening of the app, which the host's own words ask for.
+fn demo_restart(step: Step, state: &StepState, demo: bool) -> Option<&'static str> {
+    (demo && step == Step::HypervFeature && state.status == StepStatus::NeedsAction).then_some(
+        "Hyper-V is enabled and needs a restart. Press \"Restart the demo PC\" at the bottom right (or PageDown): the emulated PC restarts and the wizard carries on here.",
+    )
 }
 
 /// The step's own words minus advice that no longer holds: "note it now" once the pass has been

@@ -72,7 +72,7 @@ pub fn show(
                             step,
                             &state.detail,
                         )))
-                        .truncate(),
+                        .wrap(),
                     );
                     ui.end_row();
                 }

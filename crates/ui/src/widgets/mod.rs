@@ -122,13 +122,14 @@ pub trait UiExt {
     ) -> Response {
         let tokens = self.tokens();
         let text = text.into();
-        let button = Button::new(RichText::new(text).color(tokens.on_accent).strong())
-            .fill(if enabled {
-                tokens.accent
-            } else {
-                tokens.accent.gamma_multiply(0.5)
-            })
-            .min_size(egui::vec2(96.0, 0.0));
+        // Disabled, it takes a plain button's look: white on a faded accent could not be read
+        // on the light theme's pale fill ("Applying…" while step 7 works).
+        let button = if enabled {
+            Button::new(RichText::new(text).color(tokens.on_accent).strong()).fill(tokens.accent)
+        } else {
+            Button::new(RichText::new(text).strong())
+        }
+        .min_size(egui::vec2(96.0, 0.0));
         self.ui()
             .add_enabled(enabled, button)
             .on_disabled_hover_text(disabled_reason)
