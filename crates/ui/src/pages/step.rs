@@ -66,7 +66,13 @@ pub fn show(ui: &mut Ui, mut view: StepPageView<'_>, cmds: &mut Commands) {
         ui.add_space(8.0);
     }
     let pass_showing = matches!(view.tap, Some(TapView::Showing { .. }));
-    result(ui, state, &text, pass_showing, demo_restart(step, state, view.demo));
+    result(
+        ui,
+        state,
+        &text,
+        pass_showing,
+        demo_restart(step, state, view.demo),
+    );
     if let Some(tap_view) = view.tap {
         ui.add_space(8.0);
         tap::show(ui, tap_view, cmds);

@@ -10,6 +10,33 @@ use egui::{RichText, Ui};
 use hb_lab::session::LabState;
 use hb_lab::{Step, StepStatus};
 
+/// The space between the summary's columns.
+const COLUMN_GAP: f32 = 14.0;
+
+/// What is left of the card's width for each step's result once the status and the step's name
+/// are laid out, measured from their texts (at least a readable column).
+fn detail_width(ui: &Ui, lab: &LabState) -> f32 {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let width = |text: String| {
+        ui.painter()
+            .layout_no_wrap(text, font.clone(), egui::Color32::WHITE)
+            .size()
+            .x
+    };
+    let status = Step::ALL
+        .iter()
+        .map(|s| width(lab.status(*s).label().to_string()))
+        .fold(0.0, f32::max)
+        + Tokens::of(ui.ctx()).icon_size
+        + ui.spacing().item_spacing.x;
+    // Strong text is the same font in a brighter colour, so it measures the same.
+    let name = Step::ALL
+        .iter()
+        .map(|s| width(s.to_string()))
+        .fold(0.0, f32::max);
+    (ui.available_width() - status - name - 2.0 * COLUMN_GAP).max(160.0)
+}
+
 /// Renders the summary page.
 pub fn show(
     ui: &mut Ui,
@@ -48,10 +75,14 @@ pub fn show(
     }
     ui.add_space(8.0);
     ui.card(|ui| {
+        // The result column gets a width known before the first frame is drawn: a wrapped label
+        // in a grid that measures itself would be laid out tall, then short, and a click aimed
+        // at "Export report" in between would land elsewhere.
+        let detail_width = detail_width(ui, lab);
         egui::Grid::new("summary_rows")
             .striped(true)
             .num_columns(3)
-            .spacing(egui::vec2(14.0, 10.0))
+            .spacing(egui::vec2(COLUMN_GAP, 10.0))
             .show(ui, |ui| {
                 for step in Step::ALL {
                     let state = lab.step(step);
@@ -66,14 +97,17 @@ pub fn show(
                     {
                         cmds.push(Command::Go(super::Page::Step(step)));
                     }
-                    ui.add(
-                        egui::Label::new(crate::widgets::shown(&summary_line(
-                            lab,
-                            step,
-                            &state.detail,
-                        )))
-                        .wrap(),
-                    );
+                    ui.scope(|ui| {
+                        ui.set_width(detail_width);
+                        ui.add(
+                            egui::Label::new(crate::widgets::shown(&summary_line(
+                                lab,
+                                step,
+                                &state.detail,
+                            )))
+                            .wrap(),
+                        );
+                    });
                     ui.end_row();
                 }
             });
