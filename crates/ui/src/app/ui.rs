@@ -150,10 +150,10 @@ impl HelloApp {
                         if let Some(account) = &self.session.state().account {
                             ui.muted_label(account.as_str());
                         }
-                        self.view_controls(ui);
+                        self.view_controls(ui, true);
                     });
                 } else {
-                    self.view_controls(ui);
+                    self.view_controls(ui, false);
                 }
             },
         );
@@ -161,18 +161,18 @@ impl HelloApp {
 
     /// Zoom, theme, presenter mode and (in presenter mode) "Reset lab": right to left in the
     /// top bar, or top to bottom in its menu.
-    fn view_controls(&mut self, ui: &mut Ui) {
-        let lab = self.session.state();
-        let plus = ui.button("+").on_hover_text("Zoom in");
-        plus.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "Zoom in"));
-        if plus.clicked() {
-            self.commands.push(Command::ZoomIn);
-        }
-        ui.label(format!("{:.0}%", ui.ctx().zoom_factor() * 100.0));
-        let minus = ui.button("−").on_hover_text("Zoom out");
-        minus.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "Zoom out"));
-        if minus.clicked() {
-            self.commands.push(Command::ZoomOut);
+    fn view_controls(&mut self, ui: &mut Ui, in_menu: bool) {
+        if in_menu {
+            // One row reading "− 100% +", as in the top bar, not three lines from + down to −.
+            ui.horizontal(|ui| {
+                self.zoom_out(ui);
+                ui.label(format!("{:.0}%", ui.ctx().zoom_factor() * 100.0));
+                self.zoom_in(ui);
+            });
+        } else {
+            self.zoom_in(ui);
+            ui.label(format!("{:.0}%", ui.ctx().zoom_factor() * 100.0));
+            self.zoom_out(ui);
         }
         let dark = ui.ctx().theme() == egui::Theme::Dark;
         let (icon, text) = if dark {
@@ -198,6 +198,7 @@ impl HelloApp {
             }
         }
         let presenter = self.saved.presenter;
+        let lab = self.session.state();
         if ui
             .add(
                 egui::Button::new((
@@ -229,6 +230,22 @@ impl HelloApp {
                 .clicked()
         {
             self.commands.push(Command::AskReset);
+        }
+    }
+
+    fn zoom_in(&mut self, ui: &mut Ui) {
+        let plus = ui.button("+").on_hover_text("Zoom in");
+        plus.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "Zoom in"));
+        if plus.clicked() {
+            self.commands.push(Command::ZoomIn);
+        }
+    }
+
+    fn zoom_out(&mut self, ui: &mut Ui) {
+        let minus = ui.button("−").on_hover_text("Zoom out");
+        minus.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "Zoom out"));
+        if minus.clicked() {
+            self.commands.push(Command::ZoomOut);
         }
     }
 
