@@ -101,6 +101,21 @@ fn the_help_desk_card_and_the_learners_start_share_the_first_screen_at_1366x768(
         .get_by_label_contains("Connected as admin@contosolab.onmicrosoft.com")
         .rect();
     assert_in_view(&harness, "the connection's state", connected, size);
+    // The demo tenant is ready: its checks fold into one line under the connection's state.
+    assert!(
+        harness
+            .state()
+            .lab()
+            .readiness
+            .iter()
+            .all(|r| r.state == hello_bootstrap::lab::ValidationState::Passed),
+        "the demo tenant is ready"
+    );
+    let folded = harness.get_by_label_contains("checks passed.").rect();
+    assert!(
+        folded.top() > connected.bottom(),
+        "readiness sits under the connection's state"
+    );
     let next = harness.get_by_role_and_label(Role::Button, "Next").rect();
     assert!(
         next.bottom() <= 768.0 && next.top() >= page_view(&harness).bottom(),

@@ -147,28 +147,26 @@ fn helpdesk_card(ui: &mut Ui, cmds: &mut Commands) {
     });
 }
 
-/// Whether the tenant is ready, under the connection's state: every failed check shown as a
-/// card, the passed ones folded away so the learner's start stays in view.
+/// Whether the tenant is ready, under the connection's state. When every check passed they
+/// fold into one line, so the learner's start stays in view; when one did not, every row shows,
+/// so what blocks the lab reads beside what is fine.
 fn readiness(ui: &mut Ui, rows: &[hb_lab::ValidationRow]) {
     if rows.is_empty() {
         return;
     }
-    let (open, passed): (Vec<_>, Vec<_>) = rows
-        .iter()
-        .cloned()
-        .partition(|r| r.state != hb_lab::ValidationState::Passed);
     ui.add_space(8.0);
     ui.card(|ui| {
         ui.section_title("Is the tenant ready?");
-        if open.is_empty() {
-            ui.success_label(format!("All {} checks passed.", passed.len()));
-        } else {
-            ui.validation_cards(&open);
-        }
-        if !passed.is_empty() {
-            egui::CollapsingHeader::new(format!("The {} passed checks", passed.len()))
+        if rows
+            .iter()
+            .all(|r| r.state == hb_lab::ValidationState::Passed)
+        {
+            ui.success_label(format!("All {} checks passed.", rows.len()));
+            egui::CollapsingHeader::new(format!("The {} checks", rows.len()))
                 .id_salt("readiness passed")
-                .show(ui, |ui| ui.validation_cards(&passed));
+                .show(ui, |ui| ui.validation_cards(rows));
+        } else {
+            ui.validation_cards(rows);
         }
     });
 }
