@@ -1,6 +1,6 @@
 //! The moment the first frame reached the screen, on stderr when `HB_FIRST_FRAME` is set, so the
 //! benchmark can time start-up from exec to pixels against a blank eframe window that reports the
-//! same way (`examples/blank_window.rs`).
+//! same way (hb-bench's `blank-window`).
 
 /// The environment variable that turns the report on.
 pub const ENV: &str = "HB_FIRST_FRAME";

@@ -7,9 +7,10 @@
 //! display it starts Xvfb on a free display for the GUI figures. `HB_BENCH_CALLS=1` lists the
 //! lab run's Graph calls on stderr (what `lab_vs_rtt_floor` counts).
 //!
-//! The app under test is the bench profile's `hello-bootstrap` (the release profile's settings);
-//! the start-up and memory baseline is `examples/blank_window.rs`, built here with the same
-//! profile.
+//! The app under test is `hello-bootstrap` as `cargo build` makes it with the profile this bench
+//! was built with (`cargo bench`: the release profile; `cargo test --bench lab`: dev), so its
+//! size, start-up and memory are the shipped binary's; the start-up and memory baseline is
+//! hb-bench's `blank-window`, built the same way.
 
 use hello_bootstrap::cli::args::RunArgs;
 use hello_bootstrap::compose::{DemoOptions, LabEnv, RealOptions, lab_connector};
@@ -121,7 +122,8 @@ fn main() {
         reps: if quick { 3 } else { 5 },
         quick,
         only,
-        app: PathBuf::from(env!("CARGO_BIN_EXE_hello-bootstrap")),
+        app: built("hello-bootstrap", "hello-bootstrap")
+            .expect("cannot build hello-bootstrap for the bench (cargo's error is above)"),
         display,
         home,
     };
@@ -131,7 +133,7 @@ fn main() {
         bench.display,
         machine()
     );
-    let blank = blank_window(&bench.app);
+    let blank = blank_window();
 
     if bench.wants("binary_mb") {
         binary_mb(&bench, blank.as_deref()).print();
@@ -216,27 +218,40 @@ fn start_xvfb() -> (Child, String) {
     (child, display)
 }
 
-/// The blank eframe window, built with the profile this bench was built with.
-fn blank_window(app: &Path) -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("HB_BENCH_BLANK") {
-        return Some(PathBuf::from(p));
-    }
-    let dir = app.parent()?;
-    let release = dir.file_name().is_some_and(|n| n == "release");
+/// `cargo build`s one binary of this workspace with this bench's own profile (the folder its
+/// executable sits in: `release` or `debug`) and returns its path. A plain build, not this bench's,
+/// so the binary has exactly the features a user's build has.
+fn built(package: &str, bin: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let profile_dir = exe.parent()?.parent()?.to_path_buf();
+    let release = profile_dir.file_name().is_some_and(|n| n == "release");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--example", "blank_window", "--quiet"]);
+    cmd.args(["build", "--quiet", "-p", package, "--bin", bin]);
     if release {
         cmd.arg("--release");
     }
     match cmd.status() {
         Ok(s) if s.success() => {}
         other => {
-            eprintln!("cannot build examples/blank_window ({other:?}); its figures are left out")
+            eprintln!("cannot build {bin} ({other:?})");
+            return None;
         }
     }
-    let path = dir.join("examples").join("blank_window");
+    let path = profile_dir.join(bin);
     path.exists().then_some(path)
+}
+
+/// The blank eframe window, built with the profile this bench was built with.
+fn blank_window() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("HB_BENCH_BLANK") {
+        return Some(PathBuf::from(p));
+    }
+    let path = built("hb-bench", "blank-window");
+    if path.is_none() {
+        eprintln!("no blank-window: its figures are left out");
+    }
+    path
 }
 
 fn file_mb(path: &Path) -> Option<f64> {
