@@ -504,7 +504,8 @@ fn dependent_round_trips(calls: &[(String, String)]) -> usize {
 fn emulator_of(env: &LabEnv) -> &EmulatorHandle {
     env.keepalive
         .iter()
-        .find_map(|k| k.downcast_ref::<EmulatorHandle>())
+        .find_map(|k| k.downcast_ref::<std::sync::Arc<EmulatorHandle>>())
+        .map(|h| &**h)
         .expect("the demo keeps its emulator")
 }
 
