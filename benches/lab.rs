@@ -478,27 +478,61 @@ fn graph_calls(handle: &EmulatorHandle, from: usize) -> Vec<(String, String)> {
 
 /// The floor of round trips that truly depend on one another: each write waits for what came
 /// before it; reads between writes are independent of one another (one round trip for the
-/// group); a read of what a write just answered is not needed at all.
+/// group), except a GET of one item of a collection listed earlier in the group, whose id only
+/// that list's answer gives (a GUID segment: such an id cannot be known in advance); a read of
+/// what a write just answered is not needed at all.
 fn dependent_round_trips(calls: &[(String, String)]) -> usize {
-    let mut levels = 0;
-    let mut in_reads = false;
+    call_levels(calls).into_iter().flatten().max().unwrap_or(0)
+}
+
+/// The dependency level of each call ([`dependent_round_trips`]); `None` for a read the floor
+/// does not need.
+fn call_levels(calls: &[(String, String)]) -> Vec<Option<usize>> {
+    // The deepest level so far, and the level the last write ended on.
+    let (mut level, mut after_write) = (0, 0);
+    // The reads since that write: path, level.
+    let mut group: Vec<(&str, usize)> = Vec::new();
     let mut written = std::collections::HashSet::new();
-    for (method, path) in calls {
-        if method == "GET" {
-            if written.contains(path) {
-                continue;
+    calls
+        .iter()
+        .map(|(method, path)| {
+            if method == "GET" {
+                if written.contains(path) {
+                    return None;
+                }
+                let waits_for = group
+                    .iter()
+                    .filter(|(listed, _)| is_item_of(path, listed))
+                    .map(|(_, l)| *l)
+                    .max();
+                let mine = waits_for.map_or(after_write + 1, |l| l + 1);
+                group.push((path, mine));
+                level = level.max(mine);
+                Some(mine)
+            } else {
+                group.clear();
+                level += 1;
+                after_write = level;
+                written.insert(path.clone());
+                Some(level)
             }
-            if !in_reads {
-                levels += 1;
-                in_reads = true;
-            }
-        } else {
-            levels += 1;
-            in_reads = false;
-            written.insert(path.clone());
-        }
-    }
-    levels
+        })
+        .collect()
+}
+
+/// Whether `path` is `list/{guid}` (one item, by an id only the list's answer gives).
+fn is_item_of(path: &str, list: &str) -> bool {
+    path.strip_prefix(list)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .is_some_and(is_guid)
+}
+
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn emulator_of(env: &LabEnv) -> &EmulatorHandle {
@@ -549,8 +583,9 @@ fn lab_vs_rtt_floor(bench: &Bench) -> Figure {
             let calls = graph_calls(handle, from);
             let floor_n = dependent_round_trips(&calls);
             if std::env::var_os("HB_BENCH_CALLS").is_some() {
-                for (method, path) in &calls {
-                    eprintln!("lab call: {method} {path}");
+                for ((method, path), level) in calls.iter().zip(call_levels(&calls)) {
+                    let level = level.map_or("-".to_string(), |l| l.to_string());
+                    eprintln!("lab call (level {level}): {method} {path}");
                 }
             }
             // The floor, measured: that many GETs one after another on the same emulator.
