@@ -91,6 +91,36 @@ async fn step_7_finds_a_guest_user_id_by_upn_with_only_the_id_selected() {
     emu.shutdown().await;
 }
 
+/// Step 2 reads the default WHfB configuration's state from the list item (Graph's list
+/// answers every property of the derived type), so it is one GET, not a list and a GET by id.
+#[tokio::test]
+async fn the_default_whfb_configuration_is_read_from_the_list_in_one_get() {
+    let emu = start().await;
+    let graph = admin_graph(&emu);
+    let before = paths(&emu).await.len();
+    let whfb = policies::whfb_default_configuration(&graph)
+        .await
+        .unwrap()
+        .expect("the demo tenant has the default configuration");
+    assert_eq!(
+        whfb.id,
+        format!("{}_DefaultWindowsHelloForBusiness", emu.tenant_id)
+    );
+    assert_eq!(whfb.state.as_deref(), Some("notConfigured"));
+    let made: Vec<String> = paths(&emu)
+        .await
+        .into_iter()
+        .skip(before)
+        .filter(|p| !p.starts_with("/_emulator"))
+        .collect();
+    assert_eq!(
+        made,
+        vec!["/v1.0/deviceManagement/deviceEnrollmentConfigurations".to_string()],
+        "one list read, no GET by id"
+    );
+    emu.shutdown().await;
+}
+
 #[tokio::test]
 async fn policies_directory_and_conditional_access_read_as_typed_models() {
     let emu = start().await;

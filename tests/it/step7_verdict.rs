@@ -50,8 +50,12 @@ fn row<'a>(report: &'a StepReport, id: &str) -> &'a ValidationRow {
 
 impl Lab {
     async fn start() -> Lab {
+        Lab::start_with(EmulatorConfig::default()).await
+    }
+
+    async fn start_with(config: EmulatorConfig) -> Lab {
         let home = private_home();
-        let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+        let emu = Emulator::start(config).await.unwrap();
         let graph = Arc::new(admin_graph(&emu));
         let host = Arc::new(EmulatedHost::for_tests(Some(
             Url::parse(&emu.graph_url).unwrap(),
@@ -595,5 +599,64 @@ async fn the_sign_in_waits_out_a_pass_that_is_not_active_yet() {
             .any(|m| m.contains("isn't active at the sign-in service yet")
                 && m.contains("attempt 2")),
         "{messages:#?}"
+    );
+}
+
+/// One validation pass reads Graph in two dependent levels: everything that needs no other
+/// answer at once (the memberships by UPN, not after the user's id), then each key's linked
+/// device and both sign-in logs together. At 250 ms a Graph call the pass must beat three plain
+/// dependent GETs on the same emulator, which a pass chaining three or more levels cannot
+/// (a level costs at least the latency), whatever the machine's speed.
+#[tokio::test]
+async fn a_validation_pass_reads_graph_in_two_dependent_levels() {
+    let lab = Lab::start_with(EmulatorConfig {
+        latency_ms: 250,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let ctx = lab.ready_for_step_seven().await;
+    let applied = controller(Step::Bootstrap).apply(&ctx).await.unwrap();
+    assert_eq!(applied.status, StepStatus::Applied, "{}", applied.detail);
+    let upn = lab_upn(&lab.emu);
+    let user = users::id_of(lab.graph.as_ref(), &upn).await.unwrap();
+
+    let before = emulator_requests(&lab.emu).await.len();
+    let started = std::time::Instant::now();
+    let checked = controller(Step::Bootstrap).check(&ctx).await.unwrap();
+    let pass = started.elapsed();
+    assert_eq!(checked.status, StepStatus::Applied, "{}", checked.detail);
+    let asked: Vec<String> = emulator_requests(&lab.emu)
+        .await
+        .into_iter()
+        .skip(before)
+        .filter_map(|r| r["path"].as_str().map(str::to_string))
+        .collect();
+    let memberships: Vec<&String> = asked
+        .iter()
+        .filter(|p| p.ends_with("/transitiveMemberOf"))
+        .collect();
+    assert_eq!(memberships.len(), 1, "{asked:#?}");
+    assert!(
+        !memberships[0].contains(user.as_str()),
+        "the memberships are read by UPN, not after the user's id: {}",
+        memberships[0]
+    );
+    assert_eq!(
+        asked
+            .iter()
+            .filter(|p| p.contains("auditLogs/signIns"))
+            .count(),
+        2,
+        "both sign-in logs: {asked:#?}"
+    );
+
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        users::get(lab.graph.as_ref(), &upn).await.unwrap();
+    }
+    let three = started.elapsed();
+    assert!(
+        pass < three,
+        "a validation pass took {pass:?}, three dependent GETs {three:?}: the pass chains more than two levels of reads"
     );
 }

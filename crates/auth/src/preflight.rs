@@ -363,7 +363,11 @@ impl Identity {
         // Neither needs the other; the roles need `me`'s id.
         let (me, org) = tokio::join!(directory::me(graph), directory::organization(graph));
         let (me, org) = (me?, org?);
-        let (mut roles, roles_unreadable) = match assigned_roles(graph, &me.id).await {
+        // The eligibilities need only `me`'s id too, so they are read beside the assignments;
+        // their read never fails (an unreadable list is empty), so errors come as before.
+        let (assigned, eligible) =
+            tokio::join!(assigned_roles(graph, &me.id), eligible_roles(graph, &me.id));
+        let (mut roles, roles_unreadable) = match assigned {
             Some(roles) => (roles, false),
             None => {
                 let listed = directory::my_directory_roles(graph).await?;
@@ -379,8 +383,7 @@ impl Identity {
         };
         roles.sort();
         roles.dedup();
-        let mut eligible_roles: Vec<String> = eligible_roles(graph, &me.id)
-            .await
+        let mut eligible_roles: Vec<String> = eligible
             .into_iter()
             .filter(|r| !roles.contains(r))
             .collect();

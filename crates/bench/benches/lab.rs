@@ -480,46 +480,124 @@ fn missing(figure: &'static str) -> Figure {
 }
 
 /// One Graph call of the emulator's request log, without what a `$batch` dispatched inside.
-fn graph_calls(handle: &EmulatorHandle, from: usize) -> Vec<(String, String)> {
+struct Call {
+    method: String,
+    path: String,
+    /// The raw query string: a read names the ids it needs there too (`$filter=principalId
+    /// eq '{id}'`).
+    query: String,
+}
+
+impl Call {
+    /// Whether the call names `id` in its path or its query.
+    fn names(&self, id: &str) -> bool {
+        let id = id.to_ascii_lowercase();
+        self.path.to_ascii_lowercase().contains(&id)
+            || self.query.to_ascii_lowercase().contains(&id)
+    }
+}
+
+fn graph_calls(handle: &EmulatorHandle, from: usize) -> Vec<Call> {
     handle
         .state()
         .requests()
         .into_iter()
         .skip(from)
         .filter(|r| !r.in_batch && (r.path.starts_with("/v1.0/") || r.path.starts_with("/beta/")))
-        .map(|r| (r.method, r.path))
+        .map(|r| Call {
+            method: r.method,
+            path: r.path,
+            query: r.query.unwrap_or_default(),
+        })
         .collect()
+}
+
+/// The signed-in account's object id, which only `/me`'s answer gives the client.
+fn me_id(handle: &EmulatorHandle) -> Option<String> {
+    handle
+        .state()
+        .read(|t| t.user(&handle.admin_upn).map(|u| u.id.as_str().to_string()))
 }
 
 /// The floor of round trips that truly depend on one another: each write waits for what came
 /// before it; reads between writes are independent of one another (one round trip for the
-/// group); a read of what a write just answered is not needed at all.
-fn dependent_round_trips(calls: &[(String, String)]) -> usize {
-    let mut levels = 0;
-    let mut in_reads = false;
+/// group), except a GET of one item of a collection listed earlier in the group, whose id only
+/// that list's answer gives (a GUID segment: such an id cannot be known in advance), and a read
+/// that names the signed-in account's id (`me`, in its path or query) before any earlier call
+/// named it, which waits for `/me`; a read of what a write just answered is not needed at all.
+fn dependent_round_trips(calls: &[Call], me: Option<&str>) -> usize {
+    call_levels(calls, me)
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(0)
+}
+
+/// The dependency level of each call ([`dependent_round_trips`]); `None` for a read the floor
+/// does not need.
+fn call_levels(calls: &[Call], me: Option<&str>) -> Vec<Option<usize>> {
+    // The deepest level so far, and the level the last write ended on.
+    let (mut level, mut after_write) = (0, 0);
+    // The reads since that write: path, level.
+    let mut group: Vec<(&str, usize)> = Vec::new();
     let mut written = std::collections::HashSet::new();
-    for (method, path) in calls {
-        if method == "GET" {
-            if written.contains(path) {
-                continue;
+    // The level of the `/me` read whose answer gave the account's id, until a call names it.
+    let mut me_read: Option<usize> = None;
+    let mut me_named = false;
+    calls
+        .iter()
+        .map(|call| {
+            let learns_me = !me_named && me.is_some_and(|id| call.names(id));
+            me_named |= learns_me;
+            let needs_me = learns_me.then_some(me_read).flatten();
+            if call.method == "GET" {
+                if written.contains(&call.path) {
+                    return None;
+                }
+                let waits_for = group
+                    .iter()
+                    .filter(|(listed, _)| is_item_of(&call.path, listed))
+                    .map(|(_, l)| *l)
+                    .chain(needs_me)
+                    .max();
+                let mine = waits_for.map_or(after_write + 1, |l| (l + 1).max(after_write + 1));
+                group.push((&call.path, mine));
+                if matches!(call.path.as_str(), "/v1.0/me" | "/beta/me") && me_read.is_none() {
+                    me_read = Some(mine);
+                }
+                level = level.max(mine);
+                Some(mine)
+            } else {
+                group.clear();
+                level += 1;
+                after_write = level;
+                written.insert(call.path.clone());
+                Some(level)
             }
-            if !in_reads {
-                levels += 1;
-                in_reads = true;
-            }
-        } else {
-            levels += 1;
-            in_reads = false;
-            written.insert(path.clone());
-        }
-    }
-    levels
+        })
+        .collect()
+}
+
+/// Whether `path` is `list/{guid}` (one item, by an id only the list's answer gives).
+fn is_item_of(path: &str, list: &str) -> bool {
+    path.strip_prefix(list)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .is_some_and(is_guid)
+}
+
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn emulator_of(env: &LabEnv) -> &EmulatorHandle {
     env.keepalive
         .iter()
-        .find_map(|k| k.downcast_ref::<EmulatorHandle>())
+        .find_map(|k| k.downcast_ref::<std::sync::Arc<EmulatorHandle>>())
+        .map(|h| &**h)
         .expect("the demo keeps its emulator")
 }
 
@@ -561,10 +639,16 @@ fn lab_vs_rtt_floor(bench: &Bench) -> Figure {
                 return Err(format!("{}: {}", bad.step(), bad.detail()));
             }
             let calls = graph_calls(handle, from);
-            let floor_n = dependent_round_trips(&calls);
+            let me = me_id(handle);
+            let floor_n = dependent_round_trips(&calls, me.as_deref());
             if std::env::var_os("HB_BENCH_CALLS").is_some() {
-                for (method, path) in &calls {
-                    eprintln!("lab call: {method} {path}");
+                for (call, level) in calls.iter().zip(call_levels(&calls, me.as_deref())) {
+                    let level = level.map_or("-".to_string(), |l| l.to_string());
+                    let sep = if call.query.is_empty() { "" } else { "?" };
+                    eprintln!(
+                        "lab call (level {level}): {} {}{sep}{}",
+                        call.method, call.path, call.query
+                    );
                 }
             }
             // The floor, measured: that many GETs one after another on the same emulator.

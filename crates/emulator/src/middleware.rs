@@ -75,6 +75,7 @@ pub(crate) async fn envelope(
         .map(str::to_string);
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
+    let query = request.uri().query().map(str::to_string);
     let in_batch = request.extensions().get::<BatchItem>().is_some();
     let graph = is_graph_path(&path);
 
@@ -153,6 +154,7 @@ pub(crate) async fn envelope(
         state.log_request(RequestLogEntry {
             method,
             path,
+            query,
             status: response.status().as_u16(),
             in_batch,
         });

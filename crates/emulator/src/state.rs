@@ -128,6 +128,11 @@ fn user_matches(user: &UserRecord, id_or_upn: &str) -> bool {
 pub struct RequestLogEntry {
     pub method: String,
     pub path: String,
+    /// The raw (still encoded) query string, when there was one: a read names the ids it
+    /// depends on there too (`$filter=principalId eq '{id}'`), and a reader of the log that
+    /// judges what waited for what needs to see them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
     pub status: u16,
     /// True for requests dispatched from inside a `$batch`.
     pub in_batch: bool,

@@ -162,6 +162,18 @@ impl StepController for Bootstrap {
         let upn = lab_user(ctx).await?;
         require_vm(host, &vm).await?;
         let mut changed = begin_run(ctx, host).await?;
+        // A VM whose page the host sees and that is not signed in yet gets the pass typed
+        // whatever the cloud says (the sign-in row cannot pass before the desktop), so the
+        // before-sign-in pass would read Graph for nothing: validation follows the sign-in.
+        if let Some(tap) = &ctx.options.tap
+            && host
+                .guest_page(&vm)
+                .await?
+                .is_some_and(|page| !page.is_signed_in())
+        {
+            sign_in::sign_in(ctx, host, &vm, &upn, tap).await?;
+            return self.validate(ctx, host, &vm, &upn, true).await;
+        }
         let before = validation::observe(ctx, host, &vm, &upn).await?;
         if before.all_passed() {
             poll::journal_devices(ctx, &before).await?;

@@ -19,20 +19,17 @@ impl PolicySpec for WhfbEnrollment {
         Step::WhfbEnrollment
     }
 
-    /// Finds the default configuration in the list, so no tenant id has to be known first.
+    /// Finds the default configuration in the list, so no tenant id has to be known first; the
+    /// list item already carries its state ([`policies::whfb_default_configuration`]).
     async fn read(&self, graph: &GraphClient) -> Result<(String, Value), StepError> {
-        let all = policies::enrollment_configurations(graph).await?;
-        let id = all
-            .into_iter()
-            .find(|c| c.is_whfb_default())
-            .map(|c| c.id)
+        let config = policies::whfb_default_configuration(graph)
+            .await?
             .ok_or_else(|| {
                 StepError::Precondition(
                     "Intune has no default Windows Hello for Business configuration in this tenant: check that the tenant has an active Intune license".into(),
                 )
             })?;
-        let config = policies::whfb_configuration(graph, &id).await?;
-        Ok((id, json!({ "state": config.state })))
+        Ok((config.id, json!({ "state": config.state })))
     }
 
     async fn write(

@@ -1,5 +1,6 @@
 //! Conditional Access policies (step 7: does the tenant require MFA?).
 
+use crate::api::UserRef;
 use crate::models::ConditionalAccessPolicy;
 use crate::{GraphClient, GraphError, GraphPath};
 
@@ -22,15 +23,16 @@ pub struct Memberships {
     pub role_template_ids: Vec<String>,
 }
 
-/// `GET /users/{id}/transitiveMemberOf?$select=id,roleTemplateId`: the groups and roles a policy's
-/// `includeGroups`/`includeRoles` can name.
-pub async fn memberships(
+/// `GET /users/{id | userPrincipalName}/transitiveMemberOf?$select=id,roleTemplateId`: the groups
+/// and roles a policy's `includeGroups`/`includeRoles` can name. The UPN form needs no read of
+/// the user's id first.
+pub async fn memberships<'a>(
     graph: &GraphClient,
-    user: &hb_lab::UserId,
+    user: impl Into<UserRef<'a>>,
 ) -> Result<Memberships, GraphError> {
-    let path = GraphPath::v1()
-        .seg("users")
-        .key(user)
+    let path = user
+        .into()
+        .path()
         .seg("transitiveMemberOf")
         .query("$select", "id,roleTemplateId");
     let objects: Vec<crate::models::DirectoryObject> = graph.list_at(&path).await?;

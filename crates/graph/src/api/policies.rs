@@ -110,6 +110,31 @@ pub async fn enrollment_configurations(
     graph.list_at(&enrollment_configurations_path()).await
 }
 
+/// The tenant-wide WHfB configuration, in one read where Graph allows it (step 2): the list
+/// answers every configuration with all of its derived type's properties ("All of the
+/// properties will be returned from an actual call", List
+/// deviceEnrollmentWindowsHelloForBusinessConfigurations,
+/// <https://learn.microsoft.com/graph/api/intune-onboarding-deviceenrollmentwindowshelloforbusinessconfiguration-list?view=graph-rest-1.0>),
+/// so the default one's item already says its `state`. Only an item without a `state` is read
+/// again by its id. `None`: the tenant has no default WHfB configuration.
+pub async fn whfb_default_configuration(
+    graph: &GraphClient,
+) -> Result<Option<WhfbConfig>, GraphError> {
+    let path = enrollment_configurations_path();
+    let items: Vec<Value> = graph.list_at(&path).await?;
+    let Some(item) = items.into_iter().find(|item| {
+        serde_json::from_value::<EnrollmentConfiguration>(item.clone())
+            .is_ok_and(|c| c.is_whfb_default())
+    }) else {
+        return Ok(None);
+    };
+    let listed: WhfbConfig = unwrapped(graph, &path, item)?;
+    if listed.state.is_some() {
+        return Ok(Some(listed));
+    }
+    whfb_configuration(graph, &listed.id).await.map(Some)
+}
+
 /// `GET` one WHfB enrollment configuration.
 pub async fn whfb_configuration(graph: &GraphClient, id: &str) -> Result<WhfbConfig, GraphError> {
     let path = enrollment_configuration_path(id);

@@ -94,19 +94,24 @@ pub async fn observe(
     let graph = ctx.graph()?;
     let binding = binding::Binding::load(ctx, super::STEP).await;
 
-    // Reads that need nothing from each other, at once.
-    let (user, keys, policies) = tokio::join!(
+    // Every read that needs no other Graph answer, at once: the user, their Windows Hello
+    // keys, Conditional Access with the user's memberships (by UPN), the device by the id the
+    // VM reports or the journal holds, and Intune's managed device of the reported id.
+    let reported = dsreg.summary.device_id.as_deref();
+    let (user, keys, policies, memberships, direct, managed_early) = tokio::join!(
         users::get(graph, upn),
         auth_methods::list_whfb(graph, upn),
         conditional_access::policies(graph),
+        mfa::memberships(graph, upn),
+        cloud::find_device_direct(graph, reported, &binding),
+        cloud::read_managed(graph, reported),
     );
-    let device = cloud::find_device(
-        graph,
-        dsreg.summary.device_id.as_deref(),
-        &binding,
-        keys.as_ref().ok().map(Vec::as_slice),
-    )
-    .await;
+    let device = match direct {
+        Some(found) => found,
+        None => {
+            cloud::find_device_by_keys(graph, &binding, keys.as_ref().ok().map(Vec::as_slice)).await
+        }
+    };
     obs.device_id = dsreg.summary.device_id.clone().or_else(|| {
         device
             .device
@@ -144,30 +149,41 @@ pub async fn observe(
         obs.rows.extend(guest::dsreg_rows(&dsreg));
     }
 
-    // What depends on the device, at once again.
+    // What depends on those answers, at once again: the managed device when only Graph knew
+    // the device id, each fresh key's linked device, and the sign-in logs when Conditional
+    // Access requires MFA (the policies are judged before the memberships, as always).
     let device_id = obs.device_id.as_deref();
     let user_ref = user.as_ref().ok();
-    let ca = async {
-        match user_ref {
-            Some(u) => Some(
-                mfa::evaluate(
-                    graph,
-                    policies,
-                    &u.id,
-                    u.user_type
-                        .as_deref()
-                        .is_some_and(|t| t.eq_ignore_ascii_case("Guest")),
-                )
-                .await,
-            ),
-            None => None,
+    let ca = user_ref.map(|u| {
+        mfa::evaluate(
+            policies,
+            memberships,
+            &u.id,
+            u.user_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("Guest")),
+        )
+    });
+    let managed_read = async {
+        match (reported, managed_early) {
+            (Some(_), read) => read,
+            (None, _) => cloud::read_managed(graph, device_id).await,
         }
     };
-    let ((managed_row, managed), (whfb_row, key), ca) = tokio::join!(
-        cloud::managed_row(graph, device_id, since),
+    let mfa_row = async {
+        match (&ca, user_ref) {
+            (Some(mfa::CaVerdict::Requires(policies)), Some(u)) => {
+                Some(mfa::mfa_signin_row(graph, &u.id, device_id, since, policies).await)
+            }
+            _ => None,
+        }
+    };
+    let (managed_read, (whfb_row, key), mfa_row) = tokio::join!(
+        managed_read,
         cloud::whfb_row(graph, upn, &keys, device.device.as_ref(), since),
-        ca,
+        mfa_row,
     );
+    let (managed_row, managed) = cloud::managed_row(managed_read, since);
     obs.managed_device_id = managed.map(|m| m.id.0);
     obs.whfb_method_id = key.map(|k| k.id.0);
     obs.user_id = user_ref.map(|u| u.id.as_str().to_string());
@@ -176,10 +192,9 @@ pub async fn observe(
     obs.rows.push(managed_row);
     obs.rows.push(whfb_row);
     match (ca, &user) {
-        (Some(mfa::CaVerdict::Requires(policies)), Ok(u)) => {
+        (Some(mfa::CaVerdict::Requires(_)), Ok(_)) => {
             obs.mfa_required = Some(true);
-            obs.rows
-                .push(mfa::mfa_signin_row(graph, &u.id, device_id, since, &policies).await);
+            obs.rows.extend(mfa_row);
         }
         (Some(mfa::CaVerdict::NotRequired), _) => {
             obs.mfa_required = Some(false);

@@ -70,29 +70,44 @@ impl FoundDevice {
     }
 }
 
-/// Finds this VM's device: by the device id the VM reports; else by the device object this run
-/// journaled; else (no guest access) by the name of a Windows Hello key created in this run,
-/// when exactly one Entra-joined device registered in this run has that name.
-pub(super) async fn find_device(
+/// Finds this VM's device by what needs no other Graph answer: the device id the VM reports,
+/// else the device object this run journaled. `None`: neither is known, so only the user's
+/// Windows Hello keys can find it ([`find_device_by_keys`]).
+pub(super) async fn find_device_direct(
     graph: &GraphClient,
     reported: Option<&str>,
     binding: &Binding,
-    keys: Option<&[WhfbMethod]>,
-) -> FoundDevice {
-    let found = |device: Option<Device>, in_graph: bool, row: ValidationRow| FoundDevice {
-        row,
-        device,
-        found_in_graph: in_graph,
-    };
+) -> Option<FoundDevice> {
     let lookup = if let Some(id) = reported {
         devices::by_device_id(graph, &DeviceId::from(id)).await
     } else if let Some(object) = &binding.device_object_id {
         devices::by_object_id(graph, &DeviceObjectId::from(object.as_str())).await
     } else {
-        match keys {
-            Some(keys) => return by_key_name(graph, binding, keys).await,
-            None => Ok(None),
-        }
+        return None;
+    };
+    Some(looked_up(lookup, reported))
+}
+
+/// Finds this VM's device when the VM reports no device id and the journal has none: by the
+/// name of a Windows Hello key created in this run, when exactly one Entra-joined device
+/// registered in this run has that name.
+pub(super) async fn find_device_by_keys(
+    graph: &GraphClient,
+    binding: &Binding,
+    keys: Option<&[WhfbMethod]>,
+) -> FoundDevice {
+    match keys {
+        Some(keys) => by_key_name(graph, binding, keys).await,
+        None => looked_up(Ok(None), None),
+    }
+}
+
+/// The row for a device looked up by the id the VM reported (`reported`) or the journaled one.
+fn looked_up(lookup: Result<Option<Device>, GraphError>, reported: Option<&str>) -> FoundDevice {
+    let found = |device: Option<Device>, in_graph: bool, row: ValidationRow| FoundDevice {
+        row,
+        device,
+        found_in_graph: in_graph,
     };
     let in_graph = reported.is_none();
     match lookup {
@@ -202,10 +217,21 @@ fn device_row(d: &Device) -> ValidationRow {
     }
 }
 
+/// What Intune answered for this VM's device id (`None`: no device id to ask about yet).
+pub(super) type ManagedRead = Option<Result<Option<ManagedDevice>, GraphError>>;
+
+/// Reads the managed device of `device_id`; it needs nothing but the id, so it runs beside the
+/// other reads and is judged later by [`managed_row`].
+pub(super) async fn read_managed(graph: &GraphClient, device_id: Option<&str>) -> ManagedRead {
+    match device_id {
+        Some(id) => Some(devices::managed_by_device_id(graph, &DeviceId::from(id)).await),
+        None => None,
+    }
+}
+
 /// The Intune row: the managed device of this VM's device id, enrolled in this run.
-pub(super) async fn managed_row(
-    graph: &GraphClient,
-    device_id: Option<&str>,
+pub(super) fn managed_row(
+    read: ManagedRead,
     since: Option<DateTime<Utc>>,
 ) -> (ValidationRow, Option<ManagedDevice>) {
     let waiting = |detail: &str| {
@@ -217,13 +243,13 @@ pub(super) async fn managed_row(
             fix::MANAGED,
         )
     };
-    let Some(device_id) = device_id else {
+    let Some(read) = read else {
         return (
             waiting("Waiting for the device id (dsregcmd /status: DeviceId)."),
             None,
         );
     };
-    match devices::managed_by_device_id(graph, &DeviceId::from(device_id)).await {
+    match read {
         Ok(Some(m)) if is_since(m.enrolled_date_time.as_deref(), since) => (
             row(
                 MANAGED_ROW.0,
@@ -289,8 +315,18 @@ pub(super) async fn whfb_row(
         .iter()
         .filter(|k| is_since(k.created_date_time.as_deref(), since))
         .collect();
-    for key in &fresh {
-        match auth_methods::whfb_with_device(graph, upn, &key.id).await {
+    // Each key's device comes only from a GET of that key with `$expand=device` ("returned
+    // only on a single GET", windowsHelloForBusinessAuthenticationMethod resource type,
+    // https://learn.microsoft.com/graph/api/resources/windowshelloforbusinessauthenticationmethod):
+    // one GET per fresh key, all at once, judged in the keys' order as before.
+    let linked = futures::future::join_all(
+        fresh
+            .iter()
+            .map(|key| auth_methods::whfb_with_device(graph, upn, &key.id)),
+    )
+    .await;
+    for read in linked {
+        match read {
             Ok(linked)
                 if linked
                     .device

@@ -9,7 +9,7 @@ use hb_graph::api::sign_ins::SignInLog;
 use hb_graph::api::{conditional_access, sign_ins};
 use hb_graph::models::{CaSubject, ConditionalAccessPolicy, SignIn};
 use hb_graph::{GraphClient, GraphError};
-use hb_lab::{UserId, ValidationRow, ValidationState};
+use hb_lab::{Upn, UserId, ValidationRow, ValidationState};
 use serde_json::Value;
 
 /// How many of the user's newest sign-ins one pass reads.
@@ -45,11 +45,24 @@ pub(super) enum CaVerdict {
     CouldNotCheck(ValidationRow),
 }
 
+/// Reads the lab user's groups and roles by UPN, which Graph accepts
+/// (`GET /users/{id | userPrincipalName}/transitiveMemberOf`, List a user's memberships (direct
+/// and transitive), https://learn.microsoft.com/graph/api/user-list-transitivememberof), so the
+/// read runs beside the policies and the user instead of waiting for the user's id. It is judged
+/// only when an enforced policy could require MFA ([`evaluate`]).
+pub(super) async fn memberships(
+    graph: &GraphClient,
+    upn: &Upn,
+) -> Result<conditional_access::Memberships, GraphError> {
+    conditional_access::memberships(graph, upn).await
+}
+
 /// Evaluates Conditional Access for the lab user signing in to My Apps: enforced policies only,
 /// users, groups and roles included and excluded, the `mfa` control or an authentication strength.
-pub(super) async fn evaluate(
-    graph: &GraphClient,
+/// The policies are judged first; the memberships only when a policy could require MFA.
+pub(super) fn evaluate(
     policies: Result<Vec<ConditionalAccessPolicy>, GraphError>,
+    memberships: Result<conditional_access::Memberships, GraphError>,
     user: &UserId,
     is_guest: bool,
 ) -> CaVerdict {
@@ -64,7 +77,7 @@ pub(super) async fn evaluate(
     if candidates.is_empty() {
         return CaVerdict::NotRequired;
     }
-    let member = match conditional_access::memberships(graph, user).await {
+    let member = match memberships {
         Ok(m) => m,
         Err(e) => return CaVerdict::CouldNotCheck(unreadable(&e, MEMBERSHIP_READERS)),
     };
