@@ -19,7 +19,14 @@ pub const EXIT_USAGE: i32 = 2;
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let mut args = std::env::args_os();
+    let program = args.next();
+    let mut rest = args.peekable();
+    if rest.peek().is_some_and(|a| a == AS_WIZARD_EXE_ARG) {
+        rest.next();
+        return wizard_main_from(std::iter::once(WIZARD_PROGRAM.into()).chain(rest));
+    }
+    let cli = match Cli::try_parse_from(program.into_iter().chain(rest)) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
@@ -85,10 +92,18 @@ pub fn main() -> i32 {
     }
 }
 
-/// The wizard executable's entry: the global options only, no subcommands (it has no console
-/// to print them to).
-pub fn wizard_main() -> i32 {
-    let cli = match args::WizardCli::try_parse() {
+/// The first argument `hello-bootstrap-wizard` (src/bin/) starts this program with: what follows
+/// is read as the wizard executable's own command line. The wizard executable is a small
+/// launcher, so the installer ships the app's code once instead of twice.
+pub const AS_WIZARD_EXE_ARG: &str = "--as-hello-bootstrap-wizard";
+
+/// The name the wizard executable's errors and `--help` give.
+const WIZARD_PROGRAM: &str = "hello-bootstrap-wizard";
+
+/// The wizard executable's command line: the global options only, no subcommands (it has no
+/// console to print them to).
+fn wizard_main_from(args: impl Iterator<Item = std::ffi::OsString>) -> i32 {
+    let cli = match args::WizardCli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };

@@ -1,6 +1,7 @@
 //! The two executables of one crate: `hello-bootstrap` (the console command line) and
 //! `hello-bootstrap-wizard` (the GUI program the Start menu starts), which takes the wizard's
-//! options only.
+//! options only. The wizard executable is a launcher that starts the command line beside it, so
+//! these tests also prove the two agree on the argument that hands over.
 
 use std::process::Command;
 
@@ -36,4 +37,31 @@ fn the_command_line_exe_still_knows_the_wizard_options() {
     let text = String::from_utf8_lossy(&help.stdout);
     assert!(text.contains("--resume-step"), "{text}");
     assert!(text.contains("check"), "{text}");
+}
+
+#[test]
+fn the_wizard_exe_is_a_launcher_that_carries_none_of_the_app() {
+    let size = |p: &str| std::fs::metadata(p).unwrap().len();
+    let wizard = size(env!("CARGO_BIN_EXE_hello-bootstrap-wizard"));
+    let cli = size(env!("CARGO_BIN_EXE_hello-bootstrap"));
+    assert!(
+        wizard * 10 < cli,
+        "the wizard executable ({wizard} bytes) should be a small launcher beside the command line ({cli} bytes)"
+    );
+}
+
+#[test]
+fn the_wizard_exe_alone_says_what_it_cannot_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let alone = dir.path().join("hello-bootstrap-wizard");
+    std::fs::copy(env!("CARGO_BIN_EXE_hello-bootstrap-wizard"), &alone).unwrap();
+    let out = Command::new(&alone).arg("--demo").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot start")
+            && err.contains("hello-bootstrap")
+            && err.contains("Reinstall"),
+        "{err}"
+    );
 }
