@@ -70,7 +70,7 @@ impl HyperVHost for EmulatedHost {
     /// the guest's scaled time and the person's at it, with room to spare.
     fn pace(&self) -> Pace {
         Pace {
-            poll_interval: Duration::from_millis(100),
+            poll_interval: self.poll_interval(),
             setup: Duration::from_secs(300),
             page: Duration::from_secs(60),
             cloud: Duration::from_secs(30) + self.person_time(),

@@ -57,6 +57,18 @@ impl EmulatedHost {
         }
     }
 
+    /// How often a controller looks at the emulated guest and cloud again: a tenth of a second
+    /// while the demo's pages take seconds, and 20 ms for a scripted run (time scale 0), whose
+    /// guest moves the moment it is asked and whose waits are only the emulator's modelled
+    /// propagation delays.
+    pub(super) fn poll_interval(&self) -> Duration {
+        if self.time_scale > 0.0 {
+            Duration::from_millis(100)
+        } else {
+            Duration::from_millis(20)
+        }
+    }
+
     pub(super) fn scaled(&self, real: Duration) -> Duration {
         real.mul_f64(self.time_scale)
     }
