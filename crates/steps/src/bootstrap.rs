@@ -28,11 +28,12 @@ use validation::binding::{KEY_DEVICE, KEY_MANAGED_DEVICE, KEY_RUN_STARTED, KEY_W
 /// Signs the lab user in at the VM and validates the result.
 pub struct Bootstrap;
 
-/// What a person does at the VM when the wizard does not type by itself: the buttons (or the
-/// CLI's `vm type-upn` / `vm type-tap`) type each part when its page shows.
+/// What a person does at the VM when the wizard does not type by itself, as a numbered
+/// checklist: the buttons (or the CLI's `vm type-upn` / `vm type-tap`) type each part when its
+/// page shows.
 fn guidance(upn: &Upn, vm: &str) -> String {
     format!(
-        "Watch {vm}'s screen (here, or in Virtual Machine Connection, basic session). When it shows \"Sign in with your work or school account\", press \"Type the UPN\" (it types {upn}). When it asks for the Temporary Access Pass, press \"Type the TAP\". Then set up a PIN in the VM when Windows asks; the checks follow here."
+        "At the VM:\n1. Watch {vm}'s screen (here, or in Virtual Machine Connection, basic session).\n2. On \"Sign in with your work or school account\", press \"Type the UPN\" (it types {upn}).\n3. When it asks for the Temporary Access Pass, press \"Type the TAP\".\n4. Set up a PIN when Windows asks. The checks follow here."
     )
 }
 
@@ -195,7 +196,7 @@ impl StepController for Bootstrap {
             tap => {
                 let mut detail = guidance(&upn, &vm);
                 if tap.is_none() {
-                    detail = format!("{detail} {}", sign_in::TAP_GONE);
+                    detail = format!("{detail}\n{}", sign_in::TAP_GONE);
                 }
                 return Ok(self.report(ctx, &before, StepStatus::NeedsAction, detail, changed));
             }
@@ -377,5 +378,25 @@ fn gone_is_fine(result: Result<(), hb_graph::GraphError>) -> Result<(), StepErro
         Ok(()) => Ok(()),
         Err(e) if e.is_not_found() => Ok(()),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sign_in_guidance_is_a_numbered_checklist_that_says_each_thing_once() {
+        let upn = Upn::parse("adele.vance@contosolab.onmicrosoft.com").unwrap();
+        let text = guidance(&upn, "LAB-VM-01");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.first(), Some(&"At the VM:"), "{text}");
+        assert_eq!(lines.len(), 5, "{text}");
+        for (i, line) in lines[1..].iter().enumerate() {
+            assert!(line.starts_with(&format!("{}. ", i + 1)), "{text}");
+        }
+        for once in ["Type the UPN", "Type the TAP", "PIN", upn.as_str()] {
+            assert_eq!(text.matches(once).count(), 1, "{once} in {text}");
+        }
     }
 }

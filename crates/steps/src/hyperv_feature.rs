@@ -35,7 +35,7 @@ fn report_for(state: &FeatureState) -> StepReport {
         FeatureState::Enabled => (StepStatus::Applied, "Hyper-V is enabled on this PC.".to_string()),
         FeatureState::EnablePending => (
             StepStatus::NeedsAction,
-            "Hyper-V is installed but needs a restart: restart the PC, then reopen Hello Bootstrap: it resumes here.".to_string(),
+            "Hyper-V is installed and takes effect when the PC restarts. Restart it, then reopen Hello Bootstrap: it resumes here.".to_string(),
         ),
         FeatureState::Disabled => (
             StepStatus::NotApplied,
@@ -43,7 +43,7 @@ fn report_for(state: &FeatureState) -> StepReport {
         ),
         FeatureState::DisablePending => (
             StepStatus::NeedsAction,
-            "Hyper-V is being turned off and waits for a restart: restart the PC, then run this step again.".to_string(),
+            "Hyper-V is being turned off, which takes effect when the PC restarts. Restart it, then run this step again.".to_string(),
         ),
         FeatureState::Unavailable { reason } => (
             StepStatus::Error,
@@ -154,7 +154,7 @@ impl StepController for HypervFeature {
             return Ok(StepReport::new(
                 STEP,
                 StepStatus::NeedsAction,
-                "Hyper-V is enabled and needs a restart: restart the PC, then reopen Hello Bootstrap: it resumes here.",
+                "Hyper-V is enabled and takes effect when the PC restarts. Restart it, then reopen Hello Bootstrap: it resumes here.",
             )
             .changed(true)
             .with_evidence(evidence));
