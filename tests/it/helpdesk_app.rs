@@ -2,9 +2,9 @@
 //! "Help desk", in demo mode (the demo tenant, shared with the lab) and on a "real" tenant (the
 //! emulator behind the real-tenant path, signed in with a help-desk token), and back to the lab.
 
-use egui::accesskit::Role;
+use egui::accesskit::{Role, Toggled};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use hello_bootstrap::compose::{DemoCloud, DemoOptions, RealOptions};
 use hello_bootstrap::emulator::{Emulator, EmulatorConfig};
 use hello_bootstrap::lab::session::Connection;
@@ -59,6 +59,16 @@ fn demo_help_desk_from_the_welcome_page_and_the_top_bar_beside_the_lab() {
         has(h, "Signed in as admin@contosolab.onmicrosoft.com")
     });
     harness.get_by_label("Help desk: Temporary Access Passes");
+    let welcome_selected = |h: &Harness<'_, HelloApp>| {
+        h.get_by_role_and_label(Role::Button, "Welcome")
+            .accesskit_node()
+            .toggled()
+    };
+    assert_eq!(
+        welcome_selected(&harness),
+        Some(Toggled::False),
+        "the step list marks no wizard page while the help desk covers them"
+    );
     let field = "Find a user (name or sign-in name)";
     harness.get_by_label(field).focus();
     harness.run_steps(1);
@@ -76,6 +86,7 @@ fn demo_help_desk_from_the_welcome_page_and_the_top_bar_beside_the_lab() {
     harness.run_steps(2);
     harness.get_by_label("Welcome to Hello Bootstrap");
     assert!(!has(&harness, "Help desk: Temporary Access Passes"));
+    assert_eq!(welcome_selected(&harness), Some(Toggled::True));
     harness.get_by_label("Start the demo").click();
     wait_for(&mut harness, "the lab on the same demo tenant", |h| {
         h.state().lab().connection == Connection::Connected && !h.state().lab().busy()

@@ -255,7 +255,8 @@ impl HelloApp {
         let tokens = Tokens::of(ui.ctx());
         ui.add_space(tokens.space_m);
         for page in Page::all() {
-            let selected = self.saved.page == page;
+            // The help desk covers the wizard's pages: none of them is the one shown.
+            let selected = self.saved.page == page && !self.helpdesk_open();
             let reachable = self.reachable(page);
             let lab = self.session.state();
             ui.horizontal(|ui| {
@@ -290,11 +291,13 @@ impl HelloApp {
                     .add_enabled(reachable.is_ok(), button)
                     .on_hover_text(full.as_str())
                     .on_disabled_hover_text(reachable.err().unwrap_or_default());
-                if compact {
+                // Screen readers hear which page is shown (egui's selectable button does not say),
+                // and in the icon-only list each step's status too.
+                {
                     let status = page.step().map(|s| lab.status(s).label());
                     let name = match status {
-                        Some(status) => format!("{full} ({status})"),
-                        None => full.clone(),
+                        Some(status) if compact => format!("{full} ({status})"),
+                        _ => full.clone(),
                     };
                     response.widget_info(|| {
                         egui::WidgetInfo::selected(
