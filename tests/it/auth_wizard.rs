@@ -23,8 +23,8 @@ const TYPED_USER: &str = "adele@contoso.example";
 /// A person's browser that loads the sign-in page and then never signs in (they walked away, or
 /// the page shows something they cannot get past). It only opens the URL, as a browser does.
 #[derive(Default)]
-struct WalkedAwayBrowser {
-    opened: Mutex<Vec<Url>>,
+pub(crate) struct WalkedAwayBrowser {
+    pub(crate) opened: Mutex<Vec<Url>>,
 }
 
 #[async_trait::async_trait]
@@ -38,7 +38,7 @@ impl Browser for WalkedAwayBrowser {
 }
 
 /// The emulator on a runtime of its own, so the harness may block this thread while it serves.
-fn emulator_on_own_runtime() -> (tokio::runtime::Runtime, EmulatorHandle) {
+pub(crate) fn emulator_on_own_runtime() -> (tokio::runtime::Runtime, EmulatorHandle) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -48,7 +48,7 @@ fn emulator_on_own_runtime() -> (tokio::runtime::Runtime, EmulatorHandle) {
     (rt, emu)
 }
 
-fn real_options(emu: &EmulatorHandle, device_code: bool) -> (RealOptions, AuthOptions) {
+pub(crate) fn real_options(emu: &EmulatorHandle, device_code: bool) -> (RealOptions, AuthOptions) {
     let real = RealOptions {
         graph_url: Some(emu.graph_url.clone()),
         login_url: Some(emu.login_url.clone()),
@@ -107,7 +107,7 @@ fn type_lab_user_and_sign_in(harness: &mut Harness<'static, HelloApp>) {
 }
 
 /// The countdown's "m:ss" after `prefix`.
-fn countdown(harness: &Harness<'static, HelloApp>, prefix: &str) -> String {
+pub(crate) fn countdown(harness: &Harness<'static, HelloApp>, prefix: &str) -> String {
     let node = harness.get_by_label_contains(prefix);
     let text = node
         .accesskit_node()
