@@ -3,8 +3,12 @@
 //! do, the time left, Cancel closing the loopback listener, "Sign in again"), and a device code
 //! that runs out (the code, its countdown, then an error naming what failed and "Sign in again").
 
-use crate::auth_support::{hook, hook_get};
-use crate::auth_wizard::{WalkedAwayBrowser, countdown, emulator_on_own_runtime, real_options};
+use crate::auth_support::hook;
+use crate::auth_wizard::{
+    WalkedAwayBrowser, browser_wait_is_shown, countdown, emulator_on_own_runtime,
+    listener_closed_and_nothing_redeemed, listening, loopback_port, real_options,
+    shown_code_is_pending,
+};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -14,7 +18,6 @@ use hello_bootstrap::ui::{AppOptions, HelloApp, build_app};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use url::Url;
 
 fn helpdesk_on_real_tenant(real: RealOptions, auth: AuthOptions) -> Harness<'static, HelloApp> {
     let options = AppOptions {
@@ -63,12 +66,7 @@ fn a_help_desk_browser_sign_in_shows_what_to_do_and_the_time_left_and_cancel_end
     step_until_shown(&mut harness, 20, "Waiting for the browser…");
 
     harness.get_by_label("Help desk: Temporary Access Passes");
-    harness.get_by_label_contains("Finish signing in in the browser tab that opened");
-    let left = countdown(&harness, "It gives up by itself in ");
-    assert!(
-        ["5:00", "4:59", "4:58", "4:57"].contains(&left.as_str()),
-        "the countdown starts at the sign-in's five minutes: {left}"
-    );
+    browser_wait_is_shown(&harness);
     // The page the browser got asks for the help-desk permissions, and the listener waits.
     let opened = browser.opened.lock().unwrap().clone();
     assert_eq!(opened.len(), 1, "one sign-in page");
@@ -82,14 +80,11 @@ fn a_help_desk_browser_sign_in_shows_what_to_do_and_the_time_left_and_cancel_end
         "{scope}"
     );
     assert!(!scope.contains("DeviceManagement"), "no lab scope: {scope}");
-    let redirect = opened[0]
-        .query_pairs()
-        .find(|(k, _)| k == "redirect_uri")
-        .map(|(_, v)| Url::parse(&v).unwrap())
-        .expect("a redirect_uri");
-    let port = redirect.port().expect("the listener's port");
-    let listening = || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
-    assert!(listening(), "the loopback listener waits for the redirect");
+    let port = loopback_port(&opened[0]);
+    assert!(
+        listening(port),
+        "the loopback listener waits for the redirect"
+    );
 
     harness
         .get_by_role_and_label(Role::Button, "Cancel")
@@ -101,16 +96,7 @@ fn a_help_desk_browser_sign_in_shows_what_to_do_and_the_time_left_and_cancel_end
             .is_none()
     );
     sign_in_again_is_offered(&harness);
-    // Cancel ended the sign-in's wait itself: the listener is gone, nothing was redeemed.
-    for _ in 0..150 {
-        if !listening() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(!listening(), "Cancel closes the loopback listener");
-    let (_, stats) = rt.block_on(hook_get(&emu, "stats"));
-    assert_eq!(stats.get("token:authorization_code"), None);
+    listener_closed_and_nothing_redeemed(&rt, &emu, port);
 
     // "Sign in again" opens a new sign-in page with its own wait.
     harness
@@ -141,24 +127,7 @@ fn a_help_desk_device_code_shows_the_code_and_its_countdown_and_says_when_it_ran
     step_until_shown(&mut harness, 20, "Enter the code on another device");
 
     harness.get_by_label(&format!("{}/devicelogin", emu.login_url));
-    harness
-        .get_by_role_and_label(Role::Button, "Copy the code")
-        .click();
-    harness.step();
-    let code = harness
-        .output()
-        .platform_output
-        .commands
-        .iter()
-        .find_map(|c| match c {
-            egui::OutputCommand::CopyText(t) => Some(t.clone()),
-            _ => None,
-        })
-        .expect("Copy the code copies");
-    harness.get_by_label(&code);
-    let (status, info) = rt.block_on(hook_get(&emu, &format!("device/{code}")));
-    assert_eq!(status, 200, "the shown code is the emulator's");
-    assert_eq!(info["status"], "pending");
+    let code = shown_code_is_pending(&mut harness, &rt, &emu);
     let left = countdown(&harness, "The code expires in ");
     assert!(
         ["0:04", "0:03", "0:02"].contains(&left.as_str()),
