@@ -326,40 +326,7 @@ impl LabEnv {
             .as_deref()
             .unwrap_or(GraphConfig::PUBLIC_ROOT);
         let config = GraphConfig::from_root(root).map_err(|e| EnvError::usage(e.to_string()))?;
-        let browser: BrowserReporter = {
-            let attempt = attempt.clone();
-            Arc::new(move |progress| {
-                match progress {
-                BrowserProgress::Waiting { timeout } => attempt.waiting(
-                    "Waiting for the browser…",
-                    "Finish signing in in the browser tab that opened; this page goes on by itself once you have.",
-                    timeout,
-                ),
-                BrowserProgress::Finished => attempt.working(),
-            }
-            })
-        };
-        let device: DeviceReporter = {
-            let attempt = attempt.clone();
-            Arc::new(move |progress| {
-                // Only the prompt changes the page; polling goes on under the same countdown.
-                if let DeviceProgress::Prompt(prompt) = progress {
-                    attempt.waiting_for_code(
-                        "Enter the code on another device",
-                        "On a phone or another computer, open the address below, enter the code and sign in as an administrator; this page goes on by itself once you have.",
-                        WaitCode {
-                            user_code: prompt.user_code,
-                            verification_uri: prompt.verification_uri,
-                        },
-                        prompt.expires_in,
-                    );
-                }
-            })
-        };
-        let reporters = SignInReporters {
-            browser: Some(browser),
-            device: Some(device),
-        };
+        let reporters = wizard_reporters(attempt);
         let signed_in = hb_auth::cli::token_source_reporting(auth_options, &Step::ALL, reporters)
             .map_err(|e| EnvError::usage(format!("cannot sign in: {e}")))?;
         let mut account = String::new();
@@ -435,9 +402,48 @@ impl LabEnv {
     }
 }
 
+/// The sign-in's waits as the wizard shows them (the browser wait, or the device code with its
+/// countdown), reported to `attempt`: the lab's sign-in and help-desk mode's share them.
+pub(super) fn wizard_reporters(attempt: &ConnectAttempt) -> SignInReporters {
+    let browser: BrowserReporter = {
+        let attempt = attempt.clone();
+        Arc::new(move |progress| {
+            match progress {
+            BrowserProgress::Waiting { timeout } => attempt.waiting(
+                "Waiting for the browser…",
+                "Finish signing in in the browser tab that opened; this page goes on by itself once you have.",
+                timeout,
+            ),
+            BrowserProgress::Finished => attempt.working(),
+        }
+        })
+    };
+    let device: DeviceReporter = {
+        let attempt = attempt.clone();
+        Arc::new(move |progress| {
+            // Only the prompt changes the page; polling goes on under the same countdown.
+            if let DeviceProgress::Prompt(prompt) = progress {
+                attempt.waiting_for_code(
+                    "Enter the code on another device",
+                    "On a phone or another computer, open the address below, enter the code and sign in as an administrator; this page goes on by itself once you have.",
+                    WaitCode {
+                        user_code: prompt.user_code,
+                        verification_uri: prompt.verification_uri,
+                    },
+                    prompt.expires_in,
+                );
+            }
+        })
+    };
+    SignInReporters {
+        browser: Some(browser),
+        device: Some(device),
+    }
+}
+
 /// Gets a token now (the saved sign-in, or the browser), ending the browser wait when the person
 /// cancels: the wait is told to stop, so its loopback listener closes, and then we stop waiting.
-async fn sign_in_cancellable(
+pub(super) async fn sign_in_cancellable(
     session: &AuthSession,
     attempt: &ConnectAttempt,
 ) -> Result<(), EnvError> {

@@ -3,7 +3,10 @@
 //! wizard's help-desk page on it: the page's plain types in, the same checks, `$batch` issuing,
 //! reconcile and audit trail as `tap issue` out.
 
-use super::env::{DemoCloud, DemoOptions, EnvError, RealOptions, demo_auth, demo_graph_config};
+use super::env::{
+    DemoCloud, DemoOptions, EnvError, RealOptions, demo_auth, demo_graph_config,
+    sign_in_cancellable, wizard_reporters,
+};
 use hb_auth::cli::AuthOptions;
 use hb_auth::session::AuthSession;
 use hb_emulator::EmulatorHandle;
@@ -13,6 +16,7 @@ use hb_helpdesk::audit::{self, AuditEntry};
 use hb_helpdesk::outcome::window;
 use hb_helpdesk::{IssueEvent, IssueOptions, IssueOutcome, IssueStatus, Place, TapRequest};
 use hb_lab::Upn;
+use hb_lab::session::ConnectAttempt;
 use hb_ui::pages::helpdesk::{
     AuditRow, BulkProgress, BulkRow, FoundUser, HelpdeskService, IssuedPass, PassChoice, Pending,
     PreviewRow, Verdict,
@@ -49,23 +53,29 @@ impl HelpdeskConnection {
 
 /// Signs in with exactly [`HELPDESK_SCOPES`] (or takes `HELLO_BOOTSTRAP_ACCESS_TOKEN`).
 /// Signing in now, not at the first call, puts the browser wait and
-/// its failure at the start, where the person expects them.
+/// its failure at the start, where the person expects them. With `attempt` (the wizard) the
+/// wait is reported there, as the lab's sign-in reports it, and its Cancel ends the wait; the
+/// CLI has none and prints the device code prompt itself.
 async fn sign_in(
     auth: &AuthOptions,
     config: GraphConfig,
     cloud: Option<Arc<EmulatorHandle>>,
+    attempt: Option<&ConnectAttempt>,
 ) -> Result<HelpdeskConnection, EnvError> {
-    let signed_in = hb_auth::cli::token_source_for_scopes(
-        auth,
-        HELPDESK_SCOPES.to_vec(),
-        hb_auth::cli::SignInReporters::default(),
-    )
-    .map_err(|e| EnvError::usage(format!("cannot sign in for help-desk work: {e}")))?;
+    let reporters = attempt.map(wizard_reporters).unwrap_or_default();
+    let signed_in =
+        hb_auth::cli::token_source_for_scopes(auth, HELPDESK_SCOPES.to_vec(), reporters)
+            .map_err(|e| EnvError::usage(format!("cannot sign in for help-desk work: {e}")))?;
     if let Some(session) = &signed_in.session {
-        session
-            .token()
-            .await
-            .map_err(|e| EnvError::failure(format!("cannot sign in for help-desk work: {e}")))?;
+        match attempt {
+            Some(attempt) => {
+                sign_in_cancellable(session, attempt).await?;
+                attempt.working();
+            }
+            None => session.token().await.map(|_| ()).map_err(|e| {
+                EnvError::failure(format!("cannot sign in for help-desk work: {e}"))
+            })?,
+        }
     }
     let graph = Arc::new(
         GraphClient::new(config, signed_in.tokens.clone())
@@ -83,13 +93,14 @@ async fn sign_in(
 pub async fn connect_real(
     real: &RealOptions,
     auth: &AuthOptions,
+    attempt: Option<&ConnectAttempt>,
 ) -> Result<HelpdeskConnection, EnvError> {
     let root = real
         .graph_url
         .as_deref()
         .unwrap_or(GraphConfig::PUBLIC_ROOT);
     let config = GraphConfig::from_root(root).map_err(|e| EnvError::usage(e.to_string()))?;
-    sign_in(auth, config, None).await
+    sign_in(auth, config, None, attempt).await
 }
 
 /// Help-desk work on the demo's emulated tenant (`cloud`'s, started if not running), signed in
@@ -97,11 +108,12 @@ pub async fn connect_real(
 pub async fn connect_demo(
     options: &DemoOptions,
     cloud: &DemoCloud,
+    attempt: Option<&ConnectAttempt>,
 ) -> Result<HelpdeskConnection, EnvError> {
     let handle = cloud.get_or_start(options).await?;
     let config = demo_graph_config(&handle, options)?;
     let auth = demo_auth(&handle).map_err(EnvError::failure)?;
-    sign_in(&auth, config, Some(handle)).await
+    sign_in(&auth, config, Some(handle), attempt).await
 }
 
 /// [`HelpdeskService`] on a Graph client signed in for help-desk work.

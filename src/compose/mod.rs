@@ -10,7 +10,7 @@ pub mod revert_roles;
 pub use env::{DemoCloud, DemoOptions, EnvError, LabEnv, RealOptions};
 
 use hb_auth::cli::AuthOptions;
-use hb_lab::session::{ConnectRequest, Connecting};
+use hb_lab::session::{ConnectAttempt, ConnectRequest, Connecting};
 use hb_ui::{Connector, HelpdeskConnector};
 use std::sync::Arc;
 
@@ -43,17 +43,38 @@ pub fn helpdesk_connector(
     demo: DemoOptions,
     cloud: DemoCloud,
 ) -> HelpdeskConnector {
+    let auth = AuthOptions::from_real(&real, real.device_code);
+    helpdesk_connector_in(real, demo, cloud, auth)
+}
+
+/// Help-desk mode's sign-in to a real tenant with the sign-in options given (a browser of the
+/// caller's, a store of its own), as [`helpdesk_connector`] runs it: the waits reported to the
+/// page as the lab's are, Cancel ending them.
+pub fn real_helpdesk_connector(real: RealOptions, auth: AuthOptions) -> HelpdeskConnector {
+    helpdesk_connector_in(real, DemoOptions::default(), DemoCloud::default(), auth)
+}
+
+fn helpdesk_connector_in(
+    real: RealOptions,
+    demo: DemoOptions,
+    cloud: DemoCloud,
+    auth: AuthOptions,
+) -> HelpdeskConnector {
     Arc::new(
-        move |on_demo: bool| -> hb_ui::pages::helpdesk::Pending<
+        move |on_demo: bool,
+              attempt: ConnectAttempt|
+              -> hb_ui::pages::helpdesk::Pending<
             Result<Arc<dyn hb_ui::pages::helpdesk::HelpdeskService>, String>,
         > {
-            let (real, demo, cloud) = (real.clone(), demo.clone(), cloud.clone());
+            let (real, demo, cloud, auth) =
+                (real.clone(), demo.clone(), cloud.clone(), auth.clone());
             Box::pin(async move {
+                // The demo signs in headless in a moment: no browser wait to show, and Cancel
+                // drops the task.
                 let connection = if on_demo {
-                    helpdesk::connect_demo(&demo, &cloud).await
+                    helpdesk::connect_demo(&demo, &cloud, None).await
                 } else {
-                    let auth = hb_auth::cli::AuthOptions::from_real(&real, false);
-                    helpdesk::connect_real(&real, &auth).await
+                    helpdesk::connect_real(&real, &auth, Some(&attempt)).await
                 }
                 .map_err(|e| e.message)?
                 .with_account()

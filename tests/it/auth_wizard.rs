@@ -23,8 +23,8 @@ const TYPED_USER: &str = "adele@contoso.example";
 /// A person's browser that loads the sign-in page and then never signs in (they walked away, or
 /// the page shows something they cannot get past). It only opens the URL, as a browser does.
 #[derive(Default)]
-struct WalkedAwayBrowser {
-    opened: Mutex<Vec<Url>>,
+pub(crate) struct WalkedAwayBrowser {
+    pub(crate) opened: Mutex<Vec<Url>>,
 }
 
 #[async_trait::async_trait]
@@ -38,7 +38,7 @@ impl Browser for WalkedAwayBrowser {
 }
 
 /// The emulator on a runtime of its own, so the harness may block this thread while it serves.
-fn emulator_on_own_runtime() -> (tokio::runtime::Runtime, EmulatorHandle) {
+pub(crate) fn emulator_on_own_runtime() -> (tokio::runtime::Runtime, EmulatorHandle) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -48,7 +48,7 @@ fn emulator_on_own_runtime() -> (tokio::runtime::Runtime, EmulatorHandle) {
     (rt, emu)
 }
 
-fn real_options(emu: &EmulatorHandle, device_code: bool) -> (RealOptions, AuthOptions) {
+pub(crate) fn real_options(emu: &EmulatorHandle, device_code: bool) -> (RealOptions, AuthOptions) {
     let real = RealOptions {
         graph_url: Some(emu.graph_url.clone()),
         login_url: Some(emu.login_url.clone()),
@@ -107,7 +107,7 @@ fn type_lab_user_and_sign_in(harness: &mut Harness<'static, HelloApp>) {
 }
 
 /// The countdown's "m:ss" after `prefix`.
-fn countdown(harness: &Harness<'static, HelloApp>, prefix: &str) -> String {
+pub(crate) fn countdown(harness: &Harness<'static, HelloApp>, prefix: &str) -> String {
     let node = harness.get_by_label_contains(prefix);
     let text = node
         .accesskit_node()
@@ -155,41 +155,96 @@ fn a_browser_that_never_finishes_shows_the_countdown_and_cancel_closes_the_loopb
         )),
         "{authorize}"
     );
+    let port = loopback_port(authorize);
+    assert!(
+        listening(port),
+        "the loopback listener waits for the redirect"
+    );
+
+    browser_wait_is_shown(&harness);
+    assert!(harness.query_by_label("Sign in and start").is_none());
+
+    cancel_and_check_the_page_is_ready_again(&mut harness);
+    listener_closed_and_nothing_redeemed(&rt, &emu, port);
+    rt.block_on(emu.shutdown());
+}
+
+/// The port of the loopback listener a sign-in page redirects to (checked to be `localhost`).
+pub(crate) fn loopback_port(authorize: &Url) -> u16 {
     let redirect = authorize
         .query_pairs()
         .find(|(k, _)| k == "redirect_uri")
         .map(|(_, v)| Url::parse(&v).unwrap())
         .expect("a redirect_uri");
     assert_eq!(redirect.host_str(), Some("localhost"));
-    let port = redirect.port().expect("the listener's port");
-    let listening = || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
-    assert!(listening(), "the loopback listener waits for the redirect");
+    redirect.port().expect("the listener's port")
+}
 
+pub(crate) fn listening(port: u16) -> bool {
+    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+/// The browser wait: what to do, and the countdown from the sign-in's five minutes.
+pub(crate) fn browser_wait_is_shown(harness: &Harness<'static, HelloApp>) {
     harness.get_by_label("Waiting for the browser…");
     harness.get_by_label_contains("Finish signing in in the browser tab that opened");
-    let left = countdown(&harness, "It gives up by itself in ");
+    let left = countdown(harness, "It gives up by itself in ");
     assert!(
         ["5:00", "4:59", "4:58", "4:57"].contains(&left.as_str()),
         "the countdown starts at the sign-in's five minutes: {left}"
     );
-    assert!(harness.query_by_label("Sign in and start").is_none());
+}
 
-    cancel_and_check_the_page_is_ready_again(&mut harness);
-    // Cancel ended the sign-in itself, not just the page's wait: the listener is gone.
+/// Cancel ended the sign-in itself, not just the page's wait: the listener is gone and no code
+/// was redeemed.
+pub(crate) fn listener_closed_and_nothing_redeemed(
+    rt: &tokio::runtime::Runtime,
+    emu: &EmulatorHandle,
+    port: u16,
+) {
     for _ in 0..150 {
-        if !listening() {
+        if !listening(port) {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(!listening(), "Cancel closes the loopback listener");
-    let (_, stats) = rt.block_on(hook_get(&emu, "stats"));
+    assert!(!listening(port), "Cancel closes the loopback listener");
+    let (_, stats) = rt.block_on(hook_get(emu, "stats"));
     assert_eq!(
         stats.get("token:authorization_code"),
         None,
         "nothing redeemed"
     );
-    rt.block_on(emu.shutdown());
+}
+
+/// The shown device code, copied with its button: the one the emulator issued and is waiting for.
+pub(crate) fn shown_code_is_pending(
+    harness: &mut Harness<'static, HelloApp>,
+    rt: &tokio::runtime::Runtime,
+    emu: &EmulatorHandle,
+) -> String {
+    let code = copied(harness, "Copy the code");
+    harness.get_by_label(&code);
+    let (status, info) = rt.block_on(hook_get(emu, &format!("device/{code}")));
+    assert_eq!(status, 200, "the shown code is the emulator's");
+    assert_eq!(info["status"], "pending");
+    code
+}
+
+/// Presses `button` and returns what it put on the clipboard.
+pub(crate) fn copied(harness: &mut Harness<'static, HelloApp>, button: &str) -> String {
+    harness.get_by_role_and_label(Role::Button, button).click();
+    harness.step();
+    harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{button} copies"))
 }
 
 #[test]
@@ -205,27 +260,8 @@ fn a_device_code_sign_in_shows_the_code_the_address_and_a_countdown_and_cancel_s
     // The address, and Copy puts exactly it on the clipboard.
     let address = format!("{}/devicelogin", emu.login_url);
     harness.get_by_label(&address);
-    let copied = |harness: &mut Harness<'static, HelloApp>, button: &str| {
-        harness.get_by_role_and_label(Role::Button, button).click();
-        harness.step();
-        harness
-            .output()
-            .platform_output
-            .commands
-            .iter()
-            .find_map(|c| match c {
-                egui::OutputCommand::CopyText(t) => Some(t.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("{button} copies"))
-    };
     assert_eq!(copied(&mut harness, "Copy the address"), address);
-    // The code: the one the emulator issued and is waiting for.
-    let code = copied(&mut harness, "Copy the code");
-    harness.get_by_label(&code);
-    let (status, info) = rt.block_on(hook_get(&emu, &format!("device/{code}")));
-    assert_eq!(status, 200, "the shown code is the emulator's");
-    assert_eq!(info["status"], "pending");
+    let code = shown_code_is_pending(&mut harness, &rt, &emu);
     // The countdown runs to the code's expires_in (the emulator's 15 minutes).
     let left = countdown(&harness, "The code expires in ");
     assert!(

@@ -194,7 +194,7 @@ fn a_help_desk_sign_in_that_never_finishes_can_be_cancelled_and_started_again() 
     let started = Arc::new(AtomicUsize::new(0));
     let (flag, count) = (dropped.clone(), started.clone());
     // A sign-in whose browser never comes back: it waits until it is dropped.
-    let helpdesk: hello_bootstrap::ui::HelpdeskConnector = Arc::new(move |_demo| {
+    let helpdesk: hello_bootstrap::ui::HelpdeskConnector = Arc::new(move |_demo, _attempt| {
         count.fetch_add(1, Ordering::SeqCst);
         let guard = DroppedFlag(flag.clone());
         Box::pin(async move {

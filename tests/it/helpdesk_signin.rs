@@ -73,7 +73,7 @@ async fn an_authentication_administrator_signs_in_for_helpdesk_scopes_only_and_i
         .to_string();
 
     let (real, auth) = real_sign_in(&emulator, AUTH_ADMIN);
-    let connection = connect_real(&real, &auth)
+    let connection = connect_real(&real, &auth, None)
         .await
         .expect("signed in")
         .with_account()

@@ -47,6 +47,15 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
     let home = tempfile::tempdir().unwrap();
     // SAFETY: nextest runs each test in a process of its own; nothing else reads the environment yet.
     unsafe { std::env::set_var(hello_bootstrap::lab::paths::HOME_ENV, home.path()) };
+    // As under Xvfb with no desktop: no session bus for the file chooser portal, no zenity.
+    let empty_path = home.path().join("no programs");
+    std::fs::create_dir(&empty_path).unwrap();
+    // SAFETY: as above.
+    unsafe {
+        std::env::remove_var("DBUS_SESSION_BUS_ADDRESS");
+        std::env::remove_var("XDG_RUNTIME_DIR");
+        std::env::set_var("PATH", &empty_path);
+    }
     let rt = tokio::runtime::Runtime::new().unwrap();
     let emulator = rt
         .block_on(Emulator::start(EmulatorConfig::default()))
@@ -162,6 +171,13 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
         files_holding(home.path(), &code).is_empty(),
         "the pass is in no file"
     );
+    // No file dialog can open in this process (no session bus, no zenity): "Choose where…"
+    // says so, on the runtime, and the path field stays the way.
+    harness.get_by_label("Choose where…").click();
+    wait_for(&mut harness, "the note that no dialog can open", |h| {
+        has(h, "No file dialog can open here")
+    });
+    harness.get_by_label_contains("Type the path in the field instead.");
     let handout = home.path().join("handout for lab user.html");
     harness.get_by_label("Save a printable handout as").focus();
     harness.run_steps(1);
@@ -169,8 +185,25 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
         .get_by_label("Save a printable handout as")
         .type_text(&handout.display().to_string());
     harness.run_steps(1);
+    // The write runs on the runtime: its outcome comes back by waking the UI from another
+    // thread, and reaches the screen only in the frame after that (a write on the UI thread
+    // would wake nothing).
+    let woken = repaint_requests_from_other_threads(&harness);
     harness.get_by_label("Save handout").click();
-    harness.run_steps(2);
+    harness.step();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(handout.exists() && woken.load(std::sync::atomic::Ordering::SeqCst) > 0) {
+        assert!(
+            Instant::now() < deadline,
+            "the written file and a wake from another thread (the runtime)"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        !has(&harness, "Handout saved to"),
+        "no frame ran: the outcome is not yet on screen"
+    );
+    harness.step();
     harness.get_by_label_contains(&format!("Handout saved to {}", handout.display()));
     let page_text = std::fs::read_to_string(&handout).unwrap();
     assert!(page_text.contains(&code), "the handout holds the pass");
@@ -188,6 +221,16 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
         vec![handout.clone()],
         "the handout is the one file holding the pass"
     );
+    // Saved again to the same name: refused, naming the file, and the first one kept.
+    harness.get_by_label("Save handout").click();
+    wait_for(&mut harness, "the refusal to overwrite", |h| {
+        has(h, "already exists")
+    });
+    harness.get_by_label(&format!(
+        "{} already exists: choose a new file name",
+        handout.display()
+    ));
+    assert_eq!(files_holding(home.path(), &code), vec![handout.clone()]);
     wait_for(&mut harness, "the pass to hide itself", |h| {
         !h.state().showing_pass()
     });
@@ -204,6 +247,10 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
     .unwrap();
     harness.get_by_label("Many users (CSV)").click();
     harness.run_steps(2);
+    harness.get_by_label("Browse…").click();
+    wait_for(&mut harness, "the note that no dialog can open", |h| {
+        has(h, "No file dialog can open here")
+    });
     harness.get_by_label("CSV file").focus();
     harness.run_steps(1);
     harness
@@ -263,6 +310,7 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
         .click();
     harness.step();
     let copied = copied_text(&harness).expect("the pass went to the clipboard");
+    let copied_at = harness.ctx.input(|i| i.time);
     assert!(copied.len() >= 8 && !copied.contains(' '), "{copied}");
 
     // Export without the passes (the default): the file has every row and no code.
@@ -273,8 +321,15 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
         .get_by_label("Export the results to")
         .type_text(&out.display().to_string());
     harness.run_steps(2);
+    assert_eq!(
+        harness
+            .get_by_label("Export the results to")
+            .value()
+            .as_deref(),
+        Some(out.display().to_string().as_str())
+    );
     harness.get_by_label("Export results").click();
-    harness.run_steps(2);
+    wait_for(&mut harness, "the export", |h| has(h, "Results written to"));
     harness.get_by_label(&format!("Results written to {}", out.display()));
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.starts_with("line,upn,status,reason,end\n"), "{text}");
@@ -295,18 +350,39 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
         !text.contains(&code_on_screen),
         "no pass in the file: {text}"
     );
-    // The clipboard is cleared after its minute (app time: four frames a second).
-    let mut frames = 0;
+    // The clipboard is cleared after its minute of app time since the copy.
+    let since_copy = |h: &Harness<'_, HelpdeskPage>| h.ctx.input(|i| i.time) - copied_at;
     while copied_text(&harness).as_deref() != Some("") {
-        assert!(frames < 62 * 4, "the clipboard was never cleared");
+        assert!(
+            since_copy(&harness) < 62.0,
+            "the clipboard was never cleared"
+        );
         harness.step();
-        frames += 1;
     }
+    let after = since_copy(&harness);
     assert!(
-        frames >= 58 * 4,
-        "cleared after its minute, not at once ({frames} frames)"
+        after >= 58.0,
+        "cleared after its minute, not at once ({after} s)"
     );
 
+    // A folder that does not exist: the failure names the file and the OS error.
+    let nowhere = home.path().join("no such folder").join("results.csv");
+    harness.get_by_label("Export the results to").focus();
+    harness.run_steps(1);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run_steps(1);
+    harness
+        .get_by_label("Export the results to")
+        .type_text(&nowhere.display().to_string());
+    harness.run_steps(2);
+    harness.get_by_label("Export results").click();
+    wait_for(&mut harness, "the failed export", |h| {
+        has(h, "cannot write ")
+    });
+    harness.get_by_label_contains(&format!(
+        "cannot write {}: No such file or directory (os error 2)",
+        nowhere.display()
+    ));
     // Dismissed, the results and every pass in them are gone from the screen.
     harness.get_by_label("Dismiss the results").click();
     harness.run_steps(2);
@@ -334,6 +410,22 @@ fn help_desk_mode_search_refuse_issue_countdown_hide_then_a_csv() {
         "no pass on the audit tab: {all:?}"
     );
     rt.block_on(emulator.shutdown());
+}
+
+/// Counts the requests to repaint at once that come from threads other than this one (the
+/// runtime's jobs waking the UI), from now on.
+fn repaint_requests_from_other_threads(
+    harness: &Harness<'_, HelpdeskPage>,
+) -> Arc<std::sync::atomic::AtomicUsize> {
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    let ui_thread = std::thread::current().id();
+    harness.ctx.set_repaint_observer(move |info| {
+        if info.delay.is_zero() && std::thread::current().id() != ui_thread {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    count
 }
 
 async fn verify(emulator: &EmulatorHandle, upn: &str, tap: &str) -> bool {

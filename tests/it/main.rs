@@ -33,6 +33,7 @@ mod helpdesk_emulator;
 mod helpdesk_signin;
 mod helpdesk_throttle;
 mod helpdesk_ui;
+mod helpdesk_wait;
 mod host_demo_cli;
 mod host_emulated;
 mod host_powershell;

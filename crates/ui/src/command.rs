@@ -66,6 +66,8 @@ pub enum Command {
     OpenHelpdesk,
     /// Leave help-desk mode for the lab wizard (the sign-in is kept).
     CloseHelpdesk,
+    /// Stop help-desk mode's sign-in (its browser wait or device code).
+    CancelHelpdeskSignIn,
     /// Write the lab report: to this path, or (`None`) where a save dialog says.
     ExportReport(Option<std::path::PathBuf>),
 }

@@ -25,9 +25,12 @@ pub type Connector = Arc<dyn Fn(ConnectRequest) -> Connecting + Send + Sync>;
 
 /// Signs in for help-desk work (`true`: on the demo tenant) and hands back the TAP service on
 /// that sign-in; the composition layer asks for the help-desk permissions only, none of the lab's.
+/// It reports its waits (browser, device code) and takes Cancel through the attempt, as the
+/// lab's connector does, so the page shows the same wait.
 pub type HelpdeskConnector = Arc<
     dyn Fn(
             bool,
+            hb_lab::session::ConnectAttempt,
         )
             -> pages::helpdesk::Pending<Result<Arc<dyn pages::helpdesk::HelpdeskService>, String>>
         + Send

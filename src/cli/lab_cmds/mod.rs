@@ -267,11 +267,17 @@ async fn helpdesk_graph(
         connect_demo(
             &demo_options(global),
             &crate::compose::env::DemoCloud::default(),
+            None,
         )
         .await
     } else {
         let real = real_options(global);
-        connect_real(&real, &hb_auth::cli::AuthOptions::from_real(&real, false)).await
+        connect_real(
+            &real,
+            &hb_auth::cli::AuthOptions::from_real(&real, false),
+            None,
+        )
+        .await
     };
     let connection = connected.map_err(env_failure)?;
     if global.demo || global.demo_reset {

@@ -3,6 +3,7 @@
 //! trips. Plain data and a token only, so the lab never knows how signing in works.
 
 use super::events::{EventSender, JobEvent};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -63,14 +64,29 @@ pub struct ConnectRequest {
 /// and stop (ending any browser wait) once [`ConnectAttempt::cancelled`] completes.
 #[derive(Clone)]
 pub struct ConnectAttempt {
-    id: ConnectId,
-    events: EventSender,
+    report: Arc<dyn Fn(ConnectProgress) + Send + Sync>,
     cancel: CancellationToken,
 }
 
 impl ConnectAttempt {
     pub(super) fn new(id: ConnectId, events: EventSender, cancel: CancellationToken) -> Self {
-        ConnectAttempt { id, events, cancel }
+        let report = Arc::new(move |progress| {
+            events.send(JobEvent::ConnectProgress {
+                attempt: id,
+                progress,
+            })
+        });
+        ConnectAttempt { report, cancel }
+    }
+
+    /// An attempt outside the lab's session (help-desk mode signs in on its own): its waits go
+    /// to `report`, and tripping `cancel` is its Cancel. The same reporting and Cancel as the
+    /// lab's sign-in, so both show the same wait.
+    pub fn reporting_to(
+        report: Arc<dyn Fn(ConnectProgress) + Send + Sync>,
+        cancel: CancellationToken,
+    ) -> Self {
+        ConnectAttempt { report, cancel }
     }
 
     /// Says that connecting waits on the person for at most `timeout`: the page shows the
@@ -118,17 +134,13 @@ impl ConnectAttempt {
     }
 
     fn report(&self, progress: ConnectProgress) {
-        self.events.send(JobEvent::ConnectProgress {
-            attempt: self.id,
-            progress,
-        });
+        (self.report)(progress);
     }
 }
 
 impl std::fmt::Debug for ConnectAttempt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConnectAttempt")
-            .field("id", &self.id)
             .field("cancelled", &self.is_cancelled())
             .finish()
     }

@@ -29,6 +29,7 @@ impl HelloApp {
         match cmd {
             Command::OpenHelpdesk => self.open_helpdesk(ctx),
             Command::CloseHelpdesk => self.close_helpdesk(),
+            Command::CancelHelpdeskSignIn => self.cancel_helpdesk_sign_in(),
             Command::Go(page) => {
                 self.close_helpdesk();
                 if self.reachable(page).is_ok() {

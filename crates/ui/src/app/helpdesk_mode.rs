@@ -9,21 +9,36 @@ use crate::command::Command;
 use crate::pages::helpdesk::{HelpdeskPage, HelpdeskService};
 use crate::widgets::{Alert, UiExt};
 use egui::Ui;
+use hb_lab::session::{ConnectAttempt, ConnectProgress, ConnectWait};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How long a cancelled sign-in has to end its own wait (close its loopback listener, stop
+/// polling) before its task is dropped anyway.
+const CANCEL_GRACE: Duration = Duration::from_secs(2);
+
+/// A help-desk sign-in under way.
+pub(super) struct SigningIn {
+    /// On the demo tenant.
+    demo: bool,
+    answer: Receiver<Result<Arc<dyn HelpdeskService>, String>>,
+    /// The sign-in's waits on the person, as the lab's sign-in reports them.
+    progress: Receiver<ConnectProgress>,
+    /// The wait shown now (`None`: working by itself).
+    wait: Option<ConnectWait>,
+    /// Cancel: the sign-in ends its browser wait or device code polling.
+    cancel: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
 
 /// Where help-desk mode's sign-in stands.
 #[derive(Default)]
 pub(super) enum Link {
     #[default]
     None,
-    /// Signing in (`bool`: on the demo tenant); the answer arrives here, and the task can be
-    /// stopped (Cancel), which drops the sign-in's wait and its loopback listener.
-    Connecting(
-        bool,
-        Receiver<Result<Arc<dyn HelpdeskService>, String>>,
-        tokio::task::JoinHandle<()>,
-    ),
+    Connecting(Box<SigningIn>),
     Failed(String),
     /// The person pressed Cancel during the sign-in: nothing was signed in.
     Cancelled,
@@ -64,7 +79,8 @@ impl HelloApp {
         self.helpdesk.open = true;
         let demo = self.helpdesk_demo();
         let current = match &self.helpdesk.link {
-            Link::Connecting(d, ..) | Link::Ready(d, _) => Some(*d),
+            Link::Connecting(s) => Some(s.demo),
+            Link::Ready(d, _) => Some(*d),
             Link::None | Link::Failed(..) | Link::Cancelled => None,
         };
         if current == Some(demo) {
@@ -73,14 +89,52 @@ impl HelloApp {
         let Some(runtime) = self.runtime.as_ref() else {
             return;
         };
-        let (tx, rx) = channel();
-        let work = connector(demo);
+        let (tx, answer) = channel();
+        let (progress_tx, progress) = channel();
+        let cancel = CancellationToken::new();
+        let report_waker = ctx.clone();
+        let attempt = ConnectAttempt::reporting_to(
+            Arc::new(move |p| {
+                if progress_tx.send(p).is_ok() {
+                    report_waker.request_repaint();
+                }
+            }),
+            cancel.clone(),
+        );
+        let work = connector(demo, attempt);
         let waker = ctx.clone();
         let task = runtime.spawn(async move {
             let _ = tx.send(work.await);
             waker.request_repaint();
         });
-        self.helpdesk.link = Link::Connecting(demo, rx, task);
+        self.helpdesk.link = Link::Connecting(Box::new(SigningIn {
+            demo,
+            answer,
+            progress,
+            wait: None,
+            cancel,
+            task,
+        }));
+    }
+
+    /// Cancel during the sign-in: the sign-in is told to end its wait, and its task is dropped
+    /// after [`CANCEL_GRACE`] if it has not ended by then; its late answer is never read.
+    pub(super) fn cancel_helpdesk_sign_in(&mut self) {
+        let Link::Connecting(signing_in) = std::mem::take(&mut self.helpdesk.link) else {
+            return;
+        };
+        signing_in.cancel.cancel();
+        let abort = signing_in.task.abort_handle();
+        match self.runtime.as_ref() {
+            Some(runtime) => {
+                runtime.spawn(async move {
+                    tokio::time::sleep(CANCEL_GRACE).await;
+                    abort.abort();
+                });
+            }
+            None => abort.abort(),
+        }
+        self.helpdesk.link = Link::Cancelled;
     }
 
     /// Back to the lab wizard; a pass on screen goes, the sign-in stays.
@@ -91,13 +145,19 @@ impl HelloApp {
         }
     }
 
-    /// Takes the sign-in's answer when it has come.
+    /// Takes the sign-in's waits and its answer when they have come.
     fn helpdesk_poll(&mut self) {
-        let Link::Connecting(demo, rx, _) = &self.helpdesk.link else {
+        let Link::Connecting(signing_in) = &mut self.helpdesk.link else {
             return;
         };
-        let demo = *demo;
-        let Ok(answer) = rx.try_recv() else {
+        while let Ok(progress) = signing_in.progress.try_recv() {
+            signing_in.wait = match progress {
+                ConnectProgress::Waiting(wait) => Some(wait),
+                ConnectProgress::Working => None,
+            };
+        }
+        let demo = signing_in.demo;
+        let Ok(answer) = signing_in.answer.try_recv() else {
             return;
         };
         self.helpdesk.link = match (answer, self.runtime.as_ref()) {
@@ -115,23 +175,34 @@ impl HelloApp {
         self.helpdesk_poll();
         match &mut self.helpdesk.link {
             Link::None => {}
-            Link::Connecting(demo, _, task) => {
+            Link::Connecting(signing_in) => {
                 ui.page_title("Help desk: Temporary Access Passes");
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label(if *demo {
-                        "Signing in to the demo tenant for help-desk work…"
-                    } else {
-                        "Signing in for help-desk work… Finish in the browser tab that opened, if one did."
-                    });
-                });
+                match &signing_in.wait {
+                    // The lab's sign-in wait, the same widget: what to do, the device code if
+                    // any, the time left, Cancel.
+                    Some(wait) => crate::pages::welcome::waiting(
+                        ui,
+                        wait,
+                        &mut self.commands,
+                        Command::CancelHelpdeskSignIn,
+                    ),
+                    None => {
+                        ui.horizontal(|ui| {
+                            ui.spinner();
+                            ui.label(if signing_in.demo {
+                                "Signing in to the demo tenant for help-desk work…"
+                            } else {
+                                "Signing in for help-desk work…"
+                            });
+                        });
+                        if ui.button("Cancel").clicked() {
+                            self.commands.push(Command::CancelHelpdeskSignIn);
+                        }
+                    }
+                }
                 ui.muted_label(
                     "Help-desk work asks only for what it needs: read users and their roles, manage their authentication methods, read the Temporary Access Pass policy.",
                 );
-                if ui.button("Cancel").clicked() {
-                    task.abort();
-                    self.helpdesk.link = Link::Cancelled;
-                }
             }
             Link::Cancelled => {
                 ui.page_title("Help desk: Temporary Access Passes");

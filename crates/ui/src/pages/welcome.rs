@@ -240,7 +240,9 @@ fn connection(ui: &mut Ui, view: &WelcomeView<'_>, cmds: &mut Commands) {
                 }
             });
         }
-        Connection::Connecting { wait: Some(wait) } => waiting(ui, wait, cmds),
+        Connection::Connecting { wait: Some(wait) } => {
+            waiting(ui, wait, cmds, Command::CancelConnect)
+        }
         Connection::Connected => {
             let names = (
                 view.account.map(crate::widgets::shown_name),
@@ -302,7 +304,9 @@ fn connection(ui: &mut Ui, view: &WelcomeView<'_>, cmds: &mut Commands) {
 
 /// Connecting waits on the person (the browser sign-in, or a device code entered elsewhere):
 /// what to do, the code and its address when there is one, how long it still waits, and Cancel. No spinner, so an idle wait repaints only when the countdown's second changes.
-fn waiting(ui: &mut Ui, wait: &ConnectWait, cmds: &mut Commands) {
+/// A sign-in's wait on the person (the lab's here, help-desk mode's too): what to do, the
+/// device code if any, the time left, and Cancel, which sends `cancel`.
+pub(crate) fn waiting(ui: &mut Ui, wait: &ConnectWait, cmds: &mut Commands, cancel: Command) {
     let remaining = wait.remaining(Instant::now());
     Alert::info().show(ui, |ui| {
         ui.label(RichText::new(crate::widgets::shown(&wait.headline)).strong());
@@ -328,7 +332,7 @@ fn waiting(ui: &mut Ui, wait: &ConnectWait, cmds: &mut Commands) {
             }
         }
         if ui.button("Cancel").clicked() {
-            cmds.push(Command::CancelConnect);
+            cmds.push(cancel);
         }
     });
     if !remaining.is_zero() {

@@ -1,6 +1,7 @@
 //! The CSV tab: pick a file (dialog, or type its path), preview every row with its line number
 //! and problem, issue for the good rows with live progress, and read the results.
 
+use super::files::{self, FileWork, RowAction, Target};
 use super::{BulkRow, HelpdeskPage, PassChoice, PreviewRow, Reply};
 use crate::widgets::{Alert, UiExt};
 use egui::Ui;
@@ -11,16 +12,23 @@ pub const MASK: &str = "••••••••";
 
 #[derive(Default)]
 pub(super) struct BulkState {
-    path: String,
+    pub(super) path: String,
+    /// The CSV's dialog, or why it did not choose.
+    pub(super) csv_file: FileWork,
+    /// The dialog chose the CSV: read it on the next frame, as "Preview" would.
+    pub(super) open_requested: bool,
     bytes: Option<Vec<u8>>,
     preview: Option<Result<Vec<PreviewRow>, String>>,
     choice: PassChoice,
     running: bool,
     pub(super) progress: Option<(usize, usize)>,
     results: Option<Result<Vec<BulkRow>, String>>,
-    export_path: String,
+    pub(super) export_path: String,
     export_passes: bool,
-    exported: Option<Result<String, String>>,
+    /// The results file's dialog or write.
+    pub(super) exported: FileWork,
+    /// The dialog chose where: write on the next frame, as "Export results" would.
+    pub(super) export_requested: bool,
     /// The rows (by index) whose pass is shown in clear; every other pass is masked.
     revealed: std::collections::HashSet<usize>,
     /// The file read in flight (its number); an older read that answers late is dropped.
@@ -52,14 +60,14 @@ impl BulkState {
     pub(super) fn done(&mut self, r: Result<Vec<BulkRow>, String>) {
         self.running = false;
         self.results = Some(r);
-        self.exported = None;
+        self.exported = FileWork::Idle;
         self.revealed.clear();
     }
 
     /// Drops the results and every pass in them ("Dismiss the results").
     fn dismiss(&mut self) {
         self.results = None;
-        self.exported = None;
+        self.exported = FileWork::Idle;
         self.revealed.clear();
         self.progress = None;
     }
@@ -74,8 +82,8 @@ fn field(text: &str) -> String {
     }
 }
 
-/// Writes the results as CSV to a new file only its owner may read; the passes only when asked.
-fn export(path: &str, rows: &[BulkRow], with_passes: bool) -> Result<String, String> {
+/// The results as CSV; the passes only when asked.
+fn export(rows: &[BulkRow], with_passes: bool) -> Vec<u8> {
     let mut text = String::from("line,upn,status,reason,end");
     text.push_str(if with_passes {
         ",temporary_access_pass\n"
@@ -97,14 +105,20 @@ fn export(path: &str, rows: &[BulkRow], with_passes: bool) -> Result<String, Str
         }
         text.push('\n');
     }
-    super::handout::write_private(path, &text)?;
-    Ok(format!("Results written to {path}"))
+    text.into_bytes()
 }
 
 /// Reads the file and previews it on the app's runtime: a CSV of thousands of rows, or a path
 /// on a slow share, never stalls the window.
 fn load(page: &mut HelpdeskPage, ctx: &egui::Context) {
-    let path = page.bulk.path.trim().to_string();
+    let path = match files::typed(&page.bulk.path, Target::Csv) {
+        Ok(path) => path,
+        Err(e) => {
+            page.bulk.csv_file = FileWork::Failed(e);
+            return;
+        }
+    };
+    page.bulk.csv_file = FileWork::Idle;
     page.bulk.results = None;
     page.bulk.preview = None;
     page.bulk.bytes = None;
@@ -114,7 +128,10 @@ fn load(page: &mut HelpdeskPage, ctx: &egui::Context) {
     let service = page.service.clone();
     let work = Box::pin(async move {
         let bytes = tokio::fs::read(&path).await.map_err(|e| {
-            format!("cannot read {path}: {e}. Check the path, or pick the file with Browse.")
+            format!(
+                "cannot read {}: {e}. Check the path, or pick the file with Browse.",
+                path.display()
+            )
         })?;
         let preview = service.preview_csv(&bytes);
         Ok((bytes, preview))
@@ -127,23 +144,18 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
     ui.muted_label(
         "A CSV with a header: upn, and optionally lifetime_minutes, usable_once, start (comma or semicolon).",
     );
-    let mut open = false;
-    ui.horizontal(|ui| {
-        let label = ui.label("CSV file");
-        let field = ui
-            .add(egui::TextEdit::singleline(&mut page.bulk.path).desired_width(360.0))
-            .labelled_by(label.id);
-        open |= field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if ui.button("Browse…").clicked()
-            && let Some(path) = rfd::FileDialog::new()
-                .add_filter("CSV", &["csv", "txt"])
-                .pick_file()
-        {
-            page.bulk.path = path.display().to_string();
-            open = true;
-        }
-        open |= ui.button("Preview").clicked();
-    });
+    let action = files::row(
+        ui,
+        "CSV file",
+        &mut page.bulk.path,
+        "users.csv",
+        ("Browse…", "Preview"),
+        &page.bulk.csv_file,
+    );
+    if action == RowAction::Browse {
+        page.pick(&ctx, Target::Csv);
+    }
+    let open = action == RowAction::Act || std::mem::take(&mut page.bulk.open_requested);
     if open {
         load(page, &ctx);
     }
@@ -220,6 +232,7 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
         page.spawn(&ctx, work, Reply::BulkDone);
     }
     let mut dismiss = false;
+    let mut export_job = None;
     match &page.bulk.results {
         None => {}
         Some(Err(e)) => Alert::error().show_text(ui, "Nothing was issued", Some(e)),
@@ -287,40 +300,32 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui) {
                 let now = ui.input(|i| i.time);
                 page.clipboard_clear_at = Some(now + super::CLIPBOARD_SECONDS);
             }
-            let mut write = false;
-            ui.horizontal(|ui| {
-                let label = ui.label("Export the results to");
-                ui.add(
-                    egui::TextEdit::singleline(&mut page.bulk.export_path)
-                        .desired_width(300.0)
-                        .hint_text("results.csv"),
-                )
-                .labelled_by(label.id);
-                write = ui.button("Export results").clicked();
-            });
+            let action = files::row(
+                ui,
+                "Export the results to",
+                &mut page.bulk.export_path,
+                "results.csv",
+                ("Choose where…", "Export results"),
+                &page.bulk.exported,
+            );
             ui.checkbox(
                 &mut page.bulk.export_passes,
                 "Include the passes in the file (readable only by you)",
             );
-            if write {
-                let path = page.bulk.export_path.trim().to_string();
-                page.bulk.exported = Some(if path.is_empty() {
-                    Err("Type where the results go, e.g. results.csv".into())
-                } else {
-                    export(&path, rows, page.bulk.export_passes)
+            let action = if std::mem::take(&mut page.bulk.export_requested) {
+                RowAction::Act
+            } else {
+                action
+            };
+            export_job =
+                files::FileJob::for_save(action, Target::Results, &page.bulk.export_path, || {
+                    export(rows, page.bulk.export_passes)
                 });
-            }
-            match &page.bulk.exported {
-                Some(Ok(done)) => {
-                    ui.success_label(done.clone());
-                }
-                Some(Err(e)) => {
-                    ui.error_label(e.clone());
-                }
-                None => {}
-            }
             dismiss = ui.button("Dismiss the results").clicked();
         }
+    }
+    if let Some(job) = export_job {
+        page.file_job(&ctx, Target::Results, job);
     }
     if dismiss {
         page.bulk.dismiss();

@@ -57,26 +57,6 @@ body {{ font-family: system-ui, sans-serif; max-width: 40em; margin: 2em auto; c
     )
 }
 
-/// Writes `text` to a new file at `path` only its owner may read; never overwrites.
-pub fn write_private(path: &str, text: &str) -> Result<(), String> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            format!("{path} already exists: choose a new file name")
-        } else {
-            format!("cannot create {path}: {e}")
-        }
-    })?;
-    std::io::Write::write_all(&mut file, text.as_bytes())
-        .map_err(|e| format!("cannot write {path}: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,22 +82,5 @@ mod tests {
         assert!(page.contains("Valid from <strong>2026-06-05T08:00:00Z</strong> until <strong>2026-06-05T09:00:00Z</strong>"));
         assert!(page.contains("one sign-in only"));
         assert!(page.contains(SIGN_IN_URL));
-    }
-
-    #[test]
-    fn the_handout_file_is_new_and_private() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("handout.html");
-        let path = path.to_str().unwrap();
-        write_private(path, "x").unwrap();
-        let again = write_private(path, "y").unwrap_err();
-        assert!(again.contains("already exists"), "{again}");
-        assert_eq!(std::fs::read_to_string(path).unwrap(), "x");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
     }
 }

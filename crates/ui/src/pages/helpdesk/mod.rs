@@ -6,6 +6,7 @@
 
 mod audit;
 mod bulk;
+mod files;
 pub mod handout;
 pub mod service;
 mod single;
@@ -44,6 +45,10 @@ pub(crate) enum Reply {
     Audit(Result<Vec<AuditRow>, String>),
     /// A CSV file read off the UI thread: the load it answers, and its bytes and preview.
     Loaded(u64, bulk::Loaded),
+    /// A file dialog closed.
+    Picked(files::Target, files::Picked),
+    /// A file was written (its path) or why not.
+    Written(files::Target, Result<std::path::PathBuf, String>),
 }
 
 /// The help-desk page's state.
@@ -101,6 +106,82 @@ impl HelpdeskPage {
         })
     }
 
+    /// Opens `target`'s file dialog on the runtime; [`Reply::Picked`] says how it closed.
+    fn pick(&mut self, ctx: &egui::Context, target: files::Target) {
+        *self.file_work(target) = files::FileWork::Choosing;
+        self.spawn(ctx, Box::pin(files::pick(target)), move |p| {
+            Reply::Picked(target, p)
+        });
+    }
+
+    /// Writes `bytes` as a new private file at `path` on the runtime; [`Reply::Written`] says
+    /// how it went.
+    fn write(
+        &mut self,
+        ctx: &egui::Context,
+        target: files::Target,
+        path: std::path::PathBuf,
+        bytes: Vec<u8>,
+    ) {
+        *self.file_work(target) = files::FileWork::Busy(path.clone());
+        let work = Box::pin(files::write_new_private(path, bytes));
+        self.spawn(ctx, work, move |r| Reply::Written(target, r));
+    }
+
+    /// Runs what a file row asked for.
+    fn file_job(&mut self, ctx: &egui::Context, target: files::Target, job: files::FileJob) {
+        match job {
+            files::FileJob::Pick => self.pick(ctx, target),
+            files::FileJob::Write(path, bytes) => self.write(ctx, target, path, bytes),
+            files::FileJob::Refused(e) => *self.file_work(target) = files::FileWork::Failed(e),
+        }
+    }
+
+    fn file_work(&mut self, target: files::Target) -> &mut files::FileWork {
+        match target {
+            files::Target::Csv => &mut self.bulk.csv_file,
+            files::Target::Handout => &mut self.single.handout,
+            files::Target::Results => &mut self.bulk.exported,
+        }
+    }
+
+    /// A dialog's choice fills the path field and goes on as the action button would.
+    fn picked(&mut self, target: files::Target, picked: files::Picked) {
+        let files::Picked::Path(path) = picked else {
+            *self.file_work(target) = files::FileWork::Picked(picked);
+            return;
+        };
+        *self.file_work(target) = files::FileWork::Idle;
+        let text = path.display().to_string();
+        match target {
+            files::Target::Csv => {
+                self.bulk.path = text;
+                self.bulk.open_requested = true;
+            }
+            files::Target::Handout => {
+                self.single.handout_path = text;
+                self.single.save_requested = true;
+            }
+            files::Target::Results => {
+                self.bulk.export_path = text;
+                self.bulk.export_requested = true;
+            }
+        }
+    }
+
+    fn written(&mut self, target: files::Target, r: Result<std::path::PathBuf, String>) {
+        *self.file_work(target) = match r {
+            Ok(path) => files::FileWork::Done(match target {
+                files::Target::Handout => format!(
+                    "Handout saved to {}. Open it in a browser to print it, then delete the file.",
+                    path.display()
+                ),
+                _ => format!("Results written to {}", path.display()),
+            }),
+            Err(e) => files::FileWork::Failed(e),
+        };
+    }
+
     /// Whether a pass is on screen now (tests and the shell ask).
     pub fn showing_pass(&self) -> bool {
         self.single.shown.is_some()
@@ -126,6 +207,8 @@ impl HelpdeskPage {
                 Reply::BulkDone(r) => self.bulk.done(r),
                 Reply::Audit(r) => self.audit.loaded(r),
                 Reply::Loaded(id, r) => self.bulk.loaded(id, r),
+                Reply::Picked(target, picked) => self.picked(target, picked),
+                Reply::Written(target, r) => self.written(target, r),
             }
         }
         if let Some(at) = self.clipboard_clear_at {

@@ -1,6 +1,7 @@
 //! The one-user tab: find the user, choose the pass, read the preflight, issue, and see the
 //! pass large for [`super::SHOW_SECONDS`] before it is gone.
 
+use super::files::{self, FileJob, FileWork, RowAction, Target};
 use super::{FoundUser, HelpdeskPage, IssuedPass, PassChoice, Reply, Verdict};
 use crate::theme::TAP_STYLE;
 use crate::widgets::{Alert, UiExt};
@@ -26,9 +27,11 @@ pub(super) struct SingleState {
     /// The pass on screen and when it hides (app time).
     pub(super) shown: Option<(IssuedPass, f64)>,
     pub(super) hidden_note: bool,
-    /// Where the handout goes, as typed or picked; and how the last save went.
-    handout_path: String,
-    handout: Option<Result<String, String>>,
+    /// Where the handout goes, as typed or picked; and how its dialog or save stands.
+    pub(super) handout_path: String,
+    pub(super) handout: FileWork,
+    /// The dialog chose where: save on the next frame, as "Save handout" would.
+    pub(super) save_requested: bool,
 }
 
 impl SingleState {
@@ -60,7 +63,8 @@ impl SingleState {
             Ok(pass) => {
                 self.shown = Some((pass, hide_at));
                 self.hidden_note = false;
-                self.handout = None;
+                self.handout = Default::default();
+                self.save_requested = false;
                 self.verdict = None;
             }
             Err(e) => self.verdict = Some(Ok(Verdict::Refused(e))),
@@ -111,7 +115,7 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui, now: f64) {
         let left = (until - now).ceil().max(0.0) as u32;
         let mut copy = false;
         let mut hide = false;
-        let mut save_handout = false;
+        let mut action = RowAction::None;
         let name = page
             .single
             .selected
@@ -147,51 +151,28 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui, now: f64) {
                 "Copying puts it on the clipboard for 60 seconds, then clears it. It is shown once and stored nowhere.",
             );
             ui.add_space(4.0);
-            ui.horizontal(|ui| {
-                let label = ui.label("Save a printable handout as");
-                ui.add(
-                    egui::TextEdit::singleline(handout_path)
-                        .desired_width(300.0)
-                        .hint_text("handout.html"),
-                )
-                .labelled_by(label.id);
-                if ui.button("Choose where…").clicked()
-                    && let Some(path) = rfd::FileDialog::new()
-                        .add_filter("Web page", &["html"])
-                        .set_file_name("handout.html")
-                        .save_file()
-                {
-                    *handout_path = path.display().to_string();
-                    save_handout = true;
-                }
-                save_handout |= ui.button("Save handout").clicked();
-            });
-            match handout {
-                Some(Ok(done)) => {
-                    ui.success_label(done.clone());
-                }
-                Some(Err(e)) => {
-                    ui.error_label(e.clone());
-                }
-                None => {
-                    ui.muted_label(
-                        "The handout (name, pass, valid from and until, where to sign in) is written only if you save it, to a new file only you can read.",
-                    );
-                }
+            action = files::row(
+                ui,
+                "Save a printable handout as",
+                handout_path,
+                "handout.html",
+                ("Choose where…", "Save handout"),
+                handout,
+            );
+            if *handout == FileWork::Idle {
+                ui.muted_label(
+                    "The handout (name, pass, valid from and until, where to sign in) is written only if you save it, to a new file only you can read.",
+                );
             }
         });
-        if save_handout {
-            let path = page.single.handout_path.trim().to_string();
-            page.single.handout = Some(if path.is_empty() {
-                Err("Type where the handout goes, e.g. handout.html".into())
-            } else {
-                super::handout::write_private(&path, &super::handout::html(pass, &name)).map(|()| {
-                    format!(
-                        "Handout saved to {path}. Open it in a browser to print it, then delete the file."
-                    )
-                })
-            });
+        if std::mem::take(&mut page.single.save_requested) {
+            action = RowAction::Act;
         }
+        // Built now, while the pass is at hand; run on the runtime below.
+        let handout_job =
+            FileJob::for_save(action, Target::Handout, &page.single.handout_path, || {
+                super::handout::html(pass, &name).into_bytes()
+            });
         if copy {
             ctx.copy_text(pass.code.expose().to_string());
             page.clipboard_clear_at = Some(now + super::CLIPBOARD_SECONDS);
@@ -199,6 +180,9 @@ pub(super) fn show(page: &mut HelpdeskPage, ui: &mut Ui, now: f64) {
         if hide {
             page.single.shown = None;
             page.single.hidden_note = true;
+        }
+        if let Some(job) = handout_job {
+            page.file_job(&ctx, Target::Handout, job);
         }
         return;
     }
