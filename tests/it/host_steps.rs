@@ -118,7 +118,7 @@ impl Lab {
         );
         let r = hyperv.apply(&ctx).await.unwrap();
         assert_eq!(r.status, StepStatus::NeedsAction);
-        assert!(r.detail.contains("restart the PC"), "{}", r.detail);
+        assert!(r.detail.contains("when the PC restarts"), "{}", r.detail);
         assert!(r.changed);
         {
             let s = self.session.lock().await;
