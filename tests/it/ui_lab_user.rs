@@ -3,23 +3,13 @@
 //! once step 6 has issued that user's pass, and step 7 signs THAT user in at the VM and checks
 //! them (the emulated tenant's saved state shows whose device, enrollment and key it is).
 
+use crate::ui_walk::wait_for;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use hello_bootstrap::lab::session::Connection;
 use hello_bootstrap::lab::{Step, StepStatus, ValidationState};
 use hello_bootstrap::ui::{AppOptions, HelloApp, build_app};
-use std::time::{Duration, Instant};
-
-fn wait_for(harness: &mut Harness<'_, HelloApp>, what: &str, done: impl Fn(&HelloApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    harness.run_steps(2);
-}
 
 #[test]
 fn the_demo_lab_user_is_picked_and_steps_6_and_7_act_for_the_pick_to_the_end() {

@@ -12,7 +12,11 @@ use hello_bootstrap::ui::{AppOptions, HelloApp, Page, build_app};
 use std::time::{Duration, Instant};
 
 /// Steps the UI while background jobs run, until `done` holds or the time runs out.
-fn wait_for(harness: &mut Harness<'_, HelloApp>, what: &str, done: impl Fn(&HelloApp) -> bool) {
+pub(crate) fn wait_for(
+    harness: &mut Harness<'_, HelloApp>,
+    what: &str,
+    done: impl Fn(&HelloApp) -> bool,
+) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !done(harness.state()) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
